@@ -1,0 +1,3 @@
+from custtrack.cli import main
+
+main()

@@ -1,0 +1,64 @@
+"""The root Typer app and the wrapper that turns errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+
+def _is_cli_signal(exc: BaseException) -> bool:
+    """Typer's own exits and usage errors, which it already reports well."""
+    return isinstance(exc, typer.Exit | typer.Abort) or type(exc).__module__.startswith("typer")
+
+
+class _Group(TyperGroup):
+    """Every command runs inside this: known errors become `Error: …` and exit code 1 or 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing was changed by the unfinished command", 130)
+        except Exception as exc:
+            if _is_cli_signal(exc) or os.environ.get("CUSTTRACK_DEBUG"):
+                raise
+            from ..errors import CusttrackError
+
+            if isinstance(exc, CusttrackError):
+                _fail(str(exc), exc.exit_code)
+            _fail(
+                f"unexpected {type(exc).__name__}: {exc}. Nothing was saved. "
+                "Run with CUSTTRACK_DEBUG=1 to see the details.",
+                1,
+            )
+
+
+def _fail(message: str, code: int) -> None:
+    from ._output import error
+
+    error(message)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    name="custtrack",
+    cls=_Group,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Track customers, every contact with them, purchases, feedback and follow-ups.\n\n"
+    "Data lives in one SQLite file (see --db). Start with [bold]custtrack demo[/] or "
+    "[bold]custtrack add[/].",
+)
+
+
+def sub_app(name: str, help: str) -> typer.Typer:
+    """A command group (cadence, config, import …) with the same error handling."""
+    group = typer.Typer(name=name, help=help, cls=_Group, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group

@@ -1,0 +1,166 @@
+"""The one place that renders: Rich tables and cards for people, JSON and CSV for programs.
+
+Rich drops colour by itself when output is piped or NO_COLOR is set, and measures East Asian
+wide characters, so CJK names line up.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    header: str
+    justify: str = "left"
+    style: str | None = None
+    max_width: int | None = None
+
+
+def console(stderr: bool = False):  # noqa: ANN201
+    from rich.console import Console
+
+    import os
+
+    out = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out.width = 120  # piped or captured: do not squeeze tables into 80 columns
+    return out
+
+
+def plain(value: Any) -> Any:
+    """A JSON/CSV-ready value: ISO dates, exact decimals as strings."""
+    if isinstance(value, datetime):
+        from ..clock import to_local
+
+        return to_local(value).isoformat(timespec="seconds")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def human(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        from ..clock import to_local
+
+        return to_local(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(human(v) for v in value)
+    return str(value)
+
+
+def emit(
+    rows: Sequence[dict[str, Any]],
+    cols: Sequence[Col],
+    fmt: str = "table",
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+    caption: str | None = None,
+) -> None:
+    """Print rows as a table, JSON (a list of objects) or CSV (every field of the rows)."""
+    if fmt == "json":
+        write_json([plain(r) for r in rows])
+    elif fmt == "csv":
+        write_csv(rows, [c.key for c in cols])
+    else:
+        table(rows, cols, title=title, empty=empty, caption=caption)
+
+
+def write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(plain(data), ensure_ascii=False, indent=2) + "\n")
+
+
+def write_csv(rows: Sequence[dict[str, Any]], keys: Sequence[str] | None = None) -> None:
+    fields = list(keys or [])
+    for row in rows:  # every key any row has, the preferred ones first
+        fields.extend(k for k in row if k not in fields)
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_cell(plain(v)) for k, v in row.items()})
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def table(
+    rows: Sequence[dict[str, Any]],
+    cols: Sequence[Col],
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+    caption: str | None = None,
+) -> None:
+    out = console()
+    if not rows:
+        out.print(empty)
+        return
+    from rich.table import Table
+
+    t = Table(title=title, caption=caption, header_style="bold", title_justify="left")
+    for c in cols:
+        t.add_column(c.header, justify=c.justify, style=c.style, max_width=c.max_width)  # type: ignore[arg-type]
+    for r in rows:
+        t.add_row(*(human(r.get(c.key)) for c in cols))
+    out.print(t)
+
+
+def card(title: str, fields: Iterable[tuple[str, Any]], subtitle: str | None = None) -> None:
+    """A profile card: label/value pairs in a panel; empty values are left out."""
+    from rich.panel import Panel
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", no_wrap=True)
+    grid.add_column()
+    for label, value in fields:
+        text = human(value)
+        if text:
+            grid.add_row(label, text)
+    console().print(Panel(grid, title=f"[bold]{title}[/]", subtitle=subtitle, title_align="left"))
+
+
+def heading(text: str) -> None:
+    console().print(f"\n[bold]{text}[/]")
+
+
+def info(message: str) -> None:
+    console().print(message)
+
+
+def success(message: str) -> None:
+    console().print(f"[green]✓[/] {message}")
+
+
+def warn(message: str) -> None:
+    console(stderr=True).print(f"[yellow]Warning:[/] {message}")
+
+
+def error(message: str) -> None:
+    from rich.markup import escape
+
+    console(stderr=True).print(f"[red]Error:[/] {escape(message)}", soft_wrap=True)

@@ -1,0 +1,5 @@
+"""data commands (registered on the root app)."""
+
+from __future__ import annotations
+
+from ._app import app  # noqa: F401

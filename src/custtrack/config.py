@@ -1,0 +1,163 @@
+"""Settings in one TOML file in the user's config directory (CUSTTRACK_CONFIG overrides the path).
+
+Keys are dotted (`followups.birthday_lead_days`); every key has a default below, so a missing file
+is a valid configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "user": "",  # who "--mine" means; CUSTTRACK_USER overrides
+    "phone_region": "",  # default region for numbers without +CC; "" = from the locale, else US
+    "currency": "USD",
+    "timezone": "",  # IANA name; "" = TZ or the system's zone
+    # the daily loop
+    "followups.due_days": 7,
+    "followups.cadence_default_days": 0,  # 0 = no cadence unless one is set
+    "followups.birthday_lead_days": 7,
+    "followups.post_purchase_enabled": True,
+    "followups.post_purchase_days": 14,
+    "complaints.deadline_hours.urgent": 4,
+    "complaints.deadline_hours.high": 24,
+    "complaints.deadline_hours.normal": 72,
+    "complaints.deadline_hours.low": 168,
+    # analytics
+    "rfm.recency_cuts": [],  # e.g. [30, 60, 120, 240] days: fixed cut points instead of quintiles
+    "rfm.frequency_cuts": [],
+    "rfm.monetary_cuts": [],
+    "lifecycle.new_days": 90,
+    "lifecycle.loyal_min_orders": 4,
+    "lifecycle.churn_days": 365,
+    "lifecycle.at_risk_factor": 2.0,
+    "lifecycle.at_risk_min_days": 60,
+    "lifecycle.at_risk_p_alive": 0.3,
+}
+
+
+def config_path() -> Path:
+    env = os.environ.get("CUSTTRACK_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("custtrack", appauthor=False)) / "config.toml"
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+@cache
+def _load(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return _flatten(tomllib.load(fh))
+    except tomllib.TOMLDecodeError as exc:
+        from .errors import CusttrackError
+
+        raise CusttrackError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def load() -> dict[str, Any]:
+    """All settings: defaults overlaid with the file."""
+    return {**DEFAULTS, **_load(config_path())}
+
+
+def get(key: str) -> Any:
+    if key == "user" and os.environ.get("CUSTTRACK_USER"):
+        return os.environ["CUSTTRACK_USER"]
+    return load().get(key, DEFAULTS.get(key))
+
+
+def _coerce(key: str, raw: str) -> Any:
+    from .errors import InvalidValue
+
+    default = DEFAULTS[key]
+    if isinstance(default, bool):
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise InvalidValue(key, raw, "expected true or false")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise InvalidValue(key, raw, "expected a whole number") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise InvalidValue(key, raw, "expected a number") from None
+    if isinstance(default, list):
+        try:
+            return [float(x) for x in raw.replace(",", " ").split()]
+        except ValueError:
+            raise InvalidValue(key, raw, "expected numbers, e.g. 30,60,120,240") from None
+    return raw
+
+
+def set_value(key: str, raw: str) -> Any:
+    """Validate and store one setting; returns the stored value."""
+    import tomli_w
+
+    from .errors import InvalidValue
+
+    if key not in DEFAULTS:
+        raise InvalidValue("key", key, "unknown setting", "see `custtrack config show`")
+    value = _coerce(key, raw)
+    if key == "timezone" and value:
+        from .clock import _zone
+
+        _zone(value)
+    if key == "phone_region" and value:
+        import phonenumbers
+
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise InvalidValue(key, raw, "unknown region code", "e.g. CN, US, GB")
+        value = value.upper()
+    path = config_path()
+    current = dict(_load(path))
+    current[key] = value
+    nested: dict[str, Any] = {}
+    for name, val in current.items():
+        node = nested
+        *parents, leaf = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = val
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(tomli_w.dumps(nested), encoding="utf-8")
+    tmp.replace(path)
+    _load.cache_clear()
+    return value
+
+
+def phone_region() -> str:
+    region = str(get("phone_region") or "")
+    if region:
+        return region.upper()
+    for var in ("LC_ALL", "LC_CTYPE", "LANG"):
+        loc = os.environ.get(var, "")
+        if "_" in loc:
+            cc = loc.split("_", 1)[1][:2].upper()
+            if cc.isalpha() and len(cc) == 2:
+                return cc
+    return "US"

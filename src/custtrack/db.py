@@ -1,0 +1,160 @@
+"""The store: where the database lives, how connections are set up, and sessions.
+
+Everything SQLite-specific (file mode, pragmas, BEGIN IMMEDIATE) stays in this module, so that a
+PostgreSQL URL can be used instead of a file path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+_db_override: str | None = None
+_engines: dict[str, sa.Engine] = {}
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def set_db(location: str | None) -> None:
+    """Use this database (a file path or a SQLAlchemy URL) instead of the default."""
+    global _db_override
+    _db_override = location
+
+
+def default_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("custtrack", appauthor=False)) / "custtrack.db"
+
+
+def location() -> str:
+    """The database in use: --db, else CUSTTRACK_DB, else the user's data directory."""
+    return _db_override or os.environ.get("CUSTTRACK_DB") or str(default_path())
+
+
+def is_url(loc: str) -> bool:
+    return "://" in loc
+
+
+def sqlite_path(loc: str | None = None) -> Path | None:
+    loc = loc or location()
+    if is_url(loc):
+        return Path(loc.split(":///", 1)[1]) if loc.startswith("sqlite:///") else None
+    return Path(loc).expanduser()
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file with mode 0600 before SQLite touches it (SQLite then gives its
+    -wal and -shm files the same mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _sqlite_engine(path: Path) -> sa.Engine:
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    _create_private_file(path)
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA secure_delete = ON")  # erased text must not linger in free pages
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # noqa: ANN001
+        # Writers take the lock up front, so two commands at once wait (busy timeout) rather
+        # than fail with "database is locked" when a read turns into a write.
+        mode = conn.get_execution_options().get("custtrack_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode else "BEGIN")
+
+    return engine
+
+
+def engine(loc: str | None = None) -> sa.Engine:
+    """The engine for a database, migrated to the current schema."""
+    loc = loc or location()
+    if loc not in _engines:
+        import sqlalchemy as sa
+
+        path = sqlite_path(loc)
+        eng = _sqlite_engine(path) if path is not None else sa.create_engine(loc)
+        _ensure_schema(eng)
+        _engines[loc] = eng
+    return _engines[loc]
+
+
+def dispose() -> None:
+    """Close every engine (tests, and before replacing a database file)."""
+    for eng in _engines.values():
+        eng.dispose()
+    _engines.clear()
+
+
+def schema_version(eng: sa.Engine) -> str | None:
+    import sqlalchemy as sa
+
+    with eng.connect() as conn:
+        try:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except sa.exc.OperationalError:
+            return None
+        except sa.exc.ProgrammingError:  # PostgreSQL: no such table
+            return None
+
+
+def _ensure_schema(eng: sa.Engine) -> None:
+    from .migrations import HEAD
+
+    if schema_version(eng) != HEAD:
+        upgrade(eng)
+
+
+def upgrade(eng: sa.Engine, revision: str = "head") -> None:
+    """Apply migrations up to `revision` in one transaction (alembic imported only here)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "custtrack:migrations")
+    with eng.execution_options(custtrack_write=True).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+@contextmanager
+def session(write: bool = False) -> Iterator[Session]:
+    """One transaction: committed if the block ends normally, rolled back on any error."""
+    from sqlmodel import Session
+
+    eng = engine()
+    bind = eng.execution_options(custtrack_write=True) if write else eng
+    with Session(bind, expire_on_commit=False) as s:
+        try:
+            yield s
+            if write:
+                s.commit()
+            else:
+                s.rollback()
+        except BaseException:
+            s.rollback()
+            raise

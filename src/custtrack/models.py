@@ -1,0 +1,254 @@
+"""The tables. Times are aware UTC datetimes; money is integer minor units plus a currency code.
+
+This module describes the current schema; `migrations/` holds how each database gets there.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utcnow() -> datetime:
+    from .clock import utcnow
+
+    return utcnow()
+
+
+def _fk(target: str, ondelete: str = "CASCADE", index: bool = True, nullable: bool = False):  # noqa: ANN202
+    return Field(
+        default=None if nullable else ...,
+        sa_column_args=[sa.ForeignKey(target, ondelete=ondelete)],
+        index=index,
+        nullable=nullable,
+    )
+
+
+def _when(nullable: bool = False, index: bool = False, default: bool = False):  # noqa: ANN202
+    kw = {"default_factory": _utcnow} if default else {"default": None if nullable else ...}
+    return Field(sa_type=UTCDateTime, nullable=nullable, index=index, **kw)
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batches"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # customers, purchases, interactions, feedback
+    source: str  # file name as given
+    file_sha256: str | None = None
+    rows_added: int = 0
+    rows_updated: int = 0
+    rows_skipped: int = 0
+    started_at: datetime = _when(default=True)
+    finished_at: datetime | None = _when(nullable=True)
+    undone_at: datetime | None = _when(nullable=True)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    phone: str | None = Field(default=None, index=True)  # E.164
+    email: str | None = Field(default=None, index=True)  # normalised, lower case
+    wechat: str | None = None  # WeChat or other IM handle
+    company: str | None = None
+    address: str | None = None
+    city: str | None = Field(default=None, index=True)
+    birthday: date | None = None
+    gender: str | None = None
+    source: str | None = Field(default=None, index=True)  # acquisition source / campaign
+    owner: str | None = Field(default=None, index=True)
+    price_sensitivity: str | None = None
+    notes: str | None = None
+    status: str = Field(default="active", index=True)  # active, archived
+    external_id: str | None = Field(default=None, index=True)
+    lost_reason: str | None = None
+    lost_note: str | None = None
+    lost_at: datetime | None = _when(nullable=True)
+    last_contact_at: datetime | None = _when(nullable=True, index=True)  # maintained by `log`
+    erased_at: datetime | None = _when(nullable=True)  # set by `forget`
+    batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
+    created_at: datetime = _when(default=True)
+    updated_at: datetime = _when(default=True)
+
+
+class Tag(SQLModel, table=True):
+    __tablename__ = "tags"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column_kwargs={"unique": True})
+
+
+class CustomerTag(SQLModel, table=True):
+    __tablename__ = "customer_tags"
+    customer_id: int = Field(
+        sa_column_args=[sa.ForeignKey("customers.id", ondelete="CASCADE")], primary_key=True
+    )
+    tag_id: int = Field(
+        sa_column_args=[sa.ForeignKey("tags.id", ondelete="CASCADE")], primary_key=True, index=True
+    )
+
+
+class Interaction(SQLModel, table=True):
+    """One contact with a customer: a call, visit, message …"""
+
+    __tablename__ = "interactions"
+    __table_args__ = (sa.Index("ix_interactions_customer_at", "customer_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = _fk("customers.id", index=False)
+    at: datetime = _when(index=True)
+    channel: str
+    summary: str | None = None
+    outcome: str | None = None
+    owner: str | None = None
+    batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
+    created_at: datetime = _when(default=True)
+
+
+class Purchase(SQLModel, table=True):
+    __tablename__ = "purchases"
+    __table_args__ = (
+        sa.Index("ix_purchases_customer_at", "customer_id", "at", "amount_minor"),
+        sa.CheckConstraint("amount_minor >= 0", name="ck_purchases_amount_nonneg"),
+        sa.CheckConstraint("qty > 0", name="ck_purchases_qty_pos"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = _fk("customers.id", index=False)
+    at: datetime = _when(index=True)
+    product: str | None = None
+    category: str | None = None
+    qty: int = 1
+    amount_minor: int  # total paid for this line, in minor units (cents, fen)
+    currency: str
+    order_ref: str | None = Field(default=None, sa_column_kwargs={"unique": True})
+    batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
+    created_at: datetime = _when(default=True)
+
+
+class Feedback(SQLModel, table=True):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        sa.CheckConstraint("csat IS NULL OR csat BETWEEN 1 AND 5", name="ck_feedback_csat"),
+        sa.CheckConstraint("nps IS NULL OR nps BETWEEN 0 AND 10", name="ck_feedback_nps"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = _fk("customers.id")
+    at: datetime = _when(index=True)
+    csat: int | None = None  # 1–5
+    nps: int | None = None  # 0–10
+    text: str | None = None
+    channel: str | None = None
+    batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
+    created_at: datetime = _when(default=True)
+
+
+class Complaint(SQLModel, table=True):
+    __tablename__ = "complaints"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = _fk("customers.id")
+    category: str
+    priority: str = "normal"
+    text: str | None = None
+    assignee: str | None = None
+    status: str = Field(default="open", index=True)  # open, resolved
+    resolution: str | None = None
+    opened_at: datetime = _when(default=True)
+    resolved_at: datetime | None = _when(nullable=True)
+    updated_at: datetime = _when(default=True)
+
+
+class FollowUp(SQLModel, table=True):
+    """A planned contact. due_date/due_time are the user's local wall-clock date and time."""
+
+    __tablename__ = "followups"
+    __table_args__ = (sa.Index("ix_followups_status_due", "status", "due_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = _fk("customers.id")
+    due_date: date
+    due_time: time | None = None
+    channel: str | None = None
+    note: str | None = None
+    owner: str | None = None
+    status: str = "open"  # open, done, cancelled
+    origin: str = "manual"  # manual, cadence, birthday, post-purchase, complaint, at-risk
+    priority: str = "normal"
+    snoozed_until: date | None = None
+    complaint_id: int | None = _fk("complaints.id", "SET NULL", index=False, nullable=True)
+    interaction_id: int | None = _fk("interactions.id", "SET NULL", index=False, nullable=True)
+    created_at: datetime = _when(default=True)
+    closed_at: datetime | None = _when(nullable=True)
+
+
+class Cadence(SQLModel, table=True):
+    """A stay-in-touch rule: contact every N days the customers in scope."""
+
+    __tablename__ = "cadences"
+    __table_args__ = (sa.UniqueConstraint("scope", "target", name="uq_cadences_scope_target"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str  # tag, customer, segment
+    target: str  # tag name, customer id, segment name
+    every_days: int
+    created_at: datetime = _when(default=True)
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaigns"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column_kwargs={"unique": True})
+    source: str  # customers whose source equals this were brought by the campaign
+    channel: str | None = None
+    cost_minor: int = 0
+    currency: str
+    start: date
+    end: date | None = None
+    created_at: datetime = _when(default=True)
+
+
+class Merge(SQLModel, table=True):
+    """A record of two customers merged into one, so the merge can be explained later."""
+
+    __tablename__ = "merges"
+    id: int | None = Field(default=None, primary_key=True)
+    kept_id: int = _fk("customers.id")
+    merged_id: int  # the removed customer's old id
+    merged_snapshot: str  # JSON of the removed customer's fields
+    reason: str | None = None
+    at: datetime = _when(default=True)
+
+
+class ErasedIdentity(SQLModel, table=True):
+    """Salted hashes of forgotten phones and e-mails, so re-imports are flagged."""
+
+    __tablename__ = "erased_identities"
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(index=True)
+    kind: str  # phone, email
+    at: datetime = _when(default=True)
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str

@@ -1,0 +1,336 @@
+"""Customers: validation, lookup, add/edit/tag/archive/delete, listing and the profile."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from .. import clock
+from ..errors import Ambiguous, Conflict, InvalidValue, NotFound
+from ..models import (
+    Complaint,
+    Customer,
+    CustomerTag,
+    Feedback,
+    FollowUp,
+    Interaction,
+    Purchase,
+    Tag,
+)
+from ..validate import check_text, choice, normalize_email, normalize_phone
+from ..vocab import GENDERS, PRICE_SENSITIVITY
+
+TEXT_FIELDS = ("name", "wechat", "company", "address", "city", "source", "owner", "notes")
+EDITABLE = (*TEXT_FIELDS, "phone", "email", "birthday", "gender", "price_sensitivity", "external_id")
+
+
+def clean_fields(raw: dict[str, Any], *, prefix: str = "--") -> dict[str, Any]:
+    """Validate and normalise customer fields given as text; raise InvalidValue naming the field.
+
+    Empty strings mean "clear this field" (None). Unknown keys are an error.
+    """
+    from ..dates import parse_date
+
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in EDITABLE:
+            raise InvalidValue("field", key, "not a customer field", ", ".join(EDITABLE))
+        opt = prefix + key.replace("_", "-")
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                if key == "name":
+                    raise InvalidValue(opt, value, "a customer needs a name")
+                out[key] = None
+                continue
+        if key == "phone":
+            out[key] = normalize_phone(str(value), field=opt)
+        elif key == "email":
+            out[key] = normalize_email(str(value), field=opt)
+        elif key == "birthday":
+            day = value if isinstance(value, date) else parse_date(str(value), opt)
+            if day > clock.today() or day.year < 1900:
+                raise InvalidValue(opt, value, "not a plausible birthday")
+            out[key] = day
+        elif key == "gender":
+            aliases = {"f": "female", "m": "male", "女": "female", "男": "male"}
+            out[key] = choice(aliases.get(str(value).lower(), str(value)), GENDERS, opt)
+        elif key == "price_sensitivity":
+            aliases = {"med": "medium", "mid": "medium", "低": "low", "中": "medium", "高": "high"}
+            out[key] = choice(aliases.get(str(value).lower(), str(value)), PRICE_SENSITIVITY, opt)
+        else:
+            out[key] = check_text(str(value), opt, 200 if key != "notes" else 5000)
+    return out
+
+
+def conflicts(
+    session: Session, phone: str | None, email: str | None, exclude: int | None = None
+) -> list[tuple[str, Customer]]:
+    """Customers that already have this phone or e-mail."""
+    found: list[tuple[str, Customer]] = []
+    for field, value in (("phone", phone), ("email", email)):
+        if not value:
+            continue
+        stmt = select(Customer).where(getattr(Customer, field) == value)
+        if exclude is not None:
+            stmt = stmt.where(Customer.id != exclude)
+        found.extend((field, c) for c in session.exec(stmt))
+    return found
+
+
+def describe(c: Customer) -> str:
+    """'#12 Wang Fang (+86 138…)' — how a customer is named in messages."""
+    extra = c.phone or c.email or c.city
+    return f"#{c.id} {c.name}" + (f" ({extra})" if extra else "")
+
+
+def _check_conflicts(session: Session, fields: dict[str, Any], exclude: int | None) -> None:
+    clash = conflicts(session, fields.get("phone"), fields.get("email"), exclude)
+    if clash:
+        field, other = clash[0]
+        raise Conflict(
+            f"{field} {fields[field]} already belongs to {describe(other)}; "
+            "use --force to record it anyway"
+        )
+
+
+def add(
+    session: Session, raw: dict[str, Any], tags: list[str] | None = None, force: bool = False
+) -> Customer:
+    fields = clean_fields(raw)
+    if not fields.get("name"):
+        raise InvalidValue("NAME", raw.get("name"), "a customer needs a name")
+    if not force:
+        _check_conflicts(session, fields, None)
+    now = clock.utcnow()
+    customer = Customer(**fields, created_at=now, updated_at=now)
+    session.add(customer)
+    session.flush()
+    if tags:
+        set_tags(session, customer, add=tags)
+    return customer
+
+
+def update(session: Session, customer: Customer, raw: dict[str, Any], force: bool = False) -> dict:
+    """Change fields; returns {field: (old, new)} for what actually changed."""
+    fields = clean_fields(raw)
+    if not force:
+        _check_conflicts(session, fields, customer.id)
+    changed = {}
+    for key, value in fields.items():
+        old = getattr(customer, key)
+        if old != value:
+            changed[key] = (old, value)
+            setattr(customer, key, value)
+    if changed:
+        customer.updated_at = clock.utcnow()
+        session.add(customer)
+    return changed
+
+
+def _tag_name(name: str) -> str:
+    tag = name.strip().lower()
+    if not tag or len(tag) > 50 or re.search(r"[,\s]", tag):
+        raise InvalidValue("TAG", name, "tags are single words of at most 50 characters")
+    return tag
+
+
+def tags_of(session: Session, customer_id: int) -> list[str]:
+    stmt = (
+        select(Tag.name)
+        .join(CustomerTag, CustomerTag.tag_id == Tag.id)
+        .where(CustomerTag.customer_id == customer_id)
+        .order_by(Tag.name)
+    )
+    return list(session.exec(stmt))
+
+
+def set_tags(
+    session: Session, customer: Customer, add: list[str] = (), remove: list[str] = ()
+) -> tuple[list[str], list[str]]:
+    """Add and remove tags; returns (added, removed), leaving out no-ops."""
+    current = set(tags_of(session, customer.id))
+    added, removed = [], []
+    for name in dict.fromkeys(_tag_name(n) for n in add):
+        if name in current:
+            continue
+        tag = session.exec(select(Tag).where(Tag.name == name)).first()
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+            session.flush()
+        session.add(CustomerTag(customer_id=customer.id, tag_id=tag.id))
+        added.append(name)
+    for name in dict.fromkeys(_tag_name(n) for n in remove):
+        if name not in current:
+            continue
+        tag_id = session.exec(select(Tag.id).where(Tag.name == name)).one()
+        session.exec(
+            sa.delete(CustomerTag).where(
+                CustomerTag.customer_id == customer.id, CustomerTag.tag_id == tag_id
+            )
+        )
+        removed.append(name)
+    if added or removed:
+        customer.updated_at = clock.utcnow()
+        session.add(customer)
+    return added, removed
+
+
+def set_archived(session: Session, customer: Customer, archived: bool = True) -> None:
+    customer.status = "archived" if archived else "active"
+    customer.updated_at = clock.utcnow()
+    session.add(customer)
+
+
+def delete(session: Session, customer: Customer) -> dict[str, int]:
+    """Delete the customer and everything recorded about them; returns counts of what went."""
+    counts = {}
+    for model in (Interaction, Purchase, Feedback, Complaint, FollowUp):
+        counts[model.__tablename__] = session.exec(
+            select(sa.func.count()).select_from(model).where(model.customer_id == customer.id)
+        ).one()
+    session.delete(customer)  # the rest goes by ON DELETE CASCADE
+    session.flush()
+    return counts
+
+
+def resolve(session: Session, ref: str, include_archived: bool = True) -> Customer:
+    """Find one customer by id (`12` or `#12`), or a unique name, phone or e-mail."""
+    text = (ref or "").strip()
+    if not text:
+        raise InvalidValue("CUSTOMER", ref, "empty customer reference")
+    if re.fullmatch(r"#?\d{1,9}", text):
+        found = session.get(Customer, int(text.lstrip("#")))
+        if found is not None:
+            return found
+        if text.startswith("#"):
+            raise NotFound(f"no customer with id {text}")
+    candidates: list[Customer] = []
+    if "@" in text:
+        candidates = list(session.exec(select(Customer).where(Customer.email == text.lower())))
+    if not candidates and re.fullmatch(r"[+\d][\d\s().-]{5,}", text):
+        try:
+            phone = normalize_phone(text, field="CUSTOMER")
+        except InvalidValue:
+            phone = None
+        if phone:
+            candidates = list(session.exec(select(Customer).where(Customer.phone == phone)))
+    if not candidates:
+        lowered = sa.func.lower(Customer.name)
+        candidates = list(session.exec(select(Customer).where(lowered == text.lower())))
+    if not candidates:
+        pattern = "%" + text.lower().replace("%", r"\%").replace("_", r"\_") + "%"
+        stmt = select(Customer).where(sa.func.lower(Customer.name).like(pattern, escape="\\"))
+        candidates = list(session.exec(stmt.limit(50)))
+    if not include_archived and len(candidates) > 1:
+        candidates = [c for c in candidates if c.status == "active"] or candidates
+    if not candidates:
+        raise NotFound(f"no customer matches {ref!r}; try `custtrack list --search {text}`")
+    if len(candidates) > 1:
+        raise Ambiguous(ref, [describe(c) for c in candidates])
+    return candidates[0]
+
+
+SORTS = {
+    "name": "name",
+    "created": "created",
+    "last-contact": "last_contact",
+    "last-purchase": "last_purchase",
+    "spend": "spend",
+    "id": "id",
+}
+
+
+def list_customers(
+    session: Session,
+    *,
+    tag: str | None = None,
+    owner: str | None = None,
+    city: str | None = None,
+    source: str | None = None,
+    search: str | None = None,
+    status: str | None = "active",
+    ids: list[int] | None = None,
+    sort: str = "name",
+    limit: int = 0,
+) -> list[dict[str, Any]]:
+    """Customers with their purchase summary, filtered and sorted in SQL."""
+    c = Customer.__table__
+    p = Purchase.__table__
+    n_orders = (
+        sa.select(sa.func.count()).where(p.c.customer_id == c.c.id).scalar_subquery().label("orders")
+    )
+    spend = (
+        sa.select(sa.func.coalesce(sa.func.sum(p.c.amount_minor), 0))
+        .where(p.c.customer_id == c.c.id)
+        .scalar_subquery()
+        .label("spend_minor")
+    )
+    last_purchase = (
+        sa.select(sa.func.max(p.c.at)).where(p.c.customer_id == c.c.id).scalar_subquery()
+    ).label("last_purchase")
+    stmt = sa.select(c, n_orders, spend, last_purchase)
+    if status:
+        stmt = stmt.where(c.c.status == status)
+    if ids is not None:
+        stmt = stmt.where(c.c.id.in_(ids))
+    if tag:
+        t, ct = Tag.__table__, CustomerTag.__table__
+        sub = sa.select(ct.c.customer_id).join(t, t.c.id == ct.c.tag_id)
+        stmt = stmt.where(c.c.id.in_(sub.where(t.c.name == _tag_name(tag))))
+    for col, value in (("owner", owner), ("city", city), ("source", source)):
+        if value:
+            stmt = stmt.where(sa.func.lower(c.c[col]) == value.strip().lower())
+    if search:
+        like = "%" + search.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
+        conds = [
+            sa.func.lower(c.c[f]).like(like, escape="\\")
+            for f in ("name", "phone", "email", "company", "notes", "wechat")
+        ]
+        digits = re.sub(r"\D", "", search)
+        if len(digits) >= 4:
+            conds.append(c.c.phone.like(f"%{digits}%"))
+        stmt = stmt.where(sa.or_(*conds))
+    if sort not in SORTS:
+        raise InvalidValue("--sort", sort, "must be one of " + ", ".join(SORTS))
+    order = {
+        "name": [sa.func.lower(c.c.name), c.c.id],
+        "created": [c.c.created_at.desc(), c.c.id.desc()],
+        "last-contact": [c.c.last_contact_at.desc().nulls_last(), c.c.id],
+        "last-purchase": [sa.desc("last_purchase").nulls_last(), c.c.id],
+        "spend": [sa.desc("spend_minor"), c.c.id],
+        "id": [c.c.id],
+    }[sort]
+    stmt = stmt.order_by(*order)
+    if limit:
+        stmt = stmt.limit(limit)
+    rows = [dict(r._mapping) for r in session.execute(stmt)]
+    _attach_tags(session, rows)
+    for r in rows:
+        if isinstance(r.get("last_purchase"), str):
+            r["last_purchase"] = datetime.fromisoformat(r["last_purchase"])
+    return rows
+
+
+def _attach_tags(session: Session, rows: list[dict[str, Any]]) -> None:
+    by_id = {r["id"]: r for r in rows}
+    for r in rows:
+        r["tags"] = []
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = (
+            sa.select(CustomerTag.customer_id, Tag.name)
+            .join(Tag, Tag.id == CustomerTag.tag_id)
+            .where(CustomerTag.customer_id.in_(chunk))
+            .order_by(Tag.name)
+        )
+        for cid, name in session.execute(stmt):
+            by_id[cid]["tags"].append(name)

@@ -1,0 +1,112 @@
+"""Checking and normalising user input: phones, e-mails, money, choices."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from .errors import InvalidValue
+
+# ISO 4217 currencies whose minor unit is not 1/100
+_EXPONENT = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "KWD": 3, "BHD": 3,
+             "JOD": 3, "OMR": 3, "TND": 3}  # fmt: skip
+
+
+def currency_exponent(currency: str) -> int:
+    return _EXPONENT.get(currency.upper(), 2)
+
+
+def normalize_phone(value: str, region: str | None = None, field: str = "--phone") -> str:
+    """Return the number in E.164 (+8613800138000)."""
+    import phonenumbers
+
+    from .config import phone_region
+
+    text = (value or "").strip()
+    try:
+        num = phonenumbers.parse(text, region or phone_region())
+    except phonenumbers.NumberParseException:
+        raise InvalidValue(field, value, "not a phone number", "e.g. +86 138 0013 8000") from None
+    if not phonenumbers.is_possible_number(num) or not phonenumbers.is_valid_number(num):
+        raise InvalidValue(
+            field, value, "not a valid phone number", "include the country code, e.g. +1 415 555 0132"
+        )
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str | None) -> str:
+    """E.164 to the international display form (+86 138 0013 8000)."""
+    if not e164:
+        return ""
+    import phonenumbers
+
+    try:
+        num = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def normalize_email(value: str, field: str = "--email") -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        info = validate_email((value or "").strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidValue(field, value, str(exc).rstrip(".")) from None
+    return info.normalized.lower()
+
+
+def parse_money(value: str | int | Decimal, currency: str, field: str = "AMOUNT") -> int:
+    """A non-negative amount ('12.50', '1,299', '¥88') to integer minor units; never via float."""
+    text = str(value).strip().replace(",", "").replace("_", "")
+    text = text.lstrip("$¥€£￥").strip()
+    if text.upper().endswith(currency.upper()):
+        text = text[: -len(currency)].strip()
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise InvalidValue(field, value, "not an amount of money", "e.g. 129.90") from None
+    if not amount.is_finite():
+        raise InvalidValue(field, value, "not an amount of money", "e.g. 129.90")
+    if amount < 0:
+        raise InvalidValue(field, value, "must not be negative", "record a refund as a note")
+    exp = currency_exponent(currency)
+    minor = amount.scaleb(exp)
+    if minor != minor.to_integral_value():
+        raise InvalidValue(field, value, f"has more than {exp} decimals for {currency}")
+    if minor > 10**15:
+        raise InvalidValue(field, value, "is implausibly large")
+    return int(minor)
+
+
+def format_money(minor: int | None, currency: str) -> str:
+    if minor is None:
+        return ""
+    exp = currency_exponent(currency)
+    amount = Decimal(minor).scaleb(-exp)
+    return f"{amount:,.{exp}f}"
+
+
+def money_str(minor: int | None, currency: str) -> str | None:
+    """Exact decimal string for JSON/CSV (no thousands separators)."""
+    if minor is None:
+        return None
+    exp = currency_exponent(currency)
+    return f"{Decimal(minor).scaleb(-exp):.{exp}f}"
+
+
+def choice(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
+    if value is None:
+        return None
+    v = value.strip().lower()
+    if v not in allowed:
+        raise InvalidValue(field, value, "must be one of " + ", ".join(allowed))
+    return v
+
+
+def check_text(value: str | None, field: str, limit: int = 5000) -> str | None:
+    if value is None:
+        return None
+    if len(value) > limit:
+        raise InvalidValue(field, value[:20] + "…", f"is {len(value)} characters; at most {limit}")
+    return value
