@@ -11,7 +11,7 @@ from .. import __version__
 from ._app import app
 
 # Each module registers its commands on `app` (imported for that side effect, in help order).
-from . import customers, records, followups, analytics, data, demo  # noqa: E402, F401, I001
+from . import customers, records, followups, analytics, data, maintenance, demo  # noqa: E402, F401, I001
 
 
 def _version(value: bool) -> None:
