@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from custtrack import clock, config, db
 from custtrack.cli import app
 
+# Typer rebuilds the whole command tree on every CliRunner.invoke (~0.3 s); build it once.
+_command = cache(typer.main.get_command)
+
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(typer.testing, "_get_command", _command)
     dbfile = tmp_path / "test.db"
     monkeypatch.setenv("CUSTTRACK_DB", str(dbfile))
     monkeypatch.setenv("CUSTTRACK_CONFIG", str(tmp_path / "config.toml"))
@@ -35,7 +42,22 @@ def _reset() -> None:
     db.set_db(None)
     clock.set_today(None)
     clock._zone.cache_clear()
-    config._load.cache_clear()
+    config.clear_cache()
+
+
+_empty_db: list[bytes] = []
+
+
+@pytest.fixture
+def migrated_db(isolated: Path) -> Path:
+    """Speed only: start from a copy of an already-migrated empty database."""
+    if not _empty_db:
+        db.engine()
+        db.dispose()
+        _empty_db.append(isolated.read_bytes())
+    isolated.write_bytes(_empty_db[0])
+    isolated.chmod(0o600)
+    return isolated
 
 
 class Cli:
@@ -73,7 +95,9 @@ def snapshot(isolated: Path) -> Callable[[], dict[str, list[tuple]]]:
             return {}
         con = sqlite3.connect(isolated)
         try:
-            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            tables = [
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
             return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
         finally:
             con.close()

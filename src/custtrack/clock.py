@@ -26,7 +26,9 @@ def _zone(name: str) -> tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             from .errors import InvalidValue
 
-            raise InvalidValue("timezone", name, "unknown time zone", "e.g. Asia/Shanghai") from None
+            raise InvalidValue(
+                "timezone", name, "unknown time zone", "e.g. Asia/Shanghai"
+            ) from None
     tz = os.environ.get("TZ", "").lstrip(":")
     if tz:
         try:

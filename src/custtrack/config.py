@@ -23,6 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "followups.birthday_lead_days": 7,
     "followups.post_purchase_enabled": True,
     "followups.post_purchase_days": 14,
+    "followups.reminder_grace_days": 30,  # a missed birthday / purchase check-in stays this long
+    # urgency = due×f + priority×w + value×v + origin×w (see `custtrack due --explain`)
+    "urgency.due": 12.0,
+    "urgency.priority": 1.0,
+    "urgency.value": 3.0,
+    "urgency.origin": 1.0,
     "complaints.deadline_hours.urgent": 4,
     "complaints.deadline_hours.high": 24,
     "complaints.deadline_hours.normal": 72,
@@ -37,11 +43,17 @@ DEFAULTS: dict[str, Any] = {
     "lifecycle.at_risk_factor": 2.0,
     "lifecycle.at_risk_min_days": 60,
     "lifecycle.at_risk_p_alive": 0.3,
+    "value.horizon_months": 12,  # predictive CLV horizon
+    "value.discount_rate": 0.10,  # annual discount rate for predictive CLV
 }
 
 
 def config_path() -> Path:
-    env = os.environ.get("CUSTTRACK_CONFIG")
+    return _path_for(os.environ.get("CUSTTRACK_CONFIG"))
+
+
+@cache
+def _path_for(env: str | None) -> Path:
     if env:
         return Path(env).expanduser()
     from platformdirs import user_config_dir
@@ -73,15 +85,21 @@ def _load(path: Path) -> dict[str, Any]:
         raise CusttrackError(f"config file {path} is not valid TOML: {exc}") from None
 
 
+@cache
+def _merged(path: Path) -> dict[str, Any]:
+    return {**DEFAULTS, **_load(path)}
+
+
 def load() -> dict[str, Any]:
     """All settings: defaults overlaid with the file."""
-    return {**DEFAULTS, **_load(config_path())}
+    return dict(_merged(config_path()))
 
 
 def get(key: str) -> Any:
     if key == "user" and os.environ.get("CUSTTRACK_USER"):
         return os.environ["CUSTTRACK_USER"]
-    return load().get(key, DEFAULTS.get(key))
+    # called per row by some views (time zones): one cached dict lookup, no copy
+    return _merged(config_path()).get(key, DEFAULTS.get(key))
 
 
 def _coerce(key: str, raw: str) -> Any:
@@ -113,6 +131,27 @@ def _coerce(key: str, raw: str) -> Any:
     return raw
 
 
+def _check(key: str, raw: str, value: Any) -> None:
+    """Range checks that the type alone does not give."""
+    from .errors import InvalidValue
+
+    if isinstance(value, bool):
+        return
+    if key.startswith("complaints.deadline_hours.") and value <= 0:
+        raise InvalidValue(key, raw, "must be at least 1 hour")
+    if isinstance(value, int | float) and value < 0:
+        raise InvalidValue(key, raw, "must not be negative")
+    if key == "currency" and not (len(value) == 3 and value.isalpha()):
+        raise InvalidValue(key, raw, "expected a 3-letter currency code", "e.g. CNY, USD, EUR")
+
+
+def source(key: str) -> str:
+    """Where a setting's value comes from: env, file or default."""
+    if key == "user" and os.environ.get("CUSTTRACK_USER"):
+        return "env"
+    return "file" if key in _load(config_path()) else "default"
+
+
 def set_value(key: str, raw: str) -> Any:
     """Validate and store one setting; returns the stored value."""
     import tomli_w
@@ -122,10 +161,13 @@ def set_value(key: str, raw: str) -> Any:
     if key not in DEFAULTS:
         raise InvalidValue("key", key, "unknown setting", "see `custtrack config show`")
     value = _coerce(key, raw)
+    _check(key, raw, value)
     if key == "timezone" and value:
         from .clock import _zone
 
         _zone(value)
+    if key == "currency":
+        value = value.upper()
     if key == "phone_region" and value:
         import phonenumbers
 
@@ -146,8 +188,15 @@ def set_value(key: str, raw: str) -> Any:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(tomli_w.dumps(nested), encoding="utf-8")
     tmp.replace(path)
-    _load.cache_clear()
+    clear_cache()
     return value
+
+
+def clear_cache() -> None:
+    """Forget what was read from the file (after writing it, and between tests)."""
+    _load.cache_clear()
+    _merged.cache_clear()
+    _path_for.cache_clear()
 
 
 def phone_region() -> str:

@@ -109,6 +109,9 @@ def _parse_day(text: str, base: date) -> date | None:
     m = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]?", t)
     if m:
         return date(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"(\d{1,2})月(\d{1,2})[日号]", t)
+    if m:  # 12月3日: this year's, like "Dec 3"
+        return date(base.year, int(m[1]), int(m[2]))
     if t in ("eom", "end of month", "月底"):
         return base.replace(day=calendar.monthrange(base.year, base.month)[1])
     if t in ("eow", "end of week", "周末"):
@@ -167,7 +170,9 @@ def _fallback(text: str, base: date) -> datetime | None:
         return None
 
 
-def parse_when(text: str, field: str = "date", base: date | None = None) -> tuple[date, time | None]:
+def parse_when(
+    text: str, field: str = "date", base: date | None = None
+) -> tuple[date, time | None]:
     """Parse a date with an optional time of day; raise InvalidValue naming `field`."""
     raw = (text or "").strip()
     if not raw:
@@ -182,7 +187,8 @@ def parse_when(text: str, field: str = "date", base: date | None = None) -> tupl
             raise InvalidValue(field, text, "not a valid date", EXAMPLE) from None
     day_text, at = _split_time(raw)
     try:
-        day = _parse_day(day_text, base)
+        # a bare time of day ("下午3点", "9am") is today at that time
+        day = base if at is not None and not day_text else _parse_day(day_text, base)
     except ValueError:
         raise InvalidValue(field, text, "not a valid date", EXAMPLE) from None
     if day is None:

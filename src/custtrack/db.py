@@ -90,15 +90,30 @@ def _sqlite_engine(path: Path) -> sa.Engine:
     return engine
 
 
+def bare_engine(loc: str) -> sa.Engine:
+    """A new engine with the per-connection set-up but no migration and no caching."""
+    import sqlalchemy as sa
+
+    path = sqlite_path(loc)
+    return _sqlite_engine(path) if path is not None else sa.create_engine(loc)
+
+
 def engine(loc: str | None = None) -> sa.Engine:
     """The engine for a database, migrated to the current schema."""
     loc = loc or location()
     if loc not in _engines:
         import sqlalchemy as sa
 
-        path = sqlite_path(loc)
-        eng = _sqlite_engine(path) if path is not None else sa.create_engine(loc)
-        _ensure_schema(eng)
+        from .errors import CusttrackError
+
+        eng = bare_engine(loc)
+        try:
+            _ensure_schema(eng)
+        except sa.exc.DatabaseError as exc:
+            eng.dispose()
+            raise CusttrackError(
+                f"cannot open the database {loc}: {exc.orig or exc} (is it a custtrack database?)"
+            ) from None
         _engines[loc] = eng
     return _engines[loc]
 
@@ -125,20 +140,59 @@ def schema_version(eng: sa.Engine) -> str | None:
 def _ensure_schema(eng: sa.Engine) -> None:
     from .migrations import HEAD
 
-    if schema_version(eng) != HEAD:
-        upgrade(eng)
+    version = schema_version(eng)
+    if version == HEAD:
+        return
+    from alembic.script import ScriptDirectory
+
+    from .errors import CusttrackError
+
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    known = {rev.revision for rev in scripts.walk_revisions()}
+    if version is not None and version not in known:
+        raise CusttrackError(
+            f"the database was written by a newer custtrack (schema {version}); "
+            "upgrade custtrack to open it"
+        )
+    upgrade(eng)
+
+
+def _alembic_config():  # noqa: ANN202  (alembic.config.Config, imported lazily)
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "custtrack:migrations")
+    return cfg
 
 
 def upgrade(eng: sa.Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` in one transaction (alembic imported only here)."""
     from alembic import command
-    from alembic.config import Config
 
-    cfg = Config()
-    cfg.set_main_option("script_location", "custtrack:migrations")
-    with eng.execution_options(custtrack_write=True).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    cfg = _alembic_config()
+    with eng.connect() as conn:
+        # SQLite alters a table by copying it and dropping the original; with foreign keys on,
+        # that DROP cascades and deletes every contact, purchase … of every customer. The
+        # pragma is ignored inside a transaction, so it is set on the raw connection first.
+        raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.execution_options(custtrack_write=True).begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if raw is not None:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        from .errors import CusttrackError
+
+                        raise CusttrackError(
+                            f"upgrading the database would break {len(broken)} references "
+                            f"(first: {tuple(broken[0])}); nothing was changed"
+                        )
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 @contextmanager

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from .errors import InvalidValue
 
@@ -22,14 +23,20 @@ def normalize_phone(value: str, region: str | None = None, field: str = "--phone
     from .config import phone_region
 
     text = (value or "").strip()
-    try:
-        num = phonenumbers.parse(text, region or phone_region())
-    except phonenumbers.NumberParseException:
-        raise InvalidValue(field, value, "not a phone number", "e.g. +86 138 0013 8000") from None
-    if not phonenumbers.is_possible_number(num) or not phonenumbers.is_valid_number(num):
-        raise InvalidValue(
-            field, value, "not a valid phone number", "include the country code, e.g. +1 415 555 0132"
+    region = region or phone_region()
+    hint = "e.g. +86 138 0013 8000"
+    if text[:1].isdigit() and not text.startswith("00"):
+        # the usual cause: a national number read with the wrong default region
+        hint = (
+            f"read as a number in region {region}; add the country code (+86 …) "
+            "or set your region: custtrack config set phone_region CN"
         )
+    try:
+        num = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidValue(field, value, "not a phone number", hint) from None
+    if not phonenumbers.is_possible_number(num) or not phonenumbers.is_valid_number(num):
+        raise InvalidValue(field, value, "not a valid phone number", hint)
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -56,24 +63,38 @@ def normalize_email(value: str, field: str = "--email") -> str:
     return info.normalized.lower()
 
 
+_MONEY_RE = re.compile(r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)")
+
+
+def currency_code(value: str, field: str = "--currency") -> str:
+    """An ISO 4217 code such as CNY or USD, upper-cased."""
+    code = (value or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise InvalidValue(field, value, "not a currency code", "three letters, e.g. CNY, USD, EUR")
+    return code
+
+
 def parse_money(value: str | int | Decimal, currency: str, field: str = "AMOUNT") -> int:
-    """A non-negative amount ('12.50', '1,299', '¥88') to integer minor units; never via float."""
-    text = str(value).strip().replace(",", "").replace("_", "")
-    text = text.lstrip("$¥€£￥").strip()
+    """A non-negative amount ('12.50', '1,299', '¥88') to integer minor units; never via float.
+
+    Commas are thousands separators only: '1,5' is refused rather than read as 15.
+    """
+    text = str(value).strip().replace("_", "")
     if text.upper().endswith(currency.upper()):
         text = text[: -len(currency)].strip()
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise InvalidValue(field, value, "not an amount of money", "e.g. 129.90") from None
-    if not amount.is_finite():
-        raise InvalidValue(field, value, "not an amount of money", "e.g. 129.90")
-    if amount < 0:
+    negative = text.startswith("-")
+    text = text.lstrip("-").strip().lstrip("$¥€£￥").strip()
+    match = _MONEY_RE.fullmatch(text)
+    if match is None:
+        raise InvalidValue(field, value, "not an amount of money", "e.g. 129.90 or 1,299.00")
+    amount = Decimal(match["num"].replace(",", ""))
+    if negative and amount:
         raise InvalidValue(field, value, "must not be negative", "record a refund as a note")
     exp = currency_exponent(currency)
     minor = amount.scaleb(exp)
     if minor != minor.to_integral_value():
-        raise InvalidValue(field, value, f"has more than {exp} decimals for {currency}")
+        why = f"has more than {exp} decimals for {currency}" if exp else f"{currency} has no cents"
+        raise InvalidValue(field, value, why)
     if minor > 10**15:
         raise InvalidValue(field, value, "is implausibly large")
     return int(minor)

@@ -11,7 +11,9 @@ from .. import __version__
 from ._app import app
 
 # Each module registers its commands on `app` (imported for that side effect, in help order).
-from . import customers, records, followups, analytics, data, maintenance, demo  # noqa: E402, F401, I001
+# isort: off
+from . import customers, records, followups, analytics, data, maintenance, demo  # noqa: F401
+# isort: on
 
 
 def _version(value: bool) -> None:

@@ -22,6 +22,12 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             _fail("interrupted; nothing was changed by the unfinished command", 130)
+        except BrokenPipeError:
+            # the reader (e.g. `| head`) went away: stop quietly, as Unix tools do
+            import sys
+
+            sys.stderr.close()
+            raise typer.Exit(141) from None
         except Exception as exc:
             if _is_cli_signal(exc) or os.environ.get("CUSTTRACK_DEBUG"):
                 raise

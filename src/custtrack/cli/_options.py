@@ -16,7 +16,9 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Compute as if today were this date (also CUSTTRACK_TODAY)."),
 ]
-LimitOpt = Annotated[int, typer.Option("--limit", "-n", help="Show at most this many rows (0 = all).")]
+LimitOpt = Annotated[
+    int, typer.Option("--limit", "-n", help="Show at most this many rows (0 = all).")
+]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 

@@ -26,11 +26,14 @@ class Col:
 
 
 def console(stderr: bool = False):  # noqa: ANN201
-    from rich.console import Console
-
+    """A Rich console: plain text when piped; with NO_COLOR, no escape codes at all (Rich alone
+    would drop colours but keep bold)."""
     import os
 
-    out = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    from rich.console import Console
+
+    kw: dict[str, Any] = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    out = Console(stderr=stderr, highlight=False, soft_wrap=False, **kw)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         out.width = 120  # piped or captured: do not squeeze tables into 80 columns
     return out
@@ -92,11 +95,29 @@ def write_json(data: Any) -> None:
     sys.stdout.write(json.dumps(plain(data), ensure_ascii=False, indent=2) + "\n")
 
 
+def write_frame(frame: Any, fmt: str) -> None:
+    """A pandas DataFrame as CSV or JSON records in one vectorised pass (big analytics tables);
+    dates as YYYY-MM-DD, missing values as empty / null."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    if fmt == "csv":
+        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        text = out.to_json(orient="records", force_ascii=False, indent=2, double_precision=15)
+        sys.stdout.write(text + "\n")
+
+
 def write_csv(rows: Sequence[dict[str, Any]], keys: Sequence[str] | None = None) -> None:
     fields = list(keys or [])
     for row in rows:  # every key any row has, the preferred ones first
         fields.extend(k for k in row if k not in fields)
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(
+        sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_cell(plain(v)) for k, v in row.items()})
@@ -115,9 +136,12 @@ def table(
     empty: str = "Nothing to show.",
     caption: str | None = None,
 ) -> None:
+    """Rows as a Rich table. Cell values are shown as typed: never read as [style] markup."""
+    from rich.text import Text
+
     out = console()
     if not rows:
-        out.print(empty)
+        out.print(Text(empty))
         return
     from rich.table import Table
 
@@ -125,7 +149,7 @@ def table(
     for c in cols:
         t.add_column(c.header, justify=c.justify, style=c.style, max_width=c.max_width)  # type: ignore[arg-type]
     for r in rows:
-        t.add_row(*(human(r.get(c.key)) for c in cols))
+        t.add_row(*(Text(human(r.get(c.key))) for c in cols))
     out.print(t)
 
 
@@ -133,6 +157,7 @@ def card(title: str, fields: Iterable[tuple[str, Any]], subtitle: str | None = N
     """A profile card: label/value pairs in a panel; empty values are left out."""
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
@@ -140,24 +165,47 @@ def card(title: str, fields: Iterable[tuple[str, Any]], subtitle: str | None = N
     for label, value in fields:
         text = human(value)
         if text:
-            grid.add_row(label, text)
-    console().print(Panel(grid, title=f"[bold]{title}[/]", subtitle=subtitle, title_align="left"))
+            grid.add_row(Text(label), Text(text))
+    panel = Panel(
+        grid,
+        title=Text(title, style="bold"),
+        subtitle=Text(subtitle) if subtitle else None,
+        title_align="left",
+    )
+    panel.expand = False  # as wide as its content, not the whole terminal
+    console().print(panel)
+
+
+def esc(text: Any) -> str:
+    """User data inside an info() message: shown as typed, never read as [style] markup."""
+    from rich.markup import escape
+
+    return escape(str(text))
 
 
 def heading(text: str) -> None:
-    console().print(f"\n[bold]{text}[/]")
+    from rich.text import Text
+
+    console().print(Text("\n" + text, style="bold"))
 
 
 def info(message: str) -> None:
+    """A line of Rich markup ([bold]…[/]); wrap user data in esc()."""
     console().print(message)
 
 
 def success(message: str) -> None:
-    console().print(f"[green]✓[/] {message}")
+    """A plain-text message after a green tick (user data is safe in it)."""
+    from rich.text import Text
+
+    console().print(Text.assemble(("✓", "green"), " ", message))
 
 
 def warn(message: str) -> None:
-    console(stderr=True).print(f"[yellow]Warning:[/] {message}")
+    """A plain-text warning on stderr."""
+    from rich.text import Text
+
+    console(stderr=True).print(Text.assemble(("Warning:", "yellow"), " ", message))
 
 
 def error(message: str) -> None:

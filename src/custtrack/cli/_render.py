@@ -14,8 +14,8 @@ def _currency() -> str:
     return str(config.get("currency") or "USD").upper()
 
 
-def customer_list(rows: list[dict[str, Any]], fmt: str) -> None:
-    from ..validate import format_phone, money_str
+def customer_list(rows: list[dict[str, Any]], fmt: str, empty: str = "No customers match.") -> None:
+    from ..validate import format_money, format_phone, money_str
 
     cur = _currency()
     out = []
@@ -33,7 +33,7 @@ def customer_list(rows: list[dict[str, Any]], fmt: str) -> None:
                 "source": r["source"],
                 "tags": r["tags"],
                 "orders": r["orders"],
-                "spend": money_str(r["spend_minor"], cur),
+                "spend": (money_str if fmt != "table" else format_money)(r["spend_minor"], cur),
                 "currency": cur,
                 "last_purchase": r["last_purchase"],
                 "last_contact": r["last_contact_at"],
@@ -52,9 +52,7 @@ def customer_list(rows: list[dict[str, Any]], fmt: str) -> None:
         Col("last_contact", "Last contact"),
     ]
     n = len(out)
-    _output.emit(
-        out, cols, fmt, empty="No customers match.", caption=f"{n} customer{'s' * (n != 1)}"
-    )
+    _output.emit(out, cols, fmt, empty=empty, caption=f"{n} customer{'s' * (n != 1)}")
 
 
 def profile(p: dict[str, Any], fmt: str) -> None:
@@ -64,14 +62,14 @@ def profile(p: dict[str, Any], fmt: str) -> None:
         _output.write_json(p)
         return
     c = p["customer"]
-    cur = _currency()
     summ = p["summary"]
     purchases = "none yet"
     if summ["purchases"]:
-        purchases = (
-            f"{summ['purchases']} for {format_money(summ['spend_minor'], cur)} {cur}, "
-            f"last {_output.human(summ['last_purchase'])}"
+        spent = " + ".join(
+            f"{format_money(minor, code)} {code}"
+            for code, minor in summ["spend_by_currency"].items()
         )
+        purchases = f"{summ['purchases']} for {spent}, last {_output.human(summ['last_purchase'])}"
     nxt = p["next_followup"]
     next_text = ""
     if nxt:
@@ -82,7 +80,10 @@ def profile(p: dict[str, Any], fmt: str) -> None:
     fb = p["latest_feedback"]
     fb_text = ""
     if fb:
-        scores = [f"CSAT {fb['csat']}" if fb["csat"] else "", f"NPS {fb['nps']}" if fb["nps"] is not None else ""]
+        scores = [
+            f"CSAT {fb['csat']}" if fb["csat"] else "",
+            f"NPS {fb['nps']}" if fb["nps"] is not None else "",
+        ]
         fb_text = " ".join(x for x in scores if x) + (f" “{fb['text']}”" if fb["text"] else "")
         fb_text += f" ({_output.human(fb['at'])[:10]})"
     complaints = "; ".join(

@@ -47,18 +47,22 @@ def add(
     owner: OwnerOpt = None,
     price_sensitivity: PriceOpt = None,
     notes: NotesOpt = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Record even if the phone or e-mail is already in use.")
     ] = False,
 ) -> None:
     """Record a new customer.
 
+    Phones are stored with their country code (E.164); a number without +code
+    is read with the `phone_region` setting (CN, US …). A phone or e-mail that
+    already belongs to a customer is refused, naming them, unless --force.
+
     Examples:
-
       custtrack add "Wang Fang" --phone 13800138000 --city 杭州 --tag vip
-
-      custtrack add "Anna Berg" -e anna@example.com --birthday 1985-03-12 --source referral
+      custtrack add "Anna Berg" -e anna@example.com --birthday "12 March 1985"
     """
     from .. import db
     from ..services import customers
@@ -93,9 +97,11 @@ def edit(
     notes: NotesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Allow a phone/e-mail in use.")] = False,
 ) -> None:
-    """Change a customer's details. An empty value ("") clears a field.
+    """Change a customer's details; an empty value ("") clears a field.
 
-    Example: custtrack edit "Wang Fang" --city 上海 --owner lei
+    Examples:
+      custtrack edit "Wang Fang" --city 上海 --owner lei
+      custtrack edit 12 --email ""
     """
     from .. import db
     from ..errors import UsageError
@@ -114,10 +120,11 @@ def edit(
         changed = customers.update(s, c, fields, force=force)
         label = customers.describe(c)
     if not changed:
-        _output.info(f"No change to {label}.")
+        _output.info(f"No change to {_output.esc(label)}.")
         return
     for key, (old, new) in changed.items():
-        _output.info(f"  {key}: {_output.human(old) or '—'} → {_output.human(new) or '—'}")
+        was, now = _output.human(old) or "—", _output.human(new) or "—"
+        _output.info(f"  {key}: {_output.esc(was)} → {_output.esc(now)}")
     _output.success(f"Updated {label}")
 
 
@@ -126,13 +133,19 @@ TagsArg = Annotated[list[str], typer.Argument(help="One or more tags.", show_def
 
 @app.command(rich_help_panel="Customers")
 def tag(customer: CustomerArg, tags: TagsArg) -> None:
-    """Add tags to a customer.  Example: custtrack tag 12 vip wholesale"""
+    """Add tags to a customer.
+
+    Example: custtrack tag 12 vip wholesale
+    """
     _retag(customer, add=tags)
 
 
 @app.command(rich_help_panel="Customers")
 def untag(customer: CustomerArg, tags: TagsArg) -> None:
-    """Remove tags from a customer.  Example: custtrack untag 12 wholesale"""
+    """Remove tags from a customer.
+
+    Example: custtrack untag 12 wholesale
+    """
     _retag(customer, remove=tags)
 
 
@@ -159,7 +172,9 @@ def archive(
 ) -> None:
     """Archive a customer: kept with all history, hidden from lists and the due view.
 
-    Example: custtrack archive "Old Li"   (custtrack archive "Old Li" --undo to restore)
+    Examples:
+      custtrack archive "Old Li"
+      custtrack archive "Old Li" --undo      (make them active again)
     """
     from .. import db
     from ..services import customers
@@ -167,8 +182,13 @@ def archive(
 
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
-        customers.set_archived(s, c, not undo)
+        unchanged = c.status == ("active" if undo else "archived")
+        if not unchanged:
+            customers.set_archived(s, c, not undo)
         label = customers.describe(c)
+    if unchanged:
+        _output.info(f"{_output.esc(label)} is already {'active' if undo else 'archived'}.")
+        return
     _output.success(f"{'Restored' if undo else 'Archived'} {label}")
 
 
@@ -176,20 +196,28 @@ def archive(
 def delete(customer: CustomerArg, yes: YesOpt = False) -> None:
     """Delete a customer and everything recorded about them (asks first).
 
-    To keep the history, use archive. Example: custtrack delete 12 --yes
+    Contacts, purchases, feedback, complaints and follow-ups go too.
+    To keep the history, use archive instead.
+
+    Examples:
+      custtrack delete 12
+      custtrack delete "Old Li" --yes
     """
     from .. import db
     from ..services import customers
     from . import _output
 
-    with db.session(write=True) as s:
+    with db.session() as s:
         c = customers.resolve(s, customer)
-        label = customers.describe(c)
-        if not yes and not typer.confirm(
-            f"Delete {label} with all contacts, purchases and feedback?", default=False
-        ):
-            raise typer.Exit(1)
-        counts = customers.delete(s, c)
+        cid, label = c.id, customers.describe(c)
+    # ask outside the write transaction: it would hold the database lock while the user thinks
+    if not yes and not typer.confirm(
+        f"Delete {label} with all contacts, purchases, feedback and complaints?", default=False
+    ):
+        _output.info("Nothing deleted.")
+        raise typer.Exit(1)
+    with db.session(write=True) as s:
+        counts = customers.delete(s, customers.resolve(s, f"#{cid}"))
     detail = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
     _output.success(f"Deleted {label}" + (f" ({detail})" if detail else ""))
 
@@ -202,7 +230,20 @@ def show(
 ) -> None:
     """A customer's profile card and timeline, newest first.
 
-    Example: custtrack show "Wang Fang"    custtrack show 12 --format json
+    The card: contact details, tags, owner, last and next contact, purchases,
+    latest feedback and open complaints. The timeline: contacts, purchases,
+    feedback and complaints (the newest 30 unless --all).
+
+    JSON fields (whole timeline): customer (every stored field), tags,
+    last_contact, next_followup, latest_feedback, open_complaints,
+    summary (purchases, spend_minor, currency, spend_by_currency,
+    last_purchase, occasions), timeline (at, kind, id, what, detail),
+    timeline_total. Times: ISO 8601, local time. Money: minor units (cents).
+
+    Examples:
+      custtrack show "Wang Fang"
+      custtrack show 12 --all
+      custtrack show anna@example.com --format json
     """
     from .. import db
     from ..services import customers, records
@@ -217,7 +258,9 @@ def show(
 
 @app.command("list", rich_help_panel="Customers")
 def list_(
-    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only customers with this tag.")] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", "-t", help="Only customers with this tag.")
+    ] = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's customers.")] = None,
     city: Annotated[str | None, typer.Option(help="Only customers in this city.")] = None,
     source: Annotated[str | None, typer.Option(help="Only customers from this source.")] = None,
@@ -226,7 +269,9 @@ def list_(
     ] = None,
     search: Annotated[
         str | None,
-        typer.Option("--search", "-s", help="Text in name, phone, e-mail, company or notes."),
+        typer.Option(
+            "--search", "-s", help="Text in name, phone, e-mail, WeChat, company or notes."
+        ),
     ] = None,
     archived: Annotated[bool, typer.Option("--archived", help="List archived customers.")] = False,
     sort: Annotated[
@@ -235,9 +280,20 @@ def list_(
     limit: LimitOpt = 0,
     fmt: FormatOpt = "table",
 ) -> None:
-    """List customers.
+    """List active customers (archived ones with --archived), filtered and sorted.
 
-    Examples: custtrack list --tag vip --sort spend    custtrack list -s 138 -f csv
+    Filters combine (all must match); --owner, --city and --source ignore case.
+    Spend adds the purchases in the configured currency.
+
+    JSON/CSV fields: id, name, phone (E.164), email, wechat, city, company,
+    owner, source, tags (a list; joined with ";" in CSV), orders,
+    spend (exact decimal), currency, last_purchase, last_contact
+    (ISO 8601, local time), status.
+
+    Examples:
+      custtrack list --tag vip --sort spend --limit 20
+      custtrack list --city 杭州 --owner lei
+      custtrack list -s 138 -f csv > customers.csv
     """
     from .. import db
     from ..services import customers
@@ -254,4 +310,6 @@ def list_(
             s, tag=tag, owner=owner, city=city, source=source, search=search, ids=ids,
             status="archived" if archived else "active", sort=sort, limit=limit,
         )  # fmt: skip
-    _render.customer_list(rows, fmt)
+    filtered = any((tag, owner, city, source, segment, search, archived))
+    empty = "No customers match." if filtered else 'No customers yet: custtrack add "Name" -p …'
+    _render.customer_list(rows, fmt, empty)

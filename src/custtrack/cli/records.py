@@ -43,13 +43,13 @@ def log(
 ) -> None:
     """Record a contact (call, visit, message …) and plan the next one.
 
-    Logging a contact closes the customer's open follow-ups due on or before its day.
+    Logging a contact closes the customer's open follow-ups due on or before
+    its day; --keep-open leaves them open.
 
     Examples:
-
-      custtrack log "Wang Fang" -c wechat -m "asked about the new tea" --next "next friday"
-
+      custtrack log "Wang Fang" -c wechat -m "asked about tea" --next friday
       custtrack log 12 -c visit --at yesterday --outcome ordered
+      custtrack log 王芳 --next "明天下午3点" --next-note "send the price list"
     """
     from .. import db
     from ..dates import parse_moment, parse_when
@@ -96,12 +96,17 @@ def buy(
         str | None, typer.Option("--order-ref", help="Order or receipt number (must be unique).")
     ] = None,
     currency: Annotated[
-        str | None, typer.Option(help="Currency code; default from config.")
+        str | None, typer.Option(help="Currency code (CNY, USD …); default: the setting.")
     ] = None,
 ) -> None:
-    """Record a purchase.
+    """Record a purchase: the amount paid, stored exactly in minor units (cents).
 
-    Example: custtrack buy "Wang Fang" 268 --product "Longjing 250g" --category tea
+    The currency is the `currency` setting unless --currency is given.
+    An --order-ref can be recorded only once, so a receipt is never counted twice.
+
+    Examples:
+      custtrack buy "Wang Fang" 268 --product "Longjing 250g" --category tea
+      custtrack buy 12 1,299.00 --qty 2 --order-ref T-20261120-7 --at yesterday
     """
     from .. import db
     from ..dates import parse_moment
@@ -130,9 +135,11 @@ def feedback(
     channel: Annotated[str | None, typer.Option(help="Where: " + ", ".join(CHANNELS))] = None,
     at: AtOpt = None,
 ) -> None:
-    """Record feedback: a CSAT and/or NPS score and what the customer said.
+    """Record feedback: a CSAT (1-5) and/or NPS (0-10) score and what the customer said.
 
-    Example: custtrack feedback 12 --csat 5 --nps 9 --text "fast delivery"
+    Examples:
+      custtrack feedback 12 --csat 5 --nps 9 --text "fast delivery"
+      custtrack feedback "Wang Fang" --text "wants smaller packs" --channel wechat
     """
     from .. import db
     from ..dates import parse_moment
@@ -158,9 +165,11 @@ def complain(
     assignee: Annotated[str | None, typer.Option(help="Who handles it.")] = None,
     at: AtOpt = None,
 ) -> None:
-    """Open a complaint.
+    """Open a complaint (close it later with `custtrack resolve ID`).
 
-    Example: custtrack complain 12 --category delivery --priority high -m "box arrived wet"
+    Examples:
+      custtrack complain 12 --category delivery --priority high -m "box arrived wet"
+      custtrack complain "Wang Fang" --category price -m "too dear" --assignee lei
     """
     from .. import db
     from ..dates import parse_moment
@@ -186,7 +195,13 @@ def complaints(
 ) -> None:
     """List complaints, open ones first, oldest first.
 
-    Example: custtrack complaints --status open
+    JSON/CSV fields: id, customer_id, customer, category, priority, status,
+    text, assignee, resolution, opened_at, resolved_at, updated_at
+    (times in ISO 8601, local time).
+
+    Examples:
+      custtrack complaints --status open
+      custtrack complaints --customer "Wang Fang" --format json
     """
     from .. import db
     from ..services import customers, records
@@ -211,7 +226,7 @@ def resolve(
     complaint_id: Annotated[int, typer.Argument(help="Complaint id.", show_default=False)],
     resolution: Annotated[str, typer.Option("--resolution", "-m", help="How it was resolved.")],
 ) -> None:
-    """Mark a complaint resolved.
+    """Mark a complaint resolved (its open follow-ups are closed too).
 
     Example: custtrack resolve 3 --resolution "sent a replacement"
     """

@@ -25,7 +25,15 @@ from ..validate import check_text, choice, normalize_email, normalize_phone
 from ..vocab import GENDERS, PRICE_SENSITIVITY
 
 TEXT_FIELDS = ("name", "wechat", "company", "address", "city", "source", "owner", "notes")
-EDITABLE = (*TEXT_FIELDS, "phone", "email", "birthday", "gender", "price_sensitivity", "external_id")
+EDITABLE = (
+    *TEXT_FIELDS,
+    "phone",
+    "email",
+    "birthday",
+    "gender",
+    "price_sensitivity",
+    "external_id",
+)
 
 
 def clean_fields(raw: dict[str, Any], *, prefix: str = "--") -> dict[str, Any]:
@@ -103,9 +111,9 @@ def _check_conflicts(session: Session, fields: dict[str, Any], exclude: int | No
 def add(
     session: Session, raw: dict[str, Any], tags: list[str] | None = None, force: bool = False
 ) -> Customer:
-    fields = clean_fields(raw)
-    if not fields.get("name"):
+    if not str(raw.get("name") or "").strip():
         raise InvalidValue("NAME", raw.get("name"), "a customer needs a name")
+    fields = clean_fields(raw)
     if not force:
         _check_conflicts(session, fields, None)
     now = clock.utcnow()
@@ -134,10 +142,10 @@ def update(session: Session, customer: Customer, raw: dict[str, Any], force: boo
     return changed
 
 
-def _tag_name(name: str) -> str:
+def _tag_name(name: str, field: str = "TAG") -> str:
     tag = name.strip().lower()
     if not tag or len(tag) > 50 or re.search(r"[,\s]", tag):
-        raise InvalidValue("TAG", name, "tags are single words of at most 50 characters")
+        raise InvalidValue(field, name, "tags are single words of at most 50 characters")
     return tag
 
 
@@ -232,7 +240,11 @@ def resolve(session: Session, ref: str, include_archived: bool = True) -> Custom
     if not include_archived and len(candidates) > 1:
         candidates = [c for c in candidates if c.status == "active"] or candidates
     if not candidates:
-        raise NotFound(f"no customer matches {ref!r}; try `custtrack list --search {text}`")
+        import shlex
+
+        raise NotFound(
+            f"no customer matches {ref!r}; try `custtrack list --search {shlex.quote(text)}`"
+        )
     if len(candidates) > 1:
         raise Ambiguous(ref, [describe(c) for c in candidates])
     return candidates[0]
@@ -260,16 +272,28 @@ def list_customers(
     ids: list[int] | None = None,
     sort: str = "name",
     limit: int = 0,
+    currency: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Customers with their purchase summary, filtered and sorted in SQL."""
+    """Customers with their purchase summary, filtered and sorted in SQL.
+
+    orders counts every purchase; spend_minor adds only those in `currency` (default: config).
+    """
+    from .. import config
+
+    if limit < 0:
+        raise InvalidValue("--limit", limit, "must be 0 (all) or more")
+    currency = (currency or str(config.get("currency") or "USD")).upper()
     c = Customer.__table__
     p = Purchase.__table__
     n_orders = (
-        sa.select(sa.func.count()).where(p.c.customer_id == c.c.id).scalar_subquery().label("orders")
+        sa.select(sa.func.count())
+        .where(p.c.customer_id == c.c.id)
+        .scalar_subquery()
+        .label("orders")
     )
     spend = (
         sa.select(sa.func.coalesce(sa.func.sum(p.c.amount_minor), 0))
-        .where(p.c.customer_id == c.c.id)
+        .where(p.c.customer_id == c.c.id, p.c.currency == currency)
         .scalar_subquery()
         .label("spend_minor")
     )
@@ -284,7 +308,7 @@ def list_customers(
     if tag:
         t, ct = Tag.__table__, CustomerTag.__table__
         sub = sa.select(ct.c.customer_id).join(t, t.c.id == ct.c.tag_id)
-        stmt = stmt.where(c.c.id.in_(sub.where(t.c.name == _tag_name(tag))))
+        stmt = stmt.where(c.c.id.in_(sub.where(t.c.name == _tag_name(tag, "--tag"))))
     for col, value in (("owner", owner), ("city", city), ("source", source)):
         if value:
             stmt = stmt.where(sa.func.lower(c.c[col]) == value.strip().lower())

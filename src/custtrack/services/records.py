@@ -9,16 +9,17 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .. import clock, config
-from ..errors import Conflict, InvalidValue, NotFound
+from ..errors import Conflict, InvalidValue, NotFound, UsageError
 from ..models import Complaint, Customer, Feedback, FollowUp, Interaction, Purchase
-from ..validate import check_text, choice, parse_money
+from ..validate import check_text, choice, currency_code, parse_money
 from ..vocab import CHANNELS, COMPLAINT_CATEGORIES, PRIORITIES
 from .customers import describe, tags_of
 
 
 def _not_future(at: datetime, field: str = "--at") -> None:
-    if at.date() > clock.today():
-        raise InvalidValue(field, at.date().isoformat(), "is in the future; record it when it happens")
+    day = clock.to_local(at).date()  # callers may pass UTC; "today" is the user's local day
+    if day > clock.today():
+        raise InvalidValue(field, day.isoformat(), "is in the future; record it when it happens")
 
 
 def log_contact(
@@ -63,7 +64,10 @@ def record_purchase(
     order_ref: str | None = None,
     currency: str | None = None,
 ) -> Purchase:
-    currency = (currency or config.get("currency") or "USD").upper()
+    if currency:
+        currency = currency_code(currency)
+    else:
+        currency = currency_code(str(config.get("currency") or "USD"), "config currency")
     minor = parse_money(amount, currency)
     if qty < 1:
         raise InvalidValue("--qty", qty, "must be at least 1")
@@ -103,8 +107,8 @@ def record_feedback(
     text: str | None = None,
     channel: str | None = None,
 ) -> Feedback:
-    if csat is None and nps is None and not text:
-        raise InvalidValue("--csat/--nps/--text", None, "give a score or a text")
+    if csat is None and nps is None and not (text or "").strip():
+        raise UsageError("give --csat 1-5, --nps 0-10 or --text")
     if csat is not None and not 1 <= csat <= 5:
         raise InvalidValue("--csat", csat, "must be between 1 and 5")
     if nps is not None and not 0 <= nps <= 10:
@@ -177,6 +181,8 @@ def list_complaints(
     session: Session, status: str | None = None, customer: Customer | None = None, limit: int = 0
 ) -> list[dict[str, Any]]:
     """Complaints, open ones first and oldest first within each status."""
+    if limit < 0:
+        raise InvalidValue("--limit", limit, "must be 0 (all) or more")
     stmt = sa.select(Complaint, Customer.name).join(Customer, Customer.id == Complaint.customer_id)
     if status and status != "all":
         stmt = stmt.where(Complaint.status == choice(status, ("open", "resolved"), "--status"))
@@ -194,19 +200,36 @@ def list_complaints(
 
 
 def purchase_summary(session: Session, customer_id: int) -> dict[str, Any]:
+    """Count, last purchase and spend; spend_minor is in the configured currency only, because
+    amounts in different currencies cannot be added (spend_by_currency has them all)."""
     p = Purchase.__table__
     row = session.execute(
         sa.select(
             sa.func.count(),
-            sa.func.coalesce(sa.func.sum(p.c.amount_minor), 0),
             sa.func.max(p.c.at),
             sa.func.count(sa.distinct(sa.func.date(p.c.at))),
         ).where(p.c.customer_id == customer_id)
     ).one()
-    last = row[2]
+    by_currency = dict(
+        session.execute(
+            sa.select(p.c.currency, sa.func.sum(p.c.amount_minor))
+            .where(p.c.customer_id == customer_id)
+            .group_by(p.c.currency)
+            .order_by(p.c.currency)
+        ).all()
+    )
+    last = row[1]
     if isinstance(last, str):
         last = datetime.fromisoformat(last)
-    return {"purchases": row[0], "spend_minor": row[1], "last_purchase": last, "occasions": row[3]}
+    currency = str(config.get("currency") or "USD").upper()
+    return {
+        "purchases": row[0],
+        "spend_minor": by_currency.get(currency, 0),
+        "currency": currency,
+        "spend_by_currency": by_currency,
+        "last_purchase": last,
+        "occasions": row[2],
+    }
 
 
 def timeline(session: Session, customer_id: int, limit: int = 0) -> tuple[list[dict], int]:

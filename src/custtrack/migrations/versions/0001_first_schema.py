@@ -12,7 +12,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-S, I, TS = sa.String, sa.Integer, lambda: sa.DateTime(timezone=True)
+S, Int, TS = sa.String, sa.Integer, lambda: sa.DateTime(timezone=True)
 
 
 def _fk_customer() -> sa.ForeignKeyConstraint:
@@ -20,17 +20,27 @@ def _fk_customer() -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
-    op.create_table("meta", sa.Column("key", S(), primary_key=True), sa.Column("value", S(), nullable=False))
     op.create_table(
-        "tags", sa.Column("id", I(), primary_key=True), sa.Column("name", S(), nullable=False, unique=True)
+        "meta", sa.Column("key", S(), primary_key=True), sa.Column("value", S(), nullable=False)
+    )
+    op.create_table(
+        "tags",
+        sa.Column("id", Int(), primary_key=True),
+        sa.Column("name", S(), nullable=False, unique=True),
     )
     op.create_table(
         "customers",
-        sa.Column("id", I(), primary_key=True),
+        sa.Column("id", Int(), primary_key=True),
         sa.Column("name", S(), nullable=False),
-        *(sa.Column(c, S(), nullable=True) for c in ("phone", "email", "wechat", "company", "address", "city")),
+        *(
+            sa.Column(c, S(), nullable=True)
+            for c in ("phone", "email", "wechat", "company", "address", "city")
+        ),
         sa.Column("birthday", sa.Date(), nullable=True),
-        *(sa.Column(c, S(), nullable=True) for c in ("gender", "source", "owner", "price_sensitivity", "notes")),
+        *(
+            sa.Column(c, S(), nullable=True)
+            for c in ("gender", "source", "owner", "price_sensitivity", "notes")
+        ),
         sa.Column("status", S(), nullable=False),
         sa.Column("created_at", TS(), nullable=False),
         sa.Column("updated_at", TS(), nullable=False),
@@ -39,16 +49,16 @@ def upgrade() -> None:
         op.create_index(f"ix_customers_{col}", "customers", [col])
     op.create_table(
         "customer_tags",
-        sa.Column("customer_id", I(), primary_key=True),
-        sa.Column("tag_id", I(), primary_key=True),
+        sa.Column("customer_id", Int(), primary_key=True),
+        sa.Column("tag_id", Int(), primary_key=True),
         _fk_customer(),
         sa.ForeignKeyConstraint(["tag_id"], ["tags.id"], ondelete="CASCADE"),
     )
     op.create_index("ix_customer_tags_tag_id", "customer_tags", ["tag_id"])
     op.create_table(
         "interactions",
-        sa.Column("id", I(), primary_key=True),
-        sa.Column("customer_id", I(), nullable=False),
+        sa.Column("id", Int(), primary_key=True),
+        sa.Column("customer_id", Int(), nullable=False),
         sa.Column("at", TS(), nullable=False),
         sa.Column("channel", S(), nullable=False),
         *(sa.Column(c, S(), nullable=True) for c in ("summary", "outcome", "owner")),
@@ -59,13 +69,13 @@ def upgrade() -> None:
     op.create_index("ix_interactions_customer_at", "interactions", ["customer_id", "at"])
     op.create_table(
         "purchases",
-        sa.Column("id", I(), primary_key=True),
-        sa.Column("customer_id", I(), nullable=False),
+        sa.Column("id", Int(), primary_key=True),
+        sa.Column("customer_id", Int(), nullable=False),
         sa.Column("at", TS(), nullable=False),
         sa.Column("product", S(), nullable=True),
         sa.Column("category", S(), nullable=True),
-        sa.Column("qty", I(), nullable=False),
-        sa.Column("amount_minor", I(), nullable=False),
+        sa.Column("qty", Int(), nullable=False),
+        sa.Column("amount_minor", Int(), nullable=False),
         sa.Column("currency", S(), nullable=False),
         sa.Column("order_ref", S(), nullable=True, unique=True),
         sa.Column("created_at", TS(), nullable=False),
@@ -77,11 +87,11 @@ def upgrade() -> None:
     op.create_index("ix_purchases_customer_at", "purchases", ["customer_id", "at", "amount_minor"])
     op.create_table(
         "feedback",
-        sa.Column("id", I(), primary_key=True),
-        sa.Column("customer_id", I(), nullable=False),
+        sa.Column("id", Int(), primary_key=True),
+        sa.Column("customer_id", Int(), nullable=False),
         sa.Column("at", TS(), nullable=False),
-        sa.Column("csat", I(), nullable=True),
-        sa.Column("nps", I(), nullable=True),
+        sa.Column("csat", Int(), nullable=True),
+        sa.Column("nps", Int(), nullable=True),
         sa.Column("text", S(), nullable=True),
         sa.Column("channel", S(), nullable=True),
         sa.Column("created_at", TS(), nullable=False),
@@ -93,8 +103,8 @@ def upgrade() -> None:
     op.create_index("ix_feedback_customer_id", "feedback", ["customer_id"])
     op.create_table(
         "complaints",
-        sa.Column("id", I(), primary_key=True),
-        sa.Column("customer_id", I(), nullable=False),
+        sa.Column("id", Int(), primary_key=True),
+        sa.Column("customer_id", Int(), nullable=False),
         sa.Column("category", S(), nullable=False),
         sa.Column("priority", S(), nullable=False),
         *(sa.Column(c, S(), nullable=True) for c in ("text", "assignee")),
@@ -109,8 +119,8 @@ def upgrade() -> None:
     op.create_index("ix_complaints_status", "complaints", ["status"])
     op.create_table(
         "followups",
-        sa.Column("id", I(), primary_key=True),
-        sa.Column("customer_id", I(), nullable=False),
+        sa.Column("id", Int(), primary_key=True),
+        sa.Column("customer_id", Int(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("due_time", sa.Time(), nullable=True),
         *(sa.Column(c, S(), nullable=True) for c in ("channel", "note", "owner")),
