@@ -1,5 +1,434 @@
-"""data commands (registered on the root app)."""
+"""Moving in: import customers, purchases, contacts and feedback; import batches; duplicates and
+merging."""
 
 from __future__ import annotations
 
-from ._app import app  # noqa: F401
+from typing import Annotated, Any
+
+import typer
+
+from ._app import app, sub_app
+from ._options import CustomerArg, FormatOpt, LimitOpt, YesOpt, check_format
+
+PANEL = "Data"
+
+# Rich keeps single newlines in help text, so each paragraph is one string.
+IMPORT_HELP = "\n\n".join([
+    "Import customers, purchases, contacts or feedback from CSV, XLSX or JSON.",
+    "Files: CSV with any delimiter (, ; tab |), in UTF-8 (with or without BOM), UTF-16 or "
+    "GBK/GB18030 (what Chinese Excel writes); .xlsx (first sheet, or --sheet); a JSON array of "
+    "objects or JSON Lines. Columns are recognised from common English and Chinese headers "
+    "(姓名, 电话, 金额, 购买日期 …); name others with --map \"Column=field\". The mapping used "
+    "is printed.",
+    "[bold]All or nothing[/]: every row is checked with the same rules as the other commands; one "
+    "bad row and nothing is written, and every bad row is listed (line, column, reason). "
+    "--skip-bad FILE imports the good rows and writes the bad ones, with a reason column, to FILE. "
+    "--dry-run shows what would happen and writes nothing.",
+    "[bold]Re-importing is safe[/]: customers are matched on external id, then phone, then e-mail "
+    "(customers merged away lead to the one they were merged into). Purchases with an order "
+    "reference are matched on it. Purchases without one, contacts and feedback are matched on "
+    "their content (customer, time, amount, currency and product / channel and summary / scores "
+    "and text), counted: a line is new unless a stored row with the same content is still "
+    "unclaimed. So two identical lines in one file are two purchases, and importing the same file "
+    "again adds nothing (nor does a file with new lines appended, apart from those).",
+    "Each import is a batch: `import list` shows them, `import undo BATCH` removes what one added.",
+])  # fmt: skip
+
+imp = sub_app("import", IMPORT_HELP)
+
+FileArg = Annotated[
+    str, typer.Argument(help="CSV, XLSX, JSON or JSON Lines file.", show_default=False)
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map", "-m", help='Column to field, e.g. "手机=phone" (repeatable; "Col=-" ignores).'
+    ),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would happen; write nothing.")
+]
+SkipBadOpt = Annotated[
+    str | None,
+    typer.Option("--skip-bad", help="Import the good rows; write the bad ones to this CSV file.",
+                 metavar="REJECTS.csv"),
+]  # fmt: skip
+EncodingOpt = Annotated[
+    str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet (default: the first).")]
+CreateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--create-customers/--no-create-customers",
+        help="Create customers the file names but we do not know (else such rows are bad).",
+    ),
+]
+ReportFmt = Annotated[str, typer.Option("--format", "-f", help="Report format: table or json.")]
+
+REPORT_JSON = (
+    "JSON report fields: kind, source, format, dry_run, batch, rows, added, updated, skipped "
+    "(unchanged + rejected + flagged), unchanged, rejected, flagged, customers_created, "
+    "placeholder_names, mapping, ignored, errors [{line, column, value, reason}], flagged_rows."
+)
+
+
+def _run(kind: str, file: str, map_: list[str] | None, dry_run: bool, skip_bad: str | None,
+         encoding: str | None, sheet: str | None, fmt: str, **kw: Any) -> None:  # fmt: skip
+    from pathlib import Path
+
+    from .. import db
+    from ..errors import CusttrackError, UsageError
+    from ..io.mapping import auto_map
+    from ..io.readers import open_source
+    from ..services import imports
+
+    fmt = check_format(fmt, ("table", "json"))
+    rejects = Path(skip_bad).expanduser() if skip_bad else None
+    if rejects is not None:
+        if rejects.resolve() == Path(file).expanduser().resolve():
+            raise UsageError("--skip-bad must name a new file, not the file being imported")
+        if not rejects.parent.is_dir():
+            raise UsageError(f"--skip-bad {skip_bad}: no such folder {rejects.parent}")
+    src = open_source(file, encoding, sheet)
+    failed: CusttrackError | None = None
+    try:
+        mapping = auto_map(kind, src.headers, map_)
+        sha = imports.file_sha256(src.path)
+        with _progress(src) as tick:
+            try:
+                with db.session(write=True) as s:
+                    report = imports.import_rows(
+                        s, kind, source=src.path.name, file_format=src.describe(), sha256=sha,
+                        headers=src.headers, mapping=mapping, rows=src.rows, dry_run=dry_run,
+                        skip_bad=rejects is not None, strict_width=src.fmt == "csv",
+                        progress=tick, **kw,
+                    )  # fmt: skip
+            except imports.DryRun as signal:
+                report = signal.report
+            except imports.ImportFailed as exc:
+                report, failed = exc.report, exc
+    finally:
+        src.close()
+    if rejects is not None and report.rejected:
+        _write_rejects(rejects, src.headers, report.rejected)
+    _render(report, fmt, rejects)
+    if failed is not None:
+        raise failed
+    if dry_run and report.rejected and rejects is None:
+        n = len(report.rejected)
+        raise CusttrackError(f"{n} bad row{'s' * (n != 1)}: the import would fail as it stands")
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(src: Any) -> Any:
+    """A progress bar on stderr for big files, only when stderr is a terminal."""
+    import sys
+    from contextlib import contextmanager
+
+    big = src.total > (512 * 1024 if src.fmt in ("csv", "jsonl") else 5000)
+    if not (big and sys.stderr.isatty()):
+        return _NoProgress()
+
+    @contextmanager
+    def bar():  # noqa: ANN202
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from ._output import console
+
+        with Progress(
+            TextColumn(f"importing {src.path.name}"), BarColumn(), TimeRemainingColumn(),
+            console=console(stderr=True), transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("import", total=src.total)
+            yield lambda: progress.update(task, completed=src.done())
+
+    return bar()
+
+
+def _write_rejects(path: Any, headers: list[str], rejected: list[tuple[int, list, str]]) -> None:
+    import csv
+
+    from ._output import plain
+
+    # utf-8-sig so that Excel shows Chinese text correctly when the file is opened
+    with path.open("w", newline="", encoding="utf-8-sig") as f:
+        w = csv.writer(f)
+        w.writerow([*headers, "line", "reason"])
+        for line, values, reason in rejected:
+            cells = ["" if v is None else plain(v) for v in values]
+            cells += [""] * (len(headers) - len(cells))
+            w.writerow([*cells[: len(headers)], line, reason])
+
+
+def _render(report: Any, fmt: str, rejects: Any) -> None:
+    from . import _output
+    from ._output import Col
+
+    if fmt == "json":
+        _output.write_json(report.summary())
+        return
+    _output.info(f"Reading {report.source} ({report.file_format})")
+    _output.info("Columns: " + ", ".join(report.mapping))
+    if report.ignored:
+        _output.info("Ignored columns: " + ", ".join(report.ignored))
+    if report.same_file:
+        ids = ", ".join(str(i) for i in report.same_file)
+        _output.info(
+            f"This file was imported before (batch {ids}); rows already stored are skipped."
+        )
+    cols = [
+        Col("line", "Line", "right"),
+        Col("column", "Column"),
+        Col("value", "Value", max_width=40),
+        Col("reason", "Reason"),
+    ]
+    if report.errors:
+        shown = report.errors[:500]
+        caption = f"{len(report.errors) - 500} more not shown" if len(report.errors) > 500 else None
+        _output.table([vars(e) for e in shown], cols, title="Bad rows", caption=caption)
+    if report.flagged:
+        _output.table([vars(e) for e in report.flagged], cols, title="Flagged (not imported)")
+    what = {"interactions": "contacts"}.get(report.kind, report.kind)
+    counts = (f"{report.added} {what} added, {report.updated} updated, {report.skipped} skipped "
+              f"({report.unchanged} already there, {len(report.rejected)} bad, "
+              f"{len(report.flagged)} flagged)")  # fmt: skip
+    if report.customers_created:
+        counts += f"; {report.customers_created} new customers"
+    if report.dry_run:
+        _output.info(f"Dry run, nothing written: would have {counts.replace(' added', ' to add')}")
+    elif report.rejected and rejects is None:
+        _output.info(f"Nothing imported. Checked {report.rows} rows.")
+    else:
+        _output.success(f"Imported batch {report.batch_id}: {counts}")
+    if report.placeholder_names:
+        _output.info(
+            f"  {report.placeholder_names} new customers have no name in the file: they are "
+            "called 'Customer <id>' (rename them with `custtrack edit`)"
+        )
+    if rejects is not None and report.rejected:
+        _output.info(f"  bad rows written to {rejects}")
+
+
+def _kind_doc(what: str, fields: str, example: str) -> str:
+    return f"Import {what}.\n\nFields: {fields}.\n\n{REPORT_JSON}\n\nExample: {example}"
+
+
+@imp.command("customers", help=_kind_doc(
+    "customers: new ones are added, known ones (same external id, phone or e-mail) updated with "
+    "the file's non-empty values",
+    "name, phone, email, wechat, company, address, city, birthday, gender, source, owner, "
+    "price_sensitivity, notes, external_id, tags (separated by commas or spaces)",
+    "custtrack import customers 客户.xlsx --dry-run",
+))  # fmt: skip
+def import_customers(
+    file: FileArg,
+    map_: MapOpt = None,
+    dry_run: DryRunOpt = False,
+    skip_bad: SkipBadOpt = None,
+    update: Annotated[
+        bool, typer.Option("--update/--no-update", help="Update customers already stored.")
+    ] = True,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    fmt: ReportFmt = "table",
+) -> None:
+    _run("customers", file, map_, dry_run, skip_bad, encoding, sheet, fmt, update=update)
+
+
+_LINK = ("the customer by external_id (customer_id, 客户编号), phone, email or name (if unique); "
+         "unknown customers are created (named 'Customer <id>' without a name column) unless "
+         "--no-create-customers")  # fmt: skip
+
+
+@imp.command("purchases", help=_kind_doc(
+    "purchases. A date without a time is stored as noon local time",
+    f"{_LINK}; at (date, 日期, 购买日期), amount (金额), qty (quantity, 数量), product, category, "
+    "order_ref (订单号), currency (default from config)",
+    "custtrack import purchases orders.csv --map 'Total paid=amount'",
+))  # fmt: skip
+def import_purchases(
+    file: FileArg,
+    map_: MapOpt = None,
+    dry_run: DryRunOpt = False,
+    skip_bad: SkipBadOpt = None,
+    create_customers: CreateOpt = True,
+    currency: Annotated[
+        str | None, typer.Option(help="Currency of amounts without a currency column.")
+    ] = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    fmt: ReportFmt = "table",
+) -> None:
+    _run("purchases", file, map_, dry_run, skip_bad, encoding, sheet, fmt,
+         create_customers=create_customers, currency=currency)  # fmt: skip
+
+
+@imp.command("interactions", help=_kind_doc(
+    "contacts (calls, visits, messages …); customers' last-contact time is kept up to date",
+    f"{_LINK}; at (date), channel (default other), summary, outcome, owner",
+    "custtrack import interactions calls.csv",
+))  # fmt: skip
+def import_interactions(
+    file: FileArg,
+    map_: MapOpt = None,
+    dry_run: DryRunOpt = False,
+    skip_bad: SkipBadOpt = None,
+    create_customers: CreateOpt = True,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    fmt: ReportFmt = "table",
+) -> None:
+    _run("interactions", file, map_, dry_run, skip_bad, encoding, sheet, fmt,
+         create_customers=create_customers)  # fmt: skip
+
+
+@imp.command("feedback", help=_kind_doc(
+    "feedback: scores and comments",
+    f"{_LINK}; at (date), csat (1–5), nps (0–10), text, channel",
+    "custtrack import feedback survey.xlsx",
+))  # fmt: skip
+def import_feedback(
+    file: FileArg,
+    map_: MapOpt = None,
+    dry_run: DryRunOpt = False,
+    skip_bad: SkipBadOpt = None,
+    create_customers: CreateOpt = True,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    fmt: ReportFmt = "table",
+) -> None:
+    _run("feedback", file, map_, dry_run, skip_bad, encoding, sheet, fmt,
+         create_customers=create_customers)  # fmt: skip
+
+
+@imp.command("list")
+def import_list(limit: LimitOpt = 0, fmt: FormatOpt = "table") -> None:
+    """List import batches, newest first.
+
+    JSON fields: id, kind, source, file_sha256, rows_added, rows_updated, rows_skipped,
+    started_at, finished_at, undone_at, status (imported or undone).
+    """
+    from .. import db
+    from ..services import imports
+    from . import _output
+    from ._output import Col
+
+    fmt = check_format(fmt)
+    with db.session() as s:
+        rows = imports.list_batches(s, limit)
+    cols = [
+        Col("id", "Batch", "right"), Col("kind", "Kind"), Col("source", "File", max_width=40),
+        Col("started_at", "Imported"), Col("rows_added", "Added", "right"),
+        Col("rows_updated", "Updated", "right"), Col("rows_skipped", "Skipped", "right"),
+        Col("status", "Status"),
+    ]  # fmt: skip
+    _output.emit(rows, cols, fmt, title="Imports", empty="No imports yet.")
+
+
+@imp.command("undo")
+def import_undo(
+    batch: Annotated[int, typer.Argument(help="Batch number (see `import list`).")],
+    yes: YesOpt = False,
+) -> None:
+    """Remove exactly the rows one import added (updates it made to customers stay).
+
+    Refused when customers it added have since got other records (undo the later batch first).
+    """
+    from .. import db
+    from ..errors import NotFound
+    from ..models import ImportBatch
+    from ..services import imports
+    from . import _output
+
+    with db.session() as s:
+        found = s.get(ImportBatch, batch)
+        if found is None:
+            raise NotFound(f"no import batch {batch}; see `custtrack import list`")
+        label = f"batch {batch} ({found.kind} from {found.source}, {found.rows_added} added)"
+    if not yes and not typer.confirm(f"Remove what {label} added?"):
+        raise typer.Abort()
+    with db.session(write=True) as s:
+        counts = imports.undo(s, batch)
+    removed = ", ".join(f"{n} {t}" for t, n in counts.items() if t != "updated_kept" and n)
+    _output.success(f"Undid {label}: removed {removed or 'nothing'}")
+    if counts.get("updated_kept"):
+        _output.info(f"  {counts['updated_kept']} customer updates from this batch were kept")
+
+
+@app.command(rich_help_panel=PANEL)
+def dupes(
+    min_score: Annotated[
+        int, typer.Option("--min-score", help="Name similarity needed (50–100).")
+    ] = 85,
+    limit: LimitOpt = 0,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List likely duplicate customers, best matches first, with the reason for each pair.
+
+    Same phone, same e-mail (ignoring case), or similar names (fuzzy, word order ignored,
+    Chinese included) in the same city or company. Merge a pair with `custtrack merge KEEP OTHER`.
+
+    JSON fields: score, a_id, a_name, b_id, b_name, reasons (list), reason.
+    """
+    from .. import db
+    from ..services import dupes as service
+    from . import _output
+    from ._output import Col
+
+    fmt = check_format(fmt)
+    with db.session() as s:
+        rows = service.find_dupes(s, min_score, limit)
+    cols = [
+        Col("score", "Score", "right"), Col("a_id", "Id", "right"), Col("a_name", "Customer"),
+        Col("b_id", "Id", "right"), Col("b_name", "Possible duplicate"), Col("reason", "Why"),
+    ]  # fmt: skip
+    _output.emit(rows, cols, fmt, title="Likely duplicates", empty="No likely duplicates found.")
+
+
+@app.command(rich_help_panel=PANEL)
+def merge(
+    keep: CustomerArg,
+    other: Annotated[
+        str,
+        typer.Argument(
+            help="The duplicate to merge into KEEP (it is removed).", show_default=False
+        ),
+    ],
+    reason: Annotated[str | None, typer.Option(help="Why (kept with the merge record).")] = None,
+    yes: YesOpt = False,
+) -> None:
+    """Merge OTHER into KEEP: contacts, purchases, feedback, complaints, follow-ups and tags move
+    to KEEP, KEEP's empty fields are filled from OTHER, and the merge is recorded.
+
+    Example: custtrack merge 12 57 --reason "same person, new phone"
+    """
+    from .. import db
+    from ..services import customers
+    from ..services import dupes as service
+    from . import _output
+
+    with db.session() as s:  # ask before taking the write lock
+        k, o = customers.resolve(s, keep), customers.resolve(s, other)
+        ids, question = (k.id, o.id), f"Merge {customers.describe(o)} into {customers.describe(k)}?"
+    if not yes and not typer.confirm(question):
+        raise typer.Abort()
+    with db.session(write=True) as s:
+        k, o = customers.resolve(s, f"#{ids[0]}"), customers.resolve(s, f"#{ids[1]}")
+        counts = service.merge(s, k, o, reason)
+        label = customers.describe(k)
+    moved = ", ".join(
+        f"{counts[t]} {t}" for t in ("interactions", "purchases", "feedback", "complaints",
+                                     "followups", "tags") if counts[t]
+    )  # fmt: skip
+    _output.success(f"Merged {counts['merged']} into {label}")
+    _output.info(f"  moved: {moved or 'nothing'}")
+    if counts["filled"]:
+        _output.info("  filled in: " + ", ".join(counts["filled"]))

@@ -2,4 +2,380 @@
 
 from __future__ import annotations
 
-from ._app import app  # noqa: F401
+from typing import Annotated
+
+import typer
+
+from ._app import app
+from ._options import CustomerArg, YesOpt
+
+PANEL = "Data"
+
+_EXPORT_TABLES = (
+    "customers, interactions (contacts), purchases, feedback, complaints, followups, tags, "
+    "campaigns, cadences, imports, merges"
+)
+
+
+@app.command(rich_help_panel=PANEL)
+def export(
+    table: Annotated[
+        str | None,
+        typer.Argument(help=f"What to export: {_EXPORT_TABLES}, or all.", show_default=False),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv, json or xlsx (default csv; json for --customer).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File (or folder, for `all` as csv/json). Default: standard "
+            "output for one table as csv/json; a dated name in this folder otherwise.",
+            show_default=False,
+        ),
+    ] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Everything stored about this one customer, as JSON.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Export a table, every table, or all data about one customer.
+
+    Fields are the table's columns; rows about a customer also carry `customer_name`.
+    Times are local ISO 8601 (2026-11-20T15:00:00+08:00).
+    Money is an exact decimal string in `amount` (or `cost`) next to `currency`.
+    `customers` has `tags`, separated by ";".
+    CSV files are UTF-8 with a byte-order mark, so Excel shows Chinese correctly.
+    XLSX has one sheet per table; amounts are numbers there, so they can be summed.
+
+    Formula safety (the OWASP rule): in CSV and XLSX, text starting with = + - @ or a tab
+    gets a leading ' so a spreadsheet never runs it as a formula. Phone numbers such as
+    +8613800138000 therefore appear as '+8613800138000. JSON is never changed.
+
+    --customer writes one JSON document, a data-access request, with the keys
+    customer, interactions, purchases, feedback, complaints, followups, merges, cadences.
+
+    Examples:
+
+      custtrack export customers > customers.csv
+
+      custtrack export purchases -f xlsx -o purchases.xlsx
+
+      custtrack export all -f xlsx -o everything.xlsx
+
+      custtrack export all -f json -o export-folder
+
+      custtrack export --customer "Wang Fang" -o wang-fang.json
+    """
+    import sys
+    from pathlib import Path
+
+    from .. import db
+    from ..errors import UsageError
+    from ..io import export as ex
+    from . import _output
+    from ._options import check_format
+
+    if customer is not None:
+        if table is not None:
+            raise UsageError("give either a TABLE or --customer, not both")
+        if check_format(fmt or "json", ("csv", "json", "xlsx")) != "json":
+            raise UsageError("--customer exports JSON only (one document with every record)")
+        from ..services import customers
+
+        with db.session() as s:
+            c = customers.resolve(s, customer)
+            label = customers.describe(c)
+            record = ex.customer_record(s, c.id)
+        _write_json_doc(record, out, force)
+        if out:
+            _output.success(f"Wrote everything stored about {label} to {out}")
+        return
+    if table is None:
+        raise UsageError("say what to export: a table name or all (see custtrack export --help)")
+    fmt = check_format(fmt or "csv", ("csv", "json", "xlsx"))
+    name = "all" if table.strip().lower() == "all" else ex.table_name(table)
+    stamp = _stamp()
+    with db.session() as s:  # one read transaction: every table from the same moment
+        if name == "all":
+            default = f"custtrack-export-{stamp}" + (".xlsx" if fmt == "xlsx" else "")
+            target = Path(out or default).expanduser()
+            counts = ex.export_all(s, fmt, target, force)
+            total = sum(counts.values())
+            _output.success(f"Exported {total} rows from {len(counts)} tables to {target}")
+            return
+        data = ex.rows(s, name)
+        if fmt == "xlsx":
+            target = Path(out or f"custtrack-{name}-{stamp}.xlsx").expanduser()
+            ex.check_target(target, force)
+            n = ex.write_xlsx([(name, ex.fields(name), data)], target)[name]
+        elif out:
+            target = Path(out).expanduser()
+            ex.check_target(target, force)
+            n = ex.write_file(name, data, fmt, target)
+        elif fmt == "csv":
+            ex.write_csv(data, ex.fields(name), sys.stdout)
+            return
+        else:
+            ex.write_json(data, sys.stdout)
+            return
+    _output.success(f"Exported {n} rows of {name} to {target}")
+
+
+def _stamp() -> str:
+    from .. import clock
+
+    return clock.now().strftime("%Y%m%d-%H%M%S")
+
+
+def _write_json_doc(record: dict, out: str | None, force: bool) -> None:
+    import json
+    import sys
+    from pathlib import Path
+
+    from ..io import export as ex
+
+    text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+    if not out:
+        sys.stdout.write(text)
+        return
+    target = Path(out).expanduser()
+    ex.check_target(target, force)
+    with ex.atomic_file(target) as fh:
+        fh.write(text)
+
+
+@app.command(rich_help_panel=PANEL)
+def backup(
+    path: Annotated[
+        str | None,
+        typer.Argument(
+            help="Backup file or folder. Default: custtrack-YYYYmmdd-HHMMSS.db next to the "
+            "database.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Copy the database to a backup file (safe while other commands are writing).
+
+    The copy is a consistent snapshot, readable only by you (file mode 0600).
+    An existing file is never overwritten.
+
+    Examples:
+
+      custtrack backup
+
+      custtrack backup ~/Dropbox/custtrack-before-import.db
+    """
+    from pathlib import Path
+
+    from ..services import maintenance
+    from . import _output
+
+    done = maintenance.backup(Path(path).expanduser() if path else None)
+    _output.success(f"Backed up to {done['path']} ({_size(done['bytes'])})")
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+@app.command(rich_help_panel=PANEL)
+def restore(
+    path: Annotated[str, typer.Argument(help="The backup file to restore.", show_default=False)],
+    yes: YesOpt = False,
+) -> None:
+    """Replace the database with a backup; the current file is kept beside it.
+
+    The backup is checked first: a SQLite file, passes integrity_check, and a custtrack schema
+    no newer than this version. If any check fails, nothing is touched.
+    An older backup is upgraded to the current schema.
+    The replaced database is kept as <database>.replaced-YYYYmmdd-HHMMSS.
+    Close other custtrack commands first.
+
+    Examples:
+
+      custtrack restore custtrack-20261120-093000.db
+
+      custtrack restore backup.db --yes
+    """
+    from pathlib import Path
+
+    from .. import db
+    from ..services import maintenance
+    from . import _output
+
+    source = Path(path).expanduser()
+    cand = maintenance.inspect(source)
+    if not yes and not typer.confirm(
+        f"Replace {db.sqlite_path()} with {source} ({cand.customers} customers)?", default=False
+    ):
+        raise typer.Exit(1)
+    done = maintenance.restore(source, cand)
+    if done["kept"]:
+        _output.info(f"The previous database is kept as {done['kept']}")
+    if done["migrated_to"]:
+        _output.info(
+            f"Upgraded the restored data from schema {done['revision']} to {done['migrated_to']}"
+        )
+    _output.success(f"Restored {source} ({done['customers']} customers)")
+
+
+@app.command(rich_help_panel=PANEL)
+def check(
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="SQLite's quick_check: faster on big files, skips indexes."),
+    ] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: table or json.")
+    ] = "table",
+) -> None:
+    """Check the database: SQLite's integrity and foreign keys, and custtrack's own rules.
+
+    Every contact, purchase, feedback entry, complaint and follow-up belongs to a customer.
+    No open follow-up for an archived customer.
+    Amounts and campaign costs are not negative; quantities are at least 1.
+    CSAT is 1-5 and NPS 0-10.
+    Each customer's last-contact time equals their latest contact.
+    Resolved complaints have a resolution time; closed follow-ups a closing time.
+    Statuses are known; erased customers keep no personal data.
+
+    Exit code 1 when a problem is found.
+    JSON: {"ok": true|false, "problems": [{"check", "message", "count", "examples"}]},
+    where examples are the ids of up to 10 offending rows.
+
+    Examples:
+
+      custtrack check
+
+      custtrack check --quick -f json
+    """
+    import sqlalchemy as sa
+
+    from .. import db
+    from ..errors import CusttrackError
+    from ..services import maintenance
+    from . import _output
+    from ._options import check_format
+    from ._output import Col
+
+    fmt = check_format(fmt, ("table", "json"))
+    try:
+        with db.session() as s:
+            problems = maintenance.check(s, quick=quick)
+    except sa.exc.DatabaseError as exc:
+        raise CusttrackError(
+            f"the database {db.location()} cannot be read ({exc.orig}); restore a backup"
+        ) from None
+    rows = [
+        {"check": p.check, "message": p.message, "count": p.count, "examples": p.examples}
+        for p in problems
+    ]
+    if fmt == "json":
+        _output.write_json({"ok": not problems, "problems": rows})
+    elif problems:
+        for r in rows:
+            r["text"] = r["message"][:1].upper() + r["message"][1:]
+        cols = [Col("text", "Problem", style="red"), Col("count", "Rows", "right"),
+                Col("examples", "Ids (first 10)"), Col("check", "Check")]  # fmt: skip
+        _output.table(rows, cols, title="Problems found")
+    else:
+        _output.success("All checks passed")
+    if problems:
+        raise typer.Exit(1)
+
+
+_NOUNS = {
+    "interactions": ("contact", "contacts"),
+    "purchases": ("purchase", "purchases"),
+    "feedback": ("feedback entry", "feedback entries"),
+    "complaints": ("complaint", "complaints"),
+    "followups": ("follow-up", "follow-ups"),
+}
+
+
+def _count(n: int, table: str) -> str:
+    one, many = _NOUNS.get(table, (table, table))
+    return f"{n} {one if n == 1 else many}"
+
+
+@app.command(rich_help_panel=PANEL)
+def forget(
+    customer: CustomerArg,
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Delete their records entirely instead of anonymising.")
+    ] = False,
+    yes: YesOpt = False,
+) -> None:
+    """Erase a customer on request (the right to be forgotten); asks first.
+
+    Erased: the name (it becomes "Erased customer #ID"), phone, e-mail, WeChat, company,
+    address, city, birthday, gender, notes and external id; and the free text about them
+    everywhere: contact summaries and outcomes, feedback text, complaint text and resolutions,
+    follow-up notes, merge snapshots. Their tags are removed, open follow-ups cancelled, and
+    the customer archived.
+    Kept, anonymously: amounts, products, scores and dates, so totals still add up.
+    --purge deletes the customer and all their records instead.
+
+    A salted hash of the phone and e-mail is kept, so importing the same person again is
+    flagged. The file is then compacted, so the erased text cannot be recovered from it
+    (backups made before still hold it). For a customer already erased, forget only compacts
+    the file again (useful if another program had it open the first time).
+
+    Examples:
+
+      custtrack forget "Wang Fang"
+
+      custtrack forget 12 --purge --yes
+    """
+    from .. import db
+    from ..services import customers, erase, maintenance
+    from . import _output
+
+    with db.session() as s:
+        c = customers.resolve(s, customer)
+        cid, label, erased_at = c.id, customers.describe(c), c.erased_at
+    if erased_at is not None and not purge:
+        maintenance.scrub(db.engine())  # nothing left to erase; make sure no trace is left
+        _output.success(
+            f"Customer #{cid} was already erased on {_output.human(erased_at)[:10]}; the file "
+            "was compacted again (add --purge to delete their anonymous records too)"
+        )
+        return
+    action = "Delete" if purge else "Erase the personal data of"
+    if not yes and not typer.confirm(f"{action} {label}? This cannot be undone.", default=False):
+        raise typer.Exit(1)
+    with db.session(write=True) as s:
+        c = customers.resolve(s, f"#{cid}")
+        counts = erase.forget(s, c, purge=purge)
+    _output.info("Compacting the database file, so the erased data cannot be recovered from it…")
+    scrubbed = maintenance.scrub(db.engine())
+    kept = ", ".join(_count(n, k) for k, n in counts.items() if n)
+    if purge:
+        _output.success(f"Deleted customer #{cid}" + (f" and {kept}" if kept else ""))
+    else:
+        _output.success(f"Erased customer #{cid}" + (f"; kept anonymously: {kept}" if kept else ""))
+    if not scrubbed["vacuumed"] or not scrubbed["wal_truncated"]:
+        _output.warn(
+            "another program has the database open, so the file could not be fully compacted; "
+            f"close it and run `custtrack forget {cid}` again to finish"
+        )

@@ -1,0 +1,318 @@
+"""Exporters: tables to CSV, JSON and XLSX, and everything about one customer as JSON.
+
+Rows leave in the user's terms: times as local ISO 8601, money as exact decimal strings next to
+their currency (`amount`, not `amount_minor`). Spreadsheet formats follow the OWASP rule against
+formula injection: a text cell starting with = + - @ tab or CR gets a leading single quote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, time, tzinfo
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from .. import models
+from ..errors import Conflict, InvalidValue, NotFound
+
+# export name -> table; tables whose rows belong to a customer also get `customer_name`
+TABLES: dict[str, sa.Table] = {
+    "customers": models.Customer.__table__,
+    "interactions": models.Interaction.__table__,
+    "purchases": models.Purchase.__table__,
+    "feedback": models.Feedback.__table__,
+    "complaints": models.Complaint.__table__,
+    "followups": models.FollowUp.__table__,
+    "tags": models.CustomerTag.__table__,
+    "campaigns": models.Campaign.__table__,
+    "cadences": models.Cadence.__table__,
+    "imports": models.ImportBatch.__table__,
+    "merges": models.Merge.__table__,
+}
+ALIASES = {"contacts": "interactions", "follow-ups": "followups", "import_batches": "imports"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CUSTOMERS = models.Customer.__table__
+_TAGS = models.Tag.__table__
+
+
+def table_name(name: str) -> str:
+    """The canonical export name for what the user typed (`contacts` -> `interactions`)."""
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in TABLES:
+        raise InvalidValue("TABLE", name, "not a table", "one of " + ", ".join([*TABLES, "all"]))
+    return key
+
+
+def fields(name: str) -> list[str]:
+    """Column names of an export, in order (stable: documented in `export --help`)."""
+    if name == "tags":
+        return ["customer_id", "customer_name", "tag"]
+    out: list[str] = []
+    for col in TABLES[name].c:
+        out.append(col.name.removesuffix("_minor"))
+        if col.name == "customer_id":
+            out.append("customer_name")
+        if name == "customers" and col.name == "status":
+            out.append("tags")
+    return out
+
+
+def plain(value: Any, zone: tzinfo | None = None) -> Any:
+    """A stored value as exported: aware datetimes to local ISO 8601, dates/times ISO."""
+    if isinstance(value, datetime):
+        from ..clock import local_zone
+
+        return value.astimezone(zone or local_zone()).isoformat(timespec="seconds")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def rows(session: Session, name: str, customer_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every row of an export, oldest id first, converted; only one customer's when given."""
+    if name == "tags":
+        ct = models.CustomerTag.__table__
+        stmt = (
+            sa.select(ct.c.customer_id, _CUSTOMERS.c.name.label("customer_name"), _TAGS.c.name)
+            .join(_TAGS, _TAGS.c.id == ct.c.tag_id)
+            .outerjoin(_CUSTOMERS, _CUSTOMERS.c.id == ct.c.customer_id)
+            .order_by(ct.c.customer_id, _TAGS.c.name)
+        )
+        if customer_id is not None:
+            stmt = stmt.where(ct.c.customer_id == customer_id)
+        for cid, cname, tag in session.execute(stmt):
+            yield {"customer_id": cid, "customer_name": cname, "tag": tag}
+        return
+    table = TABLES[name]
+    cols: list[Any] = list(table.c)
+    if "customer_id" in table.c:
+        cols.append(_CUSTOMERS.c.name.label("customer_name"))
+        stmt = sa.select(*cols).outerjoin(_CUSTOMERS, _CUSTOMERS.c.id == table.c.customer_id)
+        if customer_id is not None:
+            stmt = stmt.where(table.c.customer_id == customer_id)
+    else:
+        stmt = sa.select(*cols)
+        if customer_id is not None:
+            key = table.c.kept_id if name == "merges" else table.c.id
+            stmt = stmt.where(key == customer_id)
+    stmt = stmt.order_by(table.c.id)
+    order = fields(name)
+    tags = _tags_by_customer(session, customer_id) if name == "customers" else {}
+    getters = _getters(cols, order, tags)
+    # plain tuples and one getter per field: big tables export at a few µs per row
+    for r in session.execute(stmt.execution_options(yield_per=2000)):
+        yield dict(zip(order, [get(r) for get in getters], strict=True))
+
+
+def _getters(cols: list[Any], order: list[str], tags: dict[int, list[str]]) -> list[Callable]:
+    """For each exported field, a function from a result tuple to the exported value."""
+    from operator import itemgetter
+
+    from ..clock import local_zone
+    from ..validate import money_str
+
+    zone = local_zone()
+    index = {c.name: i for i, c in enumerate(cols)}
+    kinds = {c.name: c.type for c in cols}
+    getters: list[Callable] = []
+    for key in order:
+        if key == "tags":
+            getters.append(lambda r, i=index["id"]: ";".join(tags.get(r[i], ())))
+        elif key + "_minor" in index:
+            i, cur = index[key + "_minor"], index["currency"]
+            getters.append(lambda r, i=i, cur=cur: money_str(r[i], r[cur] or ""))
+        elif isinstance(kinds[key], models.UTCDateTime):
+            getters.append(
+                lambda r, i=index[key]: (
+                    None if r[i] is None else r[i].astimezone(zone).isoformat(timespec="seconds")
+                )
+            )
+        elif isinstance(kinds[key], sa.Date | sa.Time):
+            getters.append(lambda r, i=index[key]: None if r[i] is None else r[i].isoformat())
+        else:
+            getters.append(itemgetter(index[key]))
+    return getters
+
+
+def _tags_by_customer(session: Session, customer_id: int | None) -> dict[int, list[str]]:
+    ct = models.CustomerTag.__table__
+    stmt = (
+        sa.select(ct.c.customer_id, _TAGS.c.name)
+        .join(_TAGS, _TAGS.c.id == ct.c.tag_id)
+        .order_by(_TAGS.c.name)
+    )
+    if customer_id is not None:
+        stmt = stmt.where(ct.c.customer_id == customer_id)
+    out: dict[int, list[str]] = {}
+    for cid, tag in session.execute(stmt):
+        out.setdefault(cid, []).append(tag)
+    return out
+
+
+def customer_record(session: Session, customer_id: int) -> dict[str, Any]:
+    """Everything stored about one customer (a data-access request), as JSON-ready data."""
+    from .. import __version__, clock
+
+    found = list(rows(session, "customers", customer_id))
+    if not found:
+        raise NotFound(f"no customer with id {customer_id}")
+    profile = found[0]
+    profile["tags"] = [t for t in (profile["tags"] or "").split(";") if t]
+    record: dict[str, Any] = {
+        "custtrack_version": __version__,
+        "exported_at": plain(clock.now()),
+        "customer": profile,
+    }
+    for name in ("interactions", "purchases", "feedback", "complaints", "followups"):
+        record[name] = [
+            _drop(r, "customer_id", "customer_name") for r in rows(session, name, customer_id)
+        ]
+    merges = []
+    for m in rows(session, "merges", customer_id):
+        with contextlib.suppress(TypeError, ValueError):  # else keep the stored text
+            m["merged_snapshot"] = json.loads(m["merged_snapshot"])
+        merges.append(m)
+    record["merges"] = merges
+    record["cadences"] = [
+        r
+        for r in rows(session, "cadences")
+        if (r["scope"], r["target"]) == ("customer", str(customer_id))
+    ]
+    return record
+
+
+def _drop(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in keys}
+
+
+def escape_cell(value: Any) -> Any:
+    """OWASP CSV-injection rule: text that a spreadsheet could run as a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(data: Iterable[dict[str, Any]], keys: list[str], out: IO[str]) -> int:
+    """CSV with a header row; returns the number of data rows."""
+    import csv
+
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(keys)
+    n = 0
+    for row in data:
+        writer.writerow([escape_cell(row.get(k)) for k in keys])
+        n += 1
+    return n
+
+
+def write_json(data: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    """A JSON array of objects, written row by row so big tables never sit in memory."""
+    n = 0
+    out.write("[")
+    for row in data:
+        out.write(",\n  " if n else "\n  ")
+        out.write(json.dumps(row, ensure_ascii=False))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+Sheet = tuple[str, list[str], Iterable[dict[str, Any]]]
+
+
+def write_xlsx(sheets: Iterable[Sheet], path: Path) -> dict[str, int]:
+    """One worksheet per (name, keys, rows); amounts become numbers so they can be summed."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    wb = Workbook(write_only=True)
+    counts: dict[str, int] = {}
+    for title, keys, data in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        ws.append(keys)
+        money = {k for k in keys if k in ("amount", "cost")}
+        n = 0
+        for row in data:
+            cells = []
+            for k in keys:
+                v = row.get(k)
+                if k in money and v is not None:
+                    v = Decimal(v)
+                elif isinstance(v, str):
+                    v = escape_cell(ILLEGAL_CHARACTERS_RE.sub("", v))
+                cells.append(v)
+            ws.append(cells)
+            n += 1
+        counts[title] = n
+    with atomic_file(path, binary=True) as fh:
+        wb.save(fh)
+    return counts
+
+
+class atomic_file:  # lower case: used like open()
+    """Write to PATH.part, then rename over PATH, so a failed export leaves no half file."""
+
+    def __init__(self, path: Path, binary: bool = False, encoding: str = "utf-8") -> None:
+        self.path, self.binary, self.encoding = path, binary, encoding
+        self.tmp = path.with_name(path.name + ".part")
+
+    def __enter__(self) -> IO:
+        # personal data: readable by the user only, like the database itself
+        fd = os.open(self.tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        if self.binary:
+            self.fh = os.fdopen(fd, "wb")
+        else:
+            self.fh = os.fdopen(fd, "w", encoding=self.encoding, newline="")
+        return self.fh
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+        self.fh.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def write_file(name: str, data: Iterable[dict[str, Any]], fmt: str, path: Path) -> int:
+    """One table to a CSV (UTF-8 with BOM, so Excel shows Chinese right) or JSON file."""
+    if fmt == "csv":
+        with atomic_file(path, encoding="utf-8-sig") as fh:
+            return write_csv(data, fields(name), fh)
+    with atomic_file(path) as fh:
+        return write_json(data, fh)
+
+
+def check_target(path: Path, force: bool) -> None:
+    """Refuse to overwrite an existing file unless --force."""
+    if path.exists() and not force:
+        raise Conflict(f"{path} already exists; choose another --out or add --force")
+    if path.exists() and path.is_dir():
+        raise Conflict(f"{path} is a folder; give a file name")
+    if not path.parent.exists():
+        raise NotFound(f"folder {path.parent} does not exist")
+
+
+def export_all(session: Session, fmt: str, target: Path, force: bool = False) -> dict[str, int]:
+    """Every table: one file per table in folder TARGET (csv/json) or one sheet each (xlsx)."""
+    if fmt == "xlsx":
+        check_target(target, force)
+        return write_xlsx(((n, fields(n), rows(session, n)) for n in TABLES), target)
+    if target.exists() and not target.is_dir():
+        raise Conflict(f"{target} is a file; `export all` writes a folder of files")
+    files = {n: target / f"{n}.{fmt}" for n in TABLES}
+    if not force:
+        clash = [str(p) for p in files.values() if p.exists()]
+        if clash:
+            raise Conflict(f"{clash[0]} already exists; choose another --out or add --force")
+    target.mkdir(parents=True, exist_ok=True)
+    return {n: write_file(n, rows(session, n), fmt, p) for n, p in files.items()}

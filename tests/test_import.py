@@ -1,0 +1,354 @@
+"""Import: formats, column mapping, dry run, all-or-nothing, rejects, idempotence, batches, undo."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data" / "import"
+CDNOW = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow_sample.txt"
+
+
+@pytest.fixture
+def cn(cli):
+    """Numbers without +86 are Chinese mobile numbers, as in the fixture files."""
+    cli("config", "set", "phone_region", "CN")
+    return cli
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_customers_from_chinese_excel_csv(cn, isolated):
+    result = cn("import", "customers", DATA / "customers_zh.csv")
+    out = result.stdout
+    assert "utf-8-sig" in out and "delimiter ';'" in out
+    assert "姓名 → name" in out and "手机 → phone" in out and "标签 → tags" in out
+    assert "Ignored columns: 序号" in out
+    assert "3 customers added" in out
+    wang = cn.json("show", "王芳")
+    assert wang["customer"]["phone"] == "+8613800138000"
+    assert wang["customer"]["email"] == "wangfang@example.com"
+    assert wang["customer"]["birthday"] == "1985-03-12"
+    assert wang["customer"]["notes"] == "喜欢龙井"
+    assert wang["tags"] == ["vip"]
+    anna = cn.json("show", "Anna")
+    assert anna["customer"]["birthday"] == "1990-03-12"
+    assert anna["tags"] == ["de", "vip"]
+    batch = rows(isolated, "SELECT DISTINCT batch_id FROM customers")
+    assert batch == [(1,)]
+
+
+def test_gbk_file_is_detected(cn):
+    result = cn("import", "customers", DATA / "customers_gbk.csv")
+    assert "gb18030" in result.stdout
+    names = sorted(c["name"] for c in cn.json("list"))
+    assert names == ["张伟", "王芳"]
+
+
+def test_utf16_tab_separated(cn, tmp_path):
+    f = write(tmp_path / "u16.txt", "Name\tPhone\tCity\n陈静\t13600136000\t广州\n", "utf-16")
+    result = cn("import", "customers", f)
+    assert "utf-16" in result.stdout and "delimiter tab" in result.stdout
+    assert cn.json("show", "陈静")["customer"]["city"] == "广州"
+
+
+def test_xlsx_with_real_dates_and_numeric_phones(cn, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["客户编号", "姓名", "手机"])
+    ws.append(["K-1", "赵敏", 13500135000])
+    ws.append(["K-2", "周杰", 13400134000])
+    sheet = wb.create_sheet("订单")
+    sheet.append(["客户编号", "下单日期", "实付金额", "商品"])
+    sheet.append(["K-1", datetime(2026, 3, 1), 99.9, "茶叶"])
+    sheet.append(["K-2", datetime(2026, 3, 2, 15, 30), 120, "茶壶"])
+    sheet.append(["K-2", datetime(2026, 3, 3), 0.1 + 0.2, "糖"])  # a binary float, shown as 0.3
+    wb.save(tmp_path / "book.xlsx")
+    cn("import", "customers", tmp_path / "book.xlsx")
+    result = cn("import", "purchases", tmp_path / "book.xlsx", "--sheet", "订单")
+    assert "3 purchases added" in result.stdout
+    assert cn.json("show", "周杰")["summary"]["spend_minor"] == 12030
+    zhao = cn.json("show", "赵敏")
+    assert zhao["customer"]["phone"] == "+8613500135000"
+    assert zhao["customer"]["external_id"] == "K-1"
+    assert zhao["summary"]["spend_minor"] == 9990
+    # a date-only cell (midnight in Excel) is noon local; a real time is kept
+    times = {t["detail"]: t["at"] for t in cn.json("show", "周杰")["timeline"]}
+    assert times["茶壶"].startswith("2026-03-02T15:30")
+    assert [t["at"] for t in zhao["timeline"]][0].startswith("2026-03-01T12:00")
+
+
+def test_purchases_interactions_feedback_from_csv_jsonl_json(cn, isolated):
+    cn("import", "customers", DATA / "customers_zh.csv")
+    out = cn("import", "purchases", DATA / "purchases.csv").stdout
+    assert "4 purchases added" in out
+    assert "购买日期 → at" in out and "订单号 → order_ref" in out
+    li = cn.json("show", "李雷")
+    assert li["summary"]["purchases"] == 2  # two identical lines are two purchases
+    assert li["summary"]["spend_minor"] == 17600
+    out = cn("import", "interactions", DATA / "interactions.jsonl").stdout
+    assert "JSONL" in out and "3 contacts added" in out
+    out = cn("import", "feedback", DATA / "feedback.json").stdout
+    assert "满意度 → csat" in out and "2 feedback added" in out
+    wang = cn.json("show", "王芳")
+    assert wang["latest_feedback"]["nps"] == 9
+    assert wang["latest_feedback"]["text"] == "很好"
+    # last contact = the latest imported contact (2026-11-10, noon local = 04:00 UTC)
+    assert rows(isolated, "SELECT last_contact_at FROM customers WHERE name='王芳'") == [
+        ("2026-11-10 04:00:00.000000",)
+    ]
+    anna = cn.json("show", "Anna")
+    assert anna["latest_feedback"]["csat"] == 3  # e-mail matched ignoring case
+
+
+def test_second_import_of_every_kind_changes_nothing(cn, snapshot):
+    files = [
+        ("customers", DATA / "customers_zh.csv"),
+        ("purchases", DATA / "purchases.csv"),
+        ("interactions", DATA / "interactions.jsonl"),
+        ("feedback", DATA / "feedback.json"),
+    ]
+    for kind, f in files:
+        cn("import", kind, f)
+    before = snapshot()
+    for kind, f in files:
+        report = cn.json("import", kind, f)
+        assert report["added"] == 0 and report["updated"] == 0, kind
+        assert report["unchanged"] == report["rows"], kind
+    after = snapshot()
+    after.pop("import_batches"), before.pop("import_batches")
+    assert after == before
+
+
+def test_appended_lines_are_the_only_new_ones(cn, tmp_path):
+    head = "customer_id,date,amount\n"
+    lines = ["7,2026-01-05,10.00\n", "7,2026-01-05,10.00\n", "8,2026-01-06,5.50\n"]
+    f = write(tmp_path / "p.csv", head + "".join(lines))
+    assert cn.json("import", "purchases", f)["added"] == 3
+    write(f, head + "".join(lines) + "7,2026-01-05,10.00\n9,2026-02-01,1\n")
+    report = cn.json("import", "purchases", f)
+    assert (report["added"], report["unchanged"]) == (2, 3)
+    assert cn.json("show", "Customer 7")["summary"]["purchases"] == 3
+
+
+def test_customers_are_updated_from_non_empty_cells(cn, tmp_path):
+    cn("add", "王芳", "--phone", "13800138000", "--city", "杭州", "--notes", "keep me")
+    f = write(tmp_path / "c.csv", "电话,城市,备注,公司\n+86 138 0013 8000,上海,,西湖茶社\n")
+    report = cn.json("import", "customers", f)
+    assert (report["added"], report["updated"]) == (0, 1)
+    c = cn.json("show", "王芳")["customer"]
+    assert (c["city"], c["company"], c["notes"]) == ("上海", "西湖茶社", "keep me")
+    assert cn.json("import", "customers", f)["updated"] == 0
+
+
+def test_map_option_and_mapping_errors(cn, tmp_path, snapshot):
+    f = write(tmp_path / "c.csv", "Kunde,Telefon,Stadt\nJonas,+49 30 901820,Berlin\n")
+    cn("add", "Someone")
+    before = snapshot()
+    result = cn("import", "customers", f, "--map", "Kunde=nmae", code=2)
+    assert "'nmae' is not a field of customers" in result.stderr
+    result = cn("import", "customers", f, "--map", "Kundin=name", code=2)
+    assert "no such column" in result.stderr and "'Kunde'" in result.stderr
+    result = cn("import", "purchases", f, code=2)
+    assert "purchases need a column for amount" in result.stderr
+    assert snapshot() == before
+    out = cn(
+        "import", "customers", f, "-m", "Kunde=name", "-m", "Telefon=phone", "-m", "Stadt=city"
+    )
+    assert "Kunde → name, Telefon → phone, Stadt → city" in out.stdout
+    assert cn.json("show", "Jonas")["customer"]["phone"] == "+4930901820"
+
+
+def test_dry_run_reports_and_writes_nothing(cn, tmp_path, snapshot):
+    cn("add", "王芳", "--phone", "13800138000")
+    f = write(tmp_path / "c.csv", "姓名,电话\n王芳,13800138000\n李雷,13900139000\n")
+    before = snapshot()
+    report = cn.json("import", "customers", f, "--dry-run")
+    assert report["dry_run"] is True
+    assert (report["added"], report["unchanged"], report["rejected"]) == (1, 1, 0)
+    out = cn("import", "customers", f, "--dry-run").stdout
+    assert "Dry run, nothing written" in out and "1 customers to add" in out
+    assert snapshot() == before
+
+
+def test_one_bad_row_means_nothing_is_written_and_all_are_listed(cn, tmp_path, snapshot):
+    cn("add", "Ann", "--email", "ann@example.com")
+    f = write(
+        tmp_path / "p.csv",
+        "email,date,amount,qty\n"
+        "ann@example.com,2026-01-01,10,1\n"
+        "ann@example.com,2026-01-02,-5,1\n"
+        "ann@example.com,someday soon,abc,two\n"
+        "ann@example.com,2026-01-04,7,1\n",
+    )
+    before = snapshot()
+    result = cn("import", "purchases", f, code=1)
+    assert "3 bad rows" not in result.stderr  # rows, not errors, are counted
+    assert "2 bad rows in p.csv; nothing was imported" in result.stderr
+    report_rows = [line for line in result.stdout.splitlines() if "│" in line]
+    text = "\n".join(report_rows)
+    assert "must not be negative" in text
+    assert "not an amount of money" in text and "not a whole number" in text
+    assert "cannot read this date" in text
+    assert snapshot() == before
+    # dry run: same report, exit 1 since the import would fail, still nothing written
+    report = json.loads(cn("import", "purchases", f, "--dry-run", "-f", "json", code=1).stdout)
+    assert sorted({e["line"] for e in report["errors"]}) == [3, 4]
+    assert {e["column"] for e in report["errors"] if e["line"] == 4} == {"date", "amount", "qty"}
+    assert snapshot() == before
+
+
+def test_skip_bad_imports_good_rows_and_writes_rejects(cn, tmp_path):
+    cn("add", "Ann", "--email", "ann@example.com")
+    f = write(
+        tmp_path / "p.csv",
+        "email,date,amount\nann@example.com,2026-01-01,10\nann@example.com,2030-01-01,5\n"
+        "nobody@example.com,2026-01-03,x\n",
+    )
+    rejects = tmp_path / "rejects.csv"
+    result = cn("import", "purchases", f, "--skip-bad", rejects, "--no-create-customers")
+    assert "1 purchases added" in result.stdout and f"written to {rejects}" in result.stdout
+    with rejects.open(encoding="utf-8-sig") as fh:
+        got = list(csv.DictReader(fh))
+    assert [r["line"] for r in got] == ["3", "4"]
+    assert got[0]["date"] == "2030-01-01" and "is in the future" in got[0]["reason"]
+    assert "not an amount of money" in got[1]["reason"]
+    assert cn.json("show", "Ann")["summary"]["purchases"] == 1
+
+
+def test_unknown_customers_rejected_without_create(cn, tmp_path, snapshot):
+    f = write(tmp_path / "p.csv", "customer_id,date,amount\nX1,2026-01-01,10\n")
+    cn("add", "Someone")
+    before = snapshot()
+    result = cn("import", "purchases", f, "--no-create-customers", code=1)
+    assert "no such customer" in result.stdout
+    assert snapshot() == before
+
+
+def test_name_linking_must_be_unique(cn, tmp_path):
+    cn("add", "Wang Fang", "--city", "杭州")
+    cn("add", "Wang Fang", "--city", "上海")
+    f = write(tmp_path / "p.csv", "name,date,amount\nwang fang,2026-01-01,10\n")
+    result = cn("import", "purchases", f, code=1)
+    assert "matches 2 customers" in result.stdout
+
+
+def test_duplicate_keys_within_one_customers_file(cn, tmp_path, snapshot):
+    f = write(tmp_path / "c.csv", "name,email\nA,a@example.com\nB,A@example.com\n")
+    cn("add", "Someone")
+    before = snapshot()
+    result = cn("import", "customers", f, code=1)
+    assert "the same email is on line 2" in result.stdout
+    assert snapshot() == before
+
+
+def test_cdnow_sample_imports_every_line(cn, tmp_path, isolated):
+    lines = CDNOW.read_text().split()
+    records = [lines[i : i + 5] for i in range(0, len(lines), 5)]
+    f = tmp_path / "cdnow.csv"
+    with f.open("w") as fh:
+        fh.write("customer_id,date,quantity,amount\n")
+        fh.writelines(f"{r[1]},{r[2]},{r[3]},{r[4]}\n" for r in records)
+    result = cn("import", "purchases", f)
+    assert "customer_id → external_id" in result.stdout and "quantity → qty" in result.stdout
+    assert "2357 new customers have no name" in result.stdout
+    expected = sum(round(float(r[4]) * 100) for r in records)
+    got = rows(
+        isolated, "SELECT count(*), count(DISTINCT customer_id), sum(amount_minor) FROM purchases"
+    )
+    assert got == [(6919, 2357, expected)]
+    assert rows(isolated, "SELECT name FROM customers WHERE external_id = '0001'") == [
+        ("Customer 0001",)
+    ]
+    report = cn.json("import", "purchases", f)
+    assert (report["added"], report["unchanged"]) == (0, 6919)
+
+
+def test_import_list_and_undo(cn, tmp_path, isolated, snapshot):
+    cn("add", "Old", "--email", "old@example.com")
+    cn("buy", "Old", "5")
+    before = snapshot()
+    f = write(
+        tmp_path / "p.csv",
+        "email,date,amount\nold@example.com,2026-01-01,10\nnew@example.com,2026-01-02,20\n",
+    )
+    cn("import", "purchases", f)
+    f2 = write(tmp_path / "i.csv", "email,date,channel\nnew@example.com,2026-01-03,phone\n")
+    cn("import", "interactions", f2)
+    batches = cn.json("import", "list")
+    assert [(b["id"], b["kind"], b["rows_added"], b["status"]) for b in batches] == [
+        (2, "interactions", 1, "imported"),
+        (1, "purchases", 2, "imported"),
+    ]
+    # batch 1 created new@ who now has a contact from batch 2: refused, nothing changes
+    mid = snapshot()
+    result = cn("import", "undo", "1", "--yes", code=1)
+    assert "cannot undo batch 1" in result.stderr and "interactions" in result.stderr
+    assert snapshot() == mid
+    cn("import", "undo", "2", "--yes")
+    out = cn("import", "undo", "1", "--yes").stdout
+    assert "removed 2 purchases, 1 customers" in out
+    after = snapshot()
+    for table in ("customers", "purchases", "interactions"):
+        assert after[table] == before[table], table
+    assert [b["status"] for b in cn.json("import", "list")] == ["undone", "undone"]
+    result = cn("import", "undo", "1", "--yes", code=1)
+    assert "already undone" in result.stderr
+    cn("import", "undo", "9", "--yes", code=1)
+
+
+def test_undo_of_contacts_restores_last_contact(cn, tmp_path, isolated):
+    cn("add", "Ann", "--email", "ann@example.com")
+    cn("log", "Ann", "--at", "2026-10-01")
+    f = write(tmp_path / "i.csv", "email,date\nann@example.com,2026-11-01\n")
+    cn("import", "interactions", f)
+    assert rows(isolated, "SELECT last_contact_at FROM customers") == [
+        ("2026-11-01 04:00:00.000000",)
+    ]
+    cn("import", "undo", "1", "--yes")
+    assert rows(isolated, "SELECT last_contact_at FROM customers")[0][0].startswith("2026-10-01")
+
+
+def test_forgotten_people_are_flagged_not_recreated(cn, tmp_path, isolated):
+    cn("add", "Gone", "--phone", "13800138000", "--email", "gone@example.com")
+    cn("forget", "Gone", "--purge", "--yes")
+    f = write(
+        tmp_path / "c.csv", "name,phone,email\nGone Again,13800138000,\nNew,,new@example.com\n"
+    )
+    report = cn.json("import", "customers", f)
+    assert (report["added"], report["flagged"]) == (1, 1)
+    assert report["flagged_rows"][0]["column"] == "phone"
+    out = cn("import", "customers", f, "--dry-run").stdout
+    assert "forgotten on request" in out
+    assert [r[0] for r in rows(isolated, "SELECT name FROM customers")] == ["New"]
+    p = write(tmp_path / "p.csv", "email,date,amount\ngone@example.com,2026-01-01,3\n")
+    report = cn.json("import", "purchases", p)
+    assert (report["added"], report["flagged"], report["customers_created"]) == (0, 1, 0)
+
+
+def test_merged_away_identities_lead_to_the_kept_customer(cn, tmp_path):
+    cn("add", "Ann", "--email", "ann@example.com")
+    cn("add", "Ann B", "--email", "annb@example.com")
+    cn("merge", "Ann", "Ann B", "--yes")
+    f = write(tmp_path / "p.csv", "email,date,amount\nannb@example.com,2026-01-01,10\n")
+    report = cn.json("import", "purchases", f)
+    assert (report["added"], report["customers_created"]) == (1, 0)
+    assert cn.json("show", "Ann")["summary"]["purchases"] == 1
