@@ -1,0 +1,1 @@
+"""Analytics: pure functions over DataFrames (pandas and scipy are imported only here)."""

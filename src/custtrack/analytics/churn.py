@@ -1,0 +1,133 @@
+"""Churn, retention and repurchase per period, and cohort retention by first-purchase month."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .lifecycle import active_at
+
+DEFINITIONS = {
+    "active": "bought within the last {churn_days} days and not marked lost since",
+    "churn_rate": "customers active at the start who are no longer active at the end ÷ "
+    "customers active at the start",
+    "retention_rate": "customers active at the start still active at the end ÷ customers "
+    "active at the start (= 1 − churn rate)",
+    "repurchase_rate": "customers active at the start who bought again in the period ÷ "
+    "customers active at the start",
+}
+
+
+def period_bounds(as_of: pd.Timestamp, period: str, count: int) -> list[tuple]:
+    """The last `count` periods (month, quarter or year) up to the one containing as_of.
+
+    Returns (label, start, end) with inclusive days; the current period ends at as_of.
+    """
+    freq = {"month": "M", "quarter": "Q", "year": "Y"}[period]
+    current = as_of.to_period(freq)
+    out = []
+    for k in range(count - 1, -1, -1):
+        p = current - k
+        start = p.start_time.normalize()
+        end = min(p.end_time.normalize(), as_of)
+        out.append((str(p), start, end))
+    return out
+
+
+def _div(a: float, b: float) -> float | None:
+    return a / b if b else None
+
+
+def churn_table(
+    occasions: pd.DataFrame,
+    customers: pd.DataFrame,
+    as_of: pd.Timestamp,
+    period: str,
+    count: int,
+    churn_days: int,
+) -> pd.DataFrame:
+    """Per period: active at start/end, churned, new buyers, churn/retention/repurchase rates.
+
+    A rate whose denominator is zero is None (shown as "—").
+    """
+    rows = []
+    firsts = occasions.groupby("customer_id")["day"].min()
+    for label, start, end in period_bounds(as_of, period, count):
+        s = active_at(occasions, customers, start - pd.Timedelta(days=1), churn_days)
+        e = active_at(occasions, customers, end, churn_days)
+        in_period = occasions[(occasions["day"] >= start) & (occasions["day"] <= end)]
+        buyers = pd.Index(in_period["customer_id"].unique())
+        new = int(((firsts >= start) & (firsts <= end)).sum())
+        stayed = s.intersection(e)
+        rows.append(
+            {
+                "period": label,
+                "start": start.date(),
+                "end": end.date(),
+                "active_start": len(s),
+                "active_end": len(e),
+                "churned": len(s) - len(stayed),
+                "new_buyers": new,
+                "buyers": len(buyers),
+                "revenue": float(in_period["amount"].sum()),
+                "orders": int(len(in_period)),
+                "churn_rate": _div(len(s) - len(stayed), len(s)),
+                "retention_rate": _div(len(stayed), len(s)),
+                "repurchase_rate": _div(len(s.intersection(buyers)), len(s)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def cohort_table(occasions: pd.DataFrame, as_of: pd.Timestamp, months: int = 12) -> pd.DataFrame:
+    """Rows: first-purchase month; columns m0..m{months-1}: share of the cohort buying that month.
+
+    Months not yet reached at as_of are None.
+    """
+    occ = occasions[occasions["day"] <= as_of]
+    if occ.empty:
+        return pd.DataFrame(columns=["cohort", "customers"] + [f"m{i}" for i in range(months)])
+    month = occ["day"].dt.year * 12 + occ["day"].dt.month - 1  # months since year 0, vectorised
+    first = month.groupby(occ["customer_id"]).transform("min")
+    frame = pd.DataFrame({"customer_id": occ["customer_id"], "cohort": first, "k": month - first})
+    frame = frame[frame["k"] < months].drop_duplicates()
+    counts = frame.groupby(["cohort", "k"]).size().unstack(fill_value=0)
+    sizes = counts[0] if 0 in counts else frame.groupby("cohort")["customer_id"].nunique()
+    now = as_of.year * 12 + as_of.month - 1
+    rows = []
+    for cohort, size in sizes.items():
+        row: dict = {"cohort": f"{cohort // 12:04d}-{cohort % 12 + 1:02d}", "customers": int(size)}
+        for k in range(months):
+            reached = now - cohort >= k
+            n = int(counts.loc[cohort, k]) if k in counts.columns else 0
+            row[f"m{k}"] = n / size if reached and size else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def reasons(stages_frame: pd.DataFrame) -> pd.DataFrame:
+    """Churned customers by reason ('inactive' when none was recorded)."""
+    churned = stages_frame[stages_frame["stage"] == "churned"]
+    counts = churned["lost_reason"].fillna("inactive").value_counts()
+    total = int(counts.sum())
+    return pd.DataFrame(
+        [
+            {"reason": k, "customers": int(v), "share": v / total if total else None}
+            for k, v in counts.items()
+        ],
+        columns=["reason", "customers", "share"],
+    )
+
+
+def lifespan_years(
+    occasions: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp, churn_days: int
+) -> float | None:
+    """Average customer lifespan = 1 ÷ annual churn rate (active a year ago, not active now).
+
+    None when nobody was active a year ago or nobody churned since.
+    """
+    start = active_at(occasions, customers, as_of - pd.DateOffset(years=1), churn_days)
+    end = active_at(occasions, customers, as_of, churn_days)
+    if len(start) == 0:
+        return None
+    rate = (len(start) - len(start.intersection(end))) / len(start)
+    return 1 / rate if rate else None

@@ -1,0 +1,130 @@
+"""Lifecycle stages, and who was active / churned at any date (the basis of churn and report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+STAGES = ("potential", "new", "active", "loyal", "at risk", "churned", "won back")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    new_days: int = 90
+    loyal_min_orders: int = 4
+    churn_days: int = 365
+    at_risk_factor: float = 2.0
+    at_risk_min_days: int = 60
+    at_risk_p_alive: float = 0.3
+
+
+def explain(t: Thresholds) -> list[dict[str, str]]:
+    """The stage definitions with the thresholds in force, checked in this order."""
+    return [
+        {"stage": "potential", "rule": "no purchase yet"},
+        {
+            "stage": "churned",
+            "rule": f"no purchase for more than {t.churn_days} days (lifecycle.churn_days), or "
+            "marked lost (`custtrack lost`) with no purchase since",
+        },
+        {
+            "stage": "at risk",
+            "rule": f"days since the last purchase exceed {t.at_risk_factor:g} × the customer's "
+            f"own mean gap between purchases, and at least {t.at_risk_min_days} days "
+            "(lifecycle.at_risk_factor, lifecycle.at_risk_min_days; one-time buyers: the book's "
+            f"median gap); or a BG/NBD probability alive below {t.at_risk_p_alive:g} "
+            "(lifecycle.at_risk_p_alive) when the model could be fitted",
+        },
+        {
+            "stage": "won back",
+            "rule": f"bought again after a gap of more than {t.churn_days} days or after being "
+            f"marked lost, within the last {t.new_days} days",
+        },
+        {
+            "stage": "new",
+            "rule": f"first purchase within the last {t.new_days} days (lifecycle.new_days)",
+        },
+        {
+            "stage": "loyal",
+            "rule": f"at least {t.loyal_min_orders} purchase occasions "
+            "(lifecycle.loyal_min_orders)",
+        },
+        {"stage": "active", "rule": "any other customer who has bought"},
+    ]
+
+
+def active_at(
+    occasions: pd.DataFrame, customers: pd.DataFrame, day: pd.Timestamp, churn_days: int
+) -> pd.Index:
+    """Customers active at the end of `day`: bought within churn_days, not marked lost since."""
+    occ = occasions[occasions["day"] <= day]
+    last = occ.groupby("customer_id")["day"].max()
+    ok = last[(day - last).dt.days <= churn_days]
+    lost = customers["lost_day"].reindex(ok.index)
+    still = lost.isna() | (lost > day) | (ok > lost)
+    return ok.index[still.to_numpy()]
+
+
+def stages(
+    occasions: pd.DataFrame,
+    customers: pd.DataFrame,
+    as_of: pd.Timestamp,
+    t: Thresholds,
+    p_alive: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Per customer (index of `customers`): stage, first/last purchase, occasions, usual gap.
+
+    `occasions`: customer_id, day (local, datetime64), amount; only days ≤ as_of are used.
+    `customers`: indexed by id, column lost_day (datetime64 or NaT) and lost_reason.
+    """
+    occ = occasions[occasions["day"] <= as_of].sort_values(["customer_id", "day"])
+    g = occ.groupby("customer_id")
+    first, last, n = g["day"].min(), g["day"].max(), g.size()
+    gaps = occ["day"].diff().dt.days.where(occ["customer_id"].eq(occ["customer_id"].shift()))
+    occ = occ.assign(gap=gaps)
+    # the latest day on which a customer came back after a churn-length gap
+    returns = occ[occ["gap"] > t.churn_days].groupby("customer_id")["day"].max()
+
+    out = pd.DataFrame(index=customers.index)
+    out["first_purchase"] = pd.to_datetime(first.reindex(out.index))
+    out["last_purchase"] = pd.to_datetime(last.reindex(out.index))
+    out["occasions"] = n.reindex(out.index).fillna(0).astype("int64")
+    recency = (as_of - out["last_purchase"]).dt.days
+    out["recency_days"] = recency.astype("Int64")
+    span = (out["last_purchase"] - out["first_purchase"]).dt.days
+    out["usual_gap_days"] = (span / (out["occasions"] - 1)).where(out["occasions"] > 1).round(1)
+    book_gap = float(out["usual_gap_days"].median()) if out["usual_gap_days"].notna().any() else 0
+    gap = out["usual_gap_days"].fillna(book_gap)
+    limit = np.maximum(t.at_risk_factor * gap, t.at_risk_min_days)
+
+    lost_day = pd.to_datetime(customers["lost_day"].reindex(out.index))
+    marked_lost = lost_day.notna() & (lost_day <= as_of)
+    bought_after_lost = marked_lost & (out["last_purchase"] > lost_day)
+    occ_lost = pd.Series(
+        lost_day.reindex(occ["customer_id"].to_numpy()).to_numpy(), index=occ.index
+    ).astype("datetime64[ns]")
+    back_after_lost = occ[occ["day"] > occ_lost].groupby("customer_id")["day"].min()
+    won_day = pd.concat([returns, back_after_lost], axis=1).max(axis=1)
+    won_day = pd.to_datetime(won_day.reindex(out.index))
+
+    stage = pd.Series("active", index=out.index, dtype=object)
+    stage[out["occasions"] >= t.loyal_min_orders] = "loyal"
+    stage[(as_of - out["first_purchase"]).dt.days <= t.new_days] = "new"
+    stage[(as_of - won_day).dt.days <= t.new_days] = "won back"
+    at_risk = recency > limit
+    if p_alive is not None:
+        at_risk |= p_alive.reindex(out.index) < t.at_risk_p_alive
+    stage[at_risk & out["occasions"].gt(0)] = "at risk"
+    stage[recency > t.churn_days] = "churned"
+    stage[out["occasions"] == 0] = "potential"
+    stage[marked_lost & ~bought_after_lost] = "churned"
+    out["stage"] = stage
+    out["lost_reason"] = customers["lost_reason"].where(stage == "churned")
+    return out
+
+
+def stage_counts(stages_frame: pd.DataFrame) -> dict[str, int]:
+    counts = stages_frame["stage"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in STAGES}

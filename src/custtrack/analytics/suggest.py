@@ -1,0 +1,71 @@
+"""Product suggestions for one customer: co-purchases and best sellers of preferred categories."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def suggest(lines: pd.DataFrame, customer_id: int, limit: int = 10) -> pd.DataFrame:
+    """Products this customer has not bought, each with a reason, best first.
+
+    1. Co-purchase: for each product Y not in the basket, the number of other customers who
+       bought Y and at least one basket product X (the X shared by most of them is named).
+    2. Preferred categories (by the customer's spend): the category's best sellers by number
+       of buyers, for products not already suggested.
+    """
+    cols = ["product", "category", "score", "source", "reason"]
+    lines = lines.dropna(subset=["product"])
+    mine = lines[lines["customer_id"] == customer_id]
+    basket = set(mine["product"])
+    if not basket:
+        return pd.DataFrame(columns=cols)
+    pairs = lines[["customer_id", "product"]].drop_duplicates()
+    others = pairs[pairs["customer_id"] != customer_id]
+    holders = others[others["product"].isin(basket)]
+    co = others[
+        others["customer_id"].isin(holders["customer_id"]) & ~others["product"].isin(basket)
+    ]
+    rows = []
+    if not co.empty:
+        joined = co.merge(holders, on="customer_id", suffixes=("", "_x"))
+        pair_counts = joined.groupby(["product", "product_x"])["customer_id"].nunique()
+        best_x = pair_counts.reset_index().sort_values(
+            ["product", "customer_id", "product_x"], ascending=[True, False, True]
+        )
+        best_x = best_x.drop_duplicates("product").set_index("product")
+        buyers = co.groupby("product")["customer_id"].nunique()
+        category = lines.dropna(subset=["category"]).groupby("product")["category"].first()
+        for product, n in buyers.sort_values(ascending=False).items():
+            x, k = best_x.loc[product, "product_x"], int(best_x.loc[product, "customer_id"])
+            rows.append(
+                {
+                    "product": product,
+                    "category": category.get(product),
+                    "score": int(n),
+                    "source": "co-purchase",
+                    "reason": f"{k} customer{'s' * (k != 1)} who bought {x} also bought {product}",
+                }
+            )
+    taken = basket | {r["product"] for r in rows}
+    prefs = mine.dropna(subset=["category"]).groupby("category")["amount"].sum()
+    for cat, _spend in prefs.sort_values(ascending=False).items():
+        in_cat = lines[(lines["category"] == cat) & ~lines["product"].isin(taken)]
+        sellers = in_cat.groupby("product")["customer_id"].nunique().sort_values(ascending=False)
+        for product, n in sellers.items():
+            rows.append(
+                {
+                    "product": product,
+                    "category": cat,
+                    "score": int(n),
+                    "source": "category",
+                    "reason": f"a best seller in {cat}, a category they buy "
+                    f"({int(n)} buyer{'s' * (n != 1)})",
+                }
+            )
+            taken.add(product)
+    frame = pd.DataFrame(rows, columns=cols)
+    if frame.empty:
+        return frame
+    order = frame.assign(src=(frame["source"] != "co-purchase").astype(int))
+    order = order.sort_values(["src", "score", "product"], ascending=[True, False, True])
+    return order.drop(columns="src").head(limit if limit else len(order)).reset_index(drop=True)

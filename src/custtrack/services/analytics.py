@@ -1,0 +1,320 @@
+"""Reading what the analytics need from the store (SQL GROUP BY into DataFrames), campaigns,
+and marking customers lost. Imports pandas: the daily commands must use services.segments."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from .. import clock, config
+from ..errors import Conflict, InvalidValue, UsageError
+from ..models import Campaign, Complaint, Customer, CustomerTag, Purchase, Tag
+from ..validate import check_text, choice, currency_exponent, parse_money
+from ..vocab import CHANNELS, LOST_REASONS
+from .segments import (
+    EPOCH_SHIFT_DAYS,
+    cuts,
+    day_sql,
+    end_of_day_utc,
+    offset_sql,
+    raw_fetch,
+    stored,
+)
+
+
+def currency() -> str:
+    return str(config.get("currency") or "USD").upper()
+
+
+def scale() -> int:
+    """Minor units per major unit of the configured currency."""
+    return 10 ** currency_exponent(currency())
+
+
+def _rows(session: Session, stmt: Any) -> list[tuple]:
+    """Plain tuples: pandas probes each SQLAlchemy Row for attributes, which is slow."""
+    return list(map(tuple, session.execute(stmt)))
+
+
+def ts(day: date) -> pd.Timestamp:
+    return pd.Timestamp(day)
+
+
+def _local_day(values: pd.Series) -> pd.Series:
+    """Aware/naive-UTC datetimes (or ISO strings) to local calendar days as datetime64."""
+    if values.empty:
+        return pd.Series([], dtype="datetime64[ns]", index=values.index)
+    stamps = pd.to_datetime(values, utc=True, format="ISO8601")
+    zone = clock.local_zone()
+    return stamps.dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
+
+
+def occasions(session: Session, as_of: date) -> pd.DataFrame:
+    """One row per customer and local day with purchases up to as_of; amount in major units."""
+    cols = ["customer_id", "day", "amount"]
+    off = offset_sql(session)
+    if off is None:
+        return _typed(pd.DataFrame([], columns=cols))
+    day, is_number = day_sql(off)
+    sql = (
+        f"SELECT customer_id, {day} AS d, sum(amount_minor) FROM purchases WHERE at < ? "
+        "GROUP BY customer_id, d"
+    )
+    frame = pd.DataFrame(_fetch(session, sql, (stored(end_of_day_utc(as_of)),)), columns=cols)
+    if is_number:
+        frame["day"] = pd.to_datetime(frame["day"] - EPOCH_SHIFT_DAYS, unit="D")
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["customer_id"] = frame["customer_id"].astype("int64")
+    frame["day"] = pd.to_datetime(frame["day"], format="%Y-%m-%d").astype("datetime64[ns]")
+    frame["amount"] = frame["amount"].astype(float) / scale()
+    return frame
+
+
+def _fetch(session: Session, sql: str, params: tuple | dict = ()) -> list[tuple]:
+    """Rows of a plain SQL query straight from the DB-API cursor (millions of rows, fast)."""
+    return raw_fetch(session, sql, params)
+
+
+def summaries(session: Session, as_of: date) -> pd.DataFrame:
+    """Per buying customer: first, last (local days), occasions, spend (major units)."""
+    from .segments import customer_summaries
+
+    rows = customer_summaries(session, as_of)
+    frame = pd.DataFrame(rows, columns=["customer_id", "first", "last", "occasions", "spend"])
+    frame = frame.set_index("customer_id")
+    for col in ("first", "last"):
+        frame[col] = pd.to_datetime(frame[col], format="%Y-%m-%d")
+    frame["spend"] = frame["spend"].astype(float) / scale()
+    return frame
+
+
+def customers_frame(session: Session, as_of: date) -> pd.DataFrame:
+    """Customers known on as_of (created by then, or with a purchase by then), indexed by id."""
+    cols = ["id", "name", "city", "source", "gender", "owner", "price_sensitivity", "status"]
+    cols += ["created_at", "lost_reason", "lost_at"]
+    sql = (
+        f"SELECT {', '.join(cols)} FROM customers WHERE created_at < :end OR id IN "
+        "(SELECT customer_id FROM purchases WHERE at < :end)"
+    )
+    end = stored(end_of_day_utc(as_of))
+    frame = pd.DataFrame(_fetch(session, sql, {"end": end}), columns=cols)
+    frame = frame.set_index("id")
+    frame["created_day"] = _local_day(frame["created_at"])
+    lost = _local_day(frame["lost_at"].dropna())
+    frame["lost_day"] = lost.reindex(frame.index)
+    frame["lost_day"] = pd.to_datetime(frame["lost_day"])
+    # a loss recorded after as_of did not exist yet
+    later = frame["lost_day"] > ts(as_of)
+    frame.loc[later, ["lost_reason", "lost_day"]] = [None, pd.NaT]
+    return frame.drop(columns=["created_at", "lost_at"])
+
+
+def customer_tags(session: Session) -> pd.DataFrame:
+    stmt = sa.select(CustomerTag.customer_id, Tag.name).join(Tag, Tag.id == CustomerTag.tag_id)
+    return pd.DataFrame(_rows(session, stmt), columns=["customer_id", "tag"])
+
+
+def purchase_lines(session: Session, as_of: date) -> pd.DataFrame:
+    """customer_id, product, category, amount (major units) of purchases up to as_of."""
+    p = Purchase.__table__
+    stmt = sa.select(p.c.customer_id, p.c.product, p.c.category, p.c.amount_minor).where(
+        p.c.at < end_of_day_utc(as_of)
+    )
+    frame = pd.DataFrame(
+        _rows(session, stmt), columns=["customer_id", "product", "category", "amount"]
+    )
+    frame["amount"] = frame["amount"].astype(float) / scale()
+    return frame
+
+
+def feedback_frame(session: Session, as_of: date) -> pd.DataFrame:
+    sql = "SELECT at, csat, nps FROM feedback WHERE at < ?"
+    rows = _fetch(session, sql, (stored(end_of_day_utc(as_of)),))
+    frame = pd.DataFrame(rows, columns=["at", "csat", "nps"])
+    frame["day"] = _local_day(frame["at"])
+    return frame
+
+
+def complaints_frame(session: Session, as_of: date) -> pd.DataFrame:
+    """Complaints opened by as_of; one resolved after as_of counts as still open."""
+    c = Complaint.__table__
+    end = end_of_day_utc(as_of)
+    stmt = sa.select(c.c.category, c.c.opened_at, c.c.resolved_at).where(c.c.opened_at < end)
+    frame = pd.DataFrame(_rows(session, stmt), columns=["category", "opened", "resolved"])
+    for col in ("opened", "resolved"):
+        frame[col] = pd.to_datetime(frame[col], utc=True, format="mixed")
+    frame.loc[frame["resolved"] >= pd.Timestamp(end), "resolved"] = pd.NaT
+    frame["opened_day"] = _local_day(frame["opened"])
+    frame["resolved_day"] = _local_day(frame["resolved"].dropna()).reindex(frame.index)
+    return frame
+
+
+def campaigns_frame(
+    session: Session, as_of: date, cust: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Campaigns started by as_of with the customers each brought and its CAC.
+
+    A customer was brought by a campaign when their source equals the campaign's source
+    (case-insensitive) and they were added between its start and end (or as_of) inclusive.
+    """
+    camps = session.exec(select(Campaign).where(Campaign.start <= as_of).order_by(Campaign.start))
+    camps = list(camps)
+    cust = customers_frame(session, as_of) if cust is None else cust
+    rows = []
+    for camp in camps:
+        end = min(camp.end or as_of, as_of)
+        src = cust["source"].fillna("").str.lower() == camp.source.lower()
+        in_window = (cust["created_day"] >= ts(camp.start)) & (cust["created_day"] <= ts(end))
+        n = int((src & in_window).sum())
+        cost = camp.cost_minor / 10 ** currency_exponent(camp.currency)
+        rows.append(
+            {
+                "name": camp.name, "source": camp.source, "channel": camp.channel,
+                "start": camp.start, "end": camp.end, "cost": cost, "currency": camp.currency,
+                "new_customers": n, "cac": cost / n if n else None,
+            }
+        )  # fmt: skip
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "name", "source", "channel", "start", "end", "cost", "currency",
+            "new_customers", "cac",
+        ],
+    )  # fmt: skip
+
+
+def add_campaign(
+    session: Session,
+    name: str,
+    *,
+    cost: str,
+    start: date,
+    end: date | None,
+    channel: str | None,
+    source: str | None,
+) -> Campaign:
+    name = (check_text(name.strip(), "NAME", 200) or "").strip()
+    if not name:
+        raise InvalidValue("NAME", name, "a campaign needs a name")
+    if end is not None and end < start:
+        raise InvalidValue("--end", end.isoformat(), "is before --start")
+    if session.exec(select(Campaign).where(Campaign.name == name)).first() is not None:
+        raise Conflict(f"a campaign named {name!r} already exists")
+    cur = currency()
+    camp = Campaign(
+        name=name,
+        source=(source or name).strip(),
+        channel=choice(channel, CHANNELS, "--channel") if channel else None,
+        cost_minor=parse_money(cost, cur, "--cost"),
+        currency=cur,
+        start=start,
+        end=end,
+        created_at=clock.utcnow(),
+    )
+    session.add(camp)
+    session.flush()
+    return camp
+
+
+def mark_lost(
+    session: Session, customer: Customer, reason: str | None, note: str | None, undo: bool
+) -> Customer:
+    """Mark a customer lost with a reason (or clear the mark with undo)."""
+    if undo:
+        if reason or note:
+            raise UsageError("--undo clears the mark; do not give --reason or --note with it")
+        if customer.lost_reason is None:
+            raise Conflict(f"customer #{customer.id} is not marked lost")
+        customer.lost_reason = customer.lost_note = customer.lost_at = None
+    else:
+        if not reason:
+            raise UsageError("say why with --reason: " + ", ".join(LOST_REASONS))
+        customer.lost_reason = choice(reason.strip().lower(), LOST_REASONS, "--reason")
+        customer.lost_note = check_text(note, "--note")
+        customer.lost_at = clock.utcnow()
+    customer.updated_at = clock.utcnow()
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def thresholds() -> Any:
+    from ..analytics.lifecycle import Thresholds
+
+    return Thresholds(
+        new_days=int(config.get("lifecycle.new_days")),
+        loyal_min_orders=int(config.get("lifecycle.loyal_min_orders")),
+        churn_days=int(config.get("lifecycle.churn_days")),
+        at_risk_factor=float(config.get("lifecycle.at_risk_factor")),
+        at_risk_min_days=int(config.get("lifecycle.at_risk_min_days")),
+        at_risk_p_alive=float(config.get("lifecycle.at_risk_p_alive")),
+    )
+
+
+def rfm_cuts() -> dict[str, list[float] | None]:
+    return {k: cuts(k) for k in ("recency", "frequency", "monetary")}
+
+
+def rfm(
+    session: Session, as_of: date, monetary: str = "total", occ: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Scores per buying customer with name and spend (see analytics.rfm.rfm_scores); from
+    already loaded occasions when given, else one GROUP BY in SQL."""
+    from ..analytics.rfm import rfm_scores, summarise
+
+    if monetary not in ("total", "mean"):
+        raise InvalidValue("--monetary", monetary, "must be total or mean")
+    summ = summaries(session, as_of) if occ is None else summarise(occ)
+    scores = rfm_scores(summ, ts(as_of), monetary, rfm_cuts())
+    scores["spend"] = summ["spend"]
+    names = pd.DataFrame(_fetch(session, "SELECT id, name FROM customers"), columns=["id", "n"])
+    scores.insert(0, "name", names.set_index("id")["n"].reindex(scores.index))
+    return scores
+
+
+def models(session: Session, as_of: date, summary: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Fitted BG/NBD and Gamma-Gamma on all history up to as_of, with the calibration summary."""
+    from ..analytics import clv
+
+    if summary is None:
+        summary = clv.calibration_summary(occasions(session, as_of), ts(as_of))
+    return {"summary": summary, "bgnbd": clv.fit_bgnbd(summary), "gg": clv.fit_gamma_gamma(summary)}
+
+
+def value(
+    session: Session, as_of: date, horizon_months: int, discount: float, predict: bool = True
+) -> dict[str, Any]:
+    """Lifetime value per buying customer, three ways, plus the models and the lifespan used
+    (predict=False: only the fitted models and the lifespan)."""
+    from ..analytics import clv
+    from ..analytics.churn import lifespan_years
+
+    occ = occasions(session, as_of)
+    cust = customers_frame(session, as_of)
+    fitted = models(session, as_of, clv.calibration_summary(occ, ts(as_of)))
+    summary = fitted["summary"]
+    lifespan = lifespan_years(occ, cust, ts(as_of), thresholds().churn_days)
+    if not predict:
+        return {"bgnbd": fitted["bgnbd"], "gg": fitted["gg"], "lifespan_years": lifespan}
+    pred = clv.predictive_clv(fitted["bgnbd"], fitted["gg"], summary, horizon_months, discount)
+    n = summary["x"] + 1
+    years = summary["T"] * 7 / 365.25
+    aov = summary["mean_spend"]
+    freq_year = n / np.maximum(years, 1.0)  # under a year of history counts as one year
+    out = pd.DataFrame(index=summary.index)
+    out["name"] = cust["name"].reindex(summary.index)
+    out["occasions"] = n.astype("int64")
+    out["historical_clv"] = summary["mean_spend"] * n
+    out["aov"] = aov
+    out["frequency_per_year"] = freq_year
+    out["simple_clv"] = clv.simple_clv(freq_year, aov, lifespan)
+    out = out.join(pred)
+    return {"table": out, "bgnbd": fitted["bgnbd"], "gg": fitted["gg"], "lifespan_years": lifespan}

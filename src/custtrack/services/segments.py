@@ -1,0 +1,258 @@
+"""RFM scores and segments without pandas, for the daily commands (`list --segment`, cadences).
+
+The rules here are the single definition: the pandas path in custtrack.analytics.rfm gives the
+same scores and segments (a test holds both to that).
+
+Scoring rule (quintiles by mid-rank): among customers who bought, each value gets the mean of the
+positions it would occupy when sorted (ties share it), p = (midrank - 1/2) / n, and
+score = 1 + floor(5 p), so 5 customers score 1..5, 10 score 1,1,2,2 … 5,5, 7 score 1,2,2,3,4,4,5,
+one customer or all tied score 3. Recency is ranked the other way round (recent = 5).
+Fixed cut points (config rfm.*_cuts, four ascending numbers c1..c4) replace quintiles: recency
+≤c1 → 5 … >c4 → 1; frequency and monetary ≤c1 → 1 … >c4 → 5 (monetary in major units).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from .. import clock, config
+from ..errors import CusttrackError, InvalidValue
+
+# The usual 11-segment grid: (name, (R, FM) cells, suggested action), where FM is the mean of
+# F and M rounded to the nearest whole number, halves to the even one (1.5 → 2, 2.5 → 2,
+# 3.5 → 4, 4.5 → 4), as pandas and Python round.
+SEGMENTS: tuple[tuple[str, tuple[tuple[int, int], ...], str], ...] = (
+    ("Champions", ((5, 5), (5, 4), (4, 5)), "reward them; ask for reviews and referrals"),
+    ("Loyal", ((4, 4), (3, 5), (3, 4)), "upsell; offer a membership or loyalty perk"),
+    ("Potential Loyalist", ((5, 3), (4, 3), (5, 2)), "nurture: recommend related products"),
+    ("New", ((5, 1),), "welcome them; help with the first experience"),
+    ("Promising", ((4, 1), (4, 2)), "nurture: a follow-up offer to build the habit"),
+    ("Need Attention", ((3, 3),), "reconnect with a personal, limited-time offer"),
+    ("About to Sleep", ((3, 2), (3, 1)), "reactivate: share something new before they drift"),
+    ("At Risk", ((2, 4), (2, 3), (1, 4)), "win back: contact personally, find out what changed"),
+    ("Can't Lose Them", ((2, 5), (1, 5)), "win back now: call them, make it right"),
+    ("Hibernating", ((2, 2), (2, 1), (1, 3)), "re-engage cheaply: a seasonal offer"),
+    ("Lost", ((1, 2), (1, 1)), "win back once, then let go"),
+)
+SEGMENT_NAMES = tuple(s[0] for s in SEGMENTS)
+ACTIONS = {s[0]: s[2] for s in SEGMENTS}
+GRID = {cell: s[0] for s in SEGMENTS for cell in s[1]}
+
+
+def fm_score(f: int, m: int) -> int:
+    """F and M combined: their mean, rounded half to even."""
+    return round((f + m) / 2)
+
+
+def segment_of(r: int, f: int, m: int) -> str:
+    """The named segment for an R, F, M score triple."""
+    return GRID[(r, fm_score(f, m))]
+
+
+def normalise_segment(name: str) -> str:
+    """A segment name as typed ('cant-lose-them', 'champions') to its display name."""
+    key = re.sub(r"[^a-z]", "", name.lower())
+    for seg in SEGMENT_NAMES:
+        if re.sub(r"[^a-z]", "", seg.lower()) == key:
+            return seg
+    raise InvalidValue("segment", name, "unknown segment", "one of: " + ", ".join(SEGMENT_NAMES))
+
+
+def cuts(kind: str) -> list[float] | None:
+    """The configured fixed cut points for recency/frequency/monetary, or None for quintiles."""
+    value = config.get(f"rfm.{kind}_cuts") or []
+    if not value:
+        return None
+    try:
+        numbers = [float(v) for v in value]
+    except (TypeError, ValueError):
+        numbers = []
+    if len(numbers) != 4 or numbers != sorted(numbers):
+        raise CusttrackError(
+            f"config rfm.{kind}_cuts must be four ascending numbers (got {value!r}); "
+            f"fix it with `custtrack config set rfm.{kind}_cuts 30,60,120,240` or set it to ''"
+        )
+    return numbers
+
+
+def quintile_scores(values: list[float], higher_is_better: bool = True) -> list[int]:
+    """Scores 1..5 by the mid-rank rule in the module docstring."""
+    n = len(values)
+    if n == 0:
+        return []
+    keyed = sorted(range(n), key=lambda i: values[i] if higher_is_better else -values[i])
+    scores = [0] * n
+    pos = 0
+    while pos < n:
+        end = pos
+        v = values[keyed[pos]]
+        while end + 1 < n and values[keyed[end + 1]] == v:
+            end += 1
+        midrank = (pos + end) / 2 + 1  # 1-based mean position of the tie group
+        score = min(5, 1 + math.floor(5 * (midrank - 0.5) / n))
+        for k in range(pos, end + 1):
+            scores[keyed[k]] = score
+        pos = end + 1
+    return scores
+
+
+def cut_score(value: float, cut_points: list[float], higher_is_better: bool = True) -> int:
+    below = sum(1 for c in cut_points if value > c)
+    return 1 + below if higher_is_better else 5 - below
+
+
+# --- reading occasions from the store ------------------------------------------------------------
+
+
+def _offset(zone: tzinfo, at: datetime) -> int:
+    off = at.astimezone(zone).utcoffset()
+    return int(off.total_seconds()) if off is not None else 0
+
+
+def _transitions(zone: tzinfo, lo: datetime, hi: datetime) -> list[tuple[datetime, int]]:
+    """(UTC instant, offset seconds from then on) for every offset change between lo and hi."""
+    out: list[tuple[datetime, int]] = []
+    day = lo.replace(hour=0, minute=0, second=0, microsecond=0)
+    prev = _offset(zone, day)
+    while day <= hi:
+        nxt = day + timedelta(days=1)
+        off = _offset(zone, nxt)
+        if off != prev:
+            a, b = day, nxt  # the change lies in (a, b]: bisect to the second
+            while (b - a) > timedelta(seconds=1):
+                mid = a + (b - a) / 2
+                if _offset(zone, mid) == prev:
+                    a = mid
+                else:
+                    b = mid
+            out.append((b.replace(microsecond=0), off))
+            prev = off
+        day = nxt
+    return out
+
+
+def end_of_day_utc(day: date) -> datetime:
+    """The first UTC instant after the local day `day`: data at or after it are 'later'."""
+    return clock.combine(day + timedelta(days=1), datetime.min.time()).astimezone(UTC)
+
+
+def stored(value: datetime) -> str:
+    """A UTC datetime in the text form SQLAlchemy stores in SQLite (sorts like the instant)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def offset_sql(conn: Any) -> Callable[[str], str] | None:
+    """SQL giving the local zone's UTC offset in seconds for a datetime expression of
+    purchases.at (a CASE over the zone's transitions when DST falls in the data's range)."""
+    lo, hi = conn.execute(sa.text("SELECT min(at), max(at) FROM purchases")).one()
+    if lo is None:
+        return None
+    zone = clock.local_zone()
+    lo, hi = (datetime.fromisoformat(v).replace(tzinfo=UTC) for v in (lo, hi))
+    first = _offset(zone, lo)
+    steps = _transitions(zone, lo, hi)
+    if not steps:
+        return lambda expr: str(first)
+
+    def case(expr: str) -> str:
+        parts, current = [], first
+        for instant, off in steps:
+            parts.append(f"WHEN {expr} < '{stored(instant)}' THEN {current}")
+            current = off
+        return f"(CASE {' '.join(parts)} ELSE {current} END)"
+
+    return case
+
+
+EPOCH_SHIFT_DAYS = 200 * 365  # keeps day numbers positive back to 1770 (SQLite / truncates)
+
+
+def day_sql(off: Callable[[str], str], expr: str = "at") -> tuple[str, bool]:
+    """SQL for the local day of `expr`: (integer days since 1970 + EPOCH_SHIFT_DAYS, True), or
+    on SQLite before 3.38, (a YYYY-MM-DD text, False). Integers are cheaper to group on."""
+    import sqlite3
+
+    if sqlite3.sqlite_version_info >= (3, 38):
+        return f"(unixepoch({expr}) + {off(expr)} + {EPOCH_SHIFT_DAYS * 86400}) / 86400", True
+    return f"date({expr}, {off(expr)} || ' seconds')", False
+
+
+def customer_summaries(conn: Any, as_of: date | None = None) -> list[tuple]:
+    """Per buying customer up to the end of `as_of`: (id, first day, last day, occasions, spend).
+
+    One occasion = one customer's purchases on one local day. One GROUP BY answered by the
+    covering index purchases(customer_id, at, amount_minor); `conn` is a Session or Connection.
+    """
+    as_of = as_of or clock.today()
+    off = offset_sql(conn)
+    if off is None:
+        return []
+    day = day_sql(off)[0]
+    # local time only moves forward with UTC, so the first/last local day is that of min/max(at)
+    sql = (
+        f"SELECT customer_id, date(min(at), {off('min(at)')} || ' seconds'), "
+        f"date(max(at), {off('max(at)')} || ' seconds'), count(DISTINCT {day}), "
+        "sum(amount_minor) FROM purchases WHERE at < :end GROUP BY customer_id"
+    )
+    return raw_fetch(conn, sql, {"end": stored(end_of_day_utc(as_of))})
+
+
+def raw_fetch(conn: Any, sql: str, params: tuple | dict = ()) -> list[tuple]:
+    """All rows of plain SQL from the DB-API cursor of a Session or Connection (fast for
+    100k+ rows; SQLAlchemy's per-row processing is not needed for plain numbers and text)."""
+    if hasattr(conn, "connection") and callable(conn.connection):  # a Session
+        conn = conn.connection()
+    return conn.connection.driver_connection.execute(sql, params).fetchall()
+
+
+def rfm_rows(
+    session: Session, as_of: date | None = None, monetary: str = "total"
+) -> list[dict[str, Any]]:
+    """RFM values, scores and segment per buying customer, in plain Python."""
+    as_of = as_of or clock.today()
+    rows = customer_summaries(session, as_of)
+    if monetary not in ("total", "mean"):
+        raise InvalidValue("--monetary", monetary, "must be total or mean")
+    from ..validate import currency_exponent
+
+    scale = 10 ** currency_exponent(str(config.get("currency") or "USD"))
+    ids = [r[0] for r in rows]
+    rec = [(as_of - date.fromisoformat(r[2])).days for r in rows]
+    freq = [r[3] for r in rows]
+    mon = [(r[4] / r[3] if monetary == "mean" else r[4]) / scale for r in rows]
+    rs = _score(rec, "recency", higher_is_better=False)
+    fs = _score(freq, "frequency")
+    ms = _score(mon, "monetary")
+    return [
+        {
+            "customer_id": ids[i],
+            "recency_days": rec[i],
+            "frequency": freq[i],
+            "monetary": mon[i],
+            "r": rs[i],
+            "f": fs[i],
+            "m": ms[i],
+            "segment": segment_of(rs[i], fs[i], ms[i]),
+        }
+        for i in range(len(ids))
+    ]
+
+
+def _score(values: list[float], kind: str, higher_is_better: bool = True) -> list[int]:
+    fixed = cuts(kind)
+    if fixed is None:
+        return quintile_scores(values, higher_is_better)
+    return [cut_score(v, fixed, higher_is_better) for v in values]
+
+
+def customer_ids_in_segment(session: Session, name: str, as_of: date | None = None) -> list[int]:
+    """Ids of the customers whose RFM segment (as of today) is `name`."""
+    seg = normalise_segment(name)
+    return sorted(r["customer_id"] for r in rfm_rows(session, as_of) if r["segment"] == seg)
