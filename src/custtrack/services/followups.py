@@ -1,16 +1,19 @@
-"""Follow-ups: planned contacts, and closing them when the contact happens."""
+"""Follow-ups: planned contacts, closing them when the contact happens, snooze and the rest.
+
+Computed reminders (cadence, birthday …) live in `due`; acting on one stores it here first.
+"""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
 from .. import clock, config
-from ..errors import InvalidValue
-from ..models import Customer, FollowUp
+from ..errors import Conflict, InvalidValue, NotFound
+from ..models import Cadence, Customer, FollowUp, Interaction
 from ..validate import check_text, choice
-from ..vocab import CHANNELS, FOLLOWUP_ORIGINS, PRIORITIES
+from ..vocab import CADENCE_SCOPES, CHANNELS, FOLLOWUP_ORIGINS, PRIORITIES
 
 
 def plan(
@@ -74,3 +77,181 @@ def close_due_on_contact(
         session.add(fu)
     session.flush()
     return items
+
+
+def get_open(session: Session, followup_id: int) -> FollowUp:
+    item = session.get(FollowUp, followup_id)
+    if item is None:
+        raise NotFound(f"no follow-up with id {followup_id}; see `custtrack due`")
+    if item.status != "open":
+        raise Conflict(f"follow-up #{followup_id} is already {item.status}")
+    return item
+
+
+def materialise(session: Session, origin: str, ident: int) -> FollowUp:
+    """Store a computed reminder (c12, b12, p345, k7) as a follow-up row, so it can be acted on.
+
+    The stored row settles the rule for this cycle, birthday, purchase or complaint.
+    """
+    from .due import computed_item
+
+    item = computed_item(session, origin, ident)
+    customer = session.get(Customer, item["customer_id"])
+    row = FollowUp(
+        customer_id=item["customer_id"],
+        due_date=item["due_date"],
+        due_time=item["due_time"],
+        note=item["note"],
+        owner=customer.owner or config.get("user") or None,
+        origin=origin,
+        priority=item["priority"],
+        complaint_id=item["complaint_id"],
+        created_at=clock.utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def resolve_item(session: Session, ref: str) -> FollowUp:
+    """An open follow-up by id ('12', '#12'), or a computed reminder ('c12') stored on the spot."""
+    from .due import parse_key
+
+    origin, ident = parse_key(ref)
+    if origin is None:
+        return get_open(session, ident)
+    return materialise(session, origin, ident)
+
+
+def _close(session: Session, item: FollowUp, status: str) -> None:
+    item.status, item.closed_at = status, clock.utcnow()
+    session.add(item)
+    session.flush()
+
+
+def complete(
+    session: Session,
+    item: FollowUp,
+    *,
+    at: datetime,
+    summary: str | None = None,
+    channel: str | None = None,
+) -> tuple[Interaction, list[FollowUp]]:
+    """Mark done and record the contact; returns the contact and every follow-up it closed."""
+    from .records import log_contact
+
+    customer = session.get(Customer, item.customer_id)
+    text = summary or item.note or f"{item.origin} follow-up #{item.id}"
+    contact = log_contact(
+        session, customer, channel=channel or item.channel or "phone", at=at, summary=text
+    )
+    closed = close_due_on_contact(
+        session, customer.id, at.astimezone(clock.local_zone()).date(), contact.id
+    )
+    if item.status == "open":  # done ahead of its day
+        item.interaction_id = contact.id
+        _close(session, item, "done")
+        closed.insert(0, item)
+    return contact, closed
+
+
+def snooze(session: Session, item: FollowUp, until: date) -> FollowUp:
+    """Hide until `until`; the due date (and so any cadence) stays where it was."""
+    if until <= clock.today():
+        raise InvalidValue(
+            "WHEN", until.isoformat(), "snooze until a later day", "e.g. tomorrow, +3d"
+        )
+    item.snoozed_until = until
+    session.add(item)
+    session.flush()
+    return item
+
+
+def reschedule(session: Session, item: FollowUp, due_date: date, due_time: time | None) -> FollowUp:
+    if due_date < clock.today() - timedelta(days=366):
+        raise InvalidValue("WHEN", due_date.isoformat(), "is more than a year in the past")
+    item.due_date, item.due_time, item.snoozed_until = due_date, due_time, None
+    session.add(item)
+    session.flush()
+    return item
+
+
+def cancel(session: Session, item: FollowUp) -> FollowUp:
+    _close(session, item, "cancelled")
+    return item
+
+
+def _cadence_target(session: Session, scope: str, target: str) -> tuple[str, str]:
+    """(stored target, label): a customer's id, a tag name, a segment's display name."""
+    from .customers import _tag_name, describe, resolve
+
+    if scope == "customer":
+        c = resolve(session, target)
+        return str(c.id), describe(c)
+    if scope == "tag":
+        name = _tag_name(target)
+        return name, name
+    if scope == "segment":
+        from .segments import normalise_segment
+
+        name = normalise_segment(target)
+        return name, name
+    raise InvalidValue("scope", scope, "must be one of " + ", ".join(CADENCE_SCOPES))
+
+
+def set_cadence(session: Session, scope: str, target: str, days: int) -> tuple[Cadence, str, bool]:
+    """Create or change a cadence; returns (cadence, label, created)."""
+    if not 1 <= days <= 3660:
+        raise InvalidValue("--every", days, "must be between 1 day and 10 years")
+    key, label = _cadence_target(session, scope, target)
+    cad = session.exec(select(Cadence).where(Cadence.scope == scope, Cadence.target == key)).first()
+    created = cad is None
+    if cad is None:
+        cad = Cadence(scope=scope, target=key, every_days=days, created_at=clock.utcnow())
+    cad.every_days = days
+    session.add(cad)
+    session.flush()
+    return cad, label, created
+
+
+def clear_cadence(session: Session, scope: str, target: str) -> str:
+    key, label = _cadence_target(session, scope, target)
+    cad = session.exec(select(Cadence).where(Cadence.scope == scope, Cadence.target == key)).first()
+    if cad is None:
+        raise NotFound(f"no cadence for {scope} {label}; see `custtrack cadence list`")
+    session.delete(cad)
+    session.flush()
+    return label
+
+
+def list_cadences(session: Session) -> list[dict]:
+    """Cadences with the number of active customers each covers (before precedence)."""
+    import sqlalchemy as sa
+
+    from ..models import CustomerTag, Tag
+
+    rows = []
+    order = {s: i for i, s in enumerate(CADENCE_SCOPES)}
+    cads = sorted(session.exec(select(Cadence)), key=lambda c: (order[c.scope], c.target))
+    for cad in cads:
+        label, count = cad.target, None
+        if cad.scope == "customer":
+            c = session.get(Customer, int(cad.target))
+            label, count = (c.name if c else f"#{cad.target} (deleted)"), int(c is not None)
+        elif cad.scope == "tag":
+            count = session.exec(
+                select(sa.func.count())
+                .select_from(CustomerTag)
+                .join(Tag, Tag.id == CustomerTag.tag_id)
+                .join(Customer, Customer.id == CustomerTag.customer_id)
+                .where(Tag.name == cad.target, Customer.status == "active")
+            ).one()
+        else:
+            from .segments import customer_ids_in_segment
+
+            count = len(customer_ids_in_segment(session, cad.target))
+        rows.append(
+            {"id": cad.id, "scope": cad.scope, "target": cad.target, "label": label,
+             "every_days": cad.every_days, "customers": count}
+        )  # fmt: skip
+    return rows

@@ -1,0 +1,656 @@
+"""What is due: the stored follow-ups plus reminders computed from rules when asked.
+
+Rules are not stored as piles of generated tasks; each is one SQL query over indexed columns:
+
+- cadence (id `c<customer>`): the customer's last contact (the maintained `last_contact_at`, or
+  `created_at` if never contacted) plus the cadence is on or before the horizon. Precedence:
+  customer > tag > segment > `followups.cadence_default_days`, the shortest within a level. A
+  customer with an open planned follow-up is not listed for the cadence too (the plan is the
+  reminder).
+- birthday (`b<customer>`): the birthday falls within the next `followups.birthday_lead_days`
+  (or the horizon); 29 February is celebrated on 28 February in other years.
+- post-purchase (`p<purchase>`): `followups.post_purchase_days` after a purchase, once per
+  purchase, unless a contact was logged since the purchase.
+- complaint (`k<complaint>`): an open complaint whose response deadline
+  (`complaints.deadline_hours.<priority>`) falls today or has passed.
+
+Acting on a computed item (done, snooze, reschedule, cancel) first stores it as a follow-up row of
+that origin (`materialise`), which then settles the rule: a stored row for the same cycle,
+birthday, purchase or complaint hides the computed one. Missed birthday and purchase check-ins
+stay overdue for `followups.reminder_grace_days`; everything else stays until acted on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from .. import clock, config
+from ..errors import InvalidValue, NotFound
+from ..models import (
+    Cadence,
+    Complaint,
+    Customer,
+    CustomerTag,
+    FollowUp,
+    Interaction,
+    Purchase,
+    Tag,
+)
+
+F, C, P, K = (m.__table__ for m in (FollowUp, Customer, Purchase, Complaint))
+CT, T, CAD, IA = (m.__table__ for m in (CustomerTag, Tag, Cadence, Interaction))
+# aliases for subqueries, so they never correlate away against the outer query
+F2, P2 = F.alias("f2"), P.alias("p2")
+
+SECTIONS = ("overdue", "today", "upcoming")
+PRIORITY_WEIGHT = {"urgent": 8.0, "high": 6.0, "normal": 3.9, "low": 1.8}
+ORIGIN_WEIGHT = {
+    "complaint": 4.0,
+    "at-risk": 2.5,
+    "manual": 2.0,
+    "post-purchase": 1.5,
+    "birthday": 1.5,
+    "cadence": 1.0,
+}
+KEY_PREFIX = {"c": "cadence", "b": "birthday", "p": "post-purchase", "k": "complaint"}
+_HALF_YEAR = 183
+
+
+def coefficients() -> dict[str, float]:
+    """The urgency coefficients (config `urgency.*`)."""
+    return {k: float(config.get(f"urgency.{k}")) for k in ("due", "priority", "value", "origin")}
+
+
+def due_factor(days_overdue: int) -> float:
+    """Taskwarrior's due curve: 1.0 from 7 days overdue, 0.2 when due in 14 days or more."""
+    return round(min(1.0, max(0.2, 0.2 + 0.8 * (days_overdue + 14) / 21)), 3)
+
+
+def value_factor(spend_major: float) -> float:
+    """Lifetime spend on a log scale: 0 for nothing, 1.0 from 100,000 (in major units)."""
+    return round(min(1.0, math.log10(1 + max(spend_major, 0)) / 5), 3)
+
+
+def urgency_terms(item: dict[str, Any], coef: dict[str, float], scale: int) -> dict[str, float]:
+    """The four terms of an item's urgency score (their sum is the score)."""
+    return {
+        "due": round(coef["due"] * due_factor(item["days_overdue"] - item["days_until"]), 2),
+        "priority": round(coef["priority"] * PRIORITY_WEIGHT.get(item["priority"], 3.9), 2),
+        "value": round(coef["value"] * value_factor((item["spend_minor"] or 0) / scale), 2),
+        "origin": round(coef["origin"] * ORIGIN_WEIGHT.get(item["origin"], 1.0), 2),
+    }
+
+
+# --- SQL helpers -------------------------------------------------------------------------------
+
+
+_zone: list[tzinfo] = []  # the local zone, looked up once per computation (see _local_zone)
+
+
+@contextmanager
+def _local_zone() -> Iterator[None]:
+    """Hold the local zone for a computation: clock.local_zone() reads the config on each call."""
+    _zone.append(clock.local_zone())
+    try:
+        yield
+    finally:
+        _zone.pop()
+
+
+def _tz() -> tzinfo:
+    return _zone[-1] if _zone else clock.local_zone()
+
+
+def _start_utc(day: date) -> datetime:
+    """The UTC instant at which the local day `day` begins."""
+    return datetime.combine(day, time(0), tzinfo=_tz()).astimezone(UTC)
+
+
+def _dt(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def _local_date(value: Any) -> date:
+    return _dt(value).astimezone(_tz()).date()
+
+
+def _utc(value: datetime) -> Any:
+    """A bound UTC datetime that compares like the stored column values."""
+    from ..models import UTCDateTime
+
+    return sa.literal(value, UTCDateTime())
+
+
+def month_day(session: Session, column: Any) -> Any:
+    """'MM-DD' of a date column. The one dialect-specific expression in this module."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sa.func.strftime("%m-%d", column)
+    return sa.func.to_char(column, "MM-DD")
+
+
+def _since() -> Any:
+    return sa.func.coalesce(C.c.last_contact_at, C.c.created_at)
+
+
+def _customer_cols() -> list[Any]:
+    # columns of the customer row only: per-row subqueries (spend, last channel) cost a random
+    # read each, so they are fetched in batches for the rows that need them (see below)
+    return [
+        C.c.id.label("customer_id"),
+        C.c.name.label("customer"),
+        C.c.phone,
+        C.c.wechat,
+        C.c.owner.label("customer_owner"),
+    ]
+
+
+def _attach_spend(session: Session, items: list[dict[str, Any]]) -> None:
+    """Lifetime spend per customer, summed over the covering index purchases(customer_id, …)."""
+    ids = sorted({i["customer_id"] for i in items})
+    spend: dict[int, int] = {}
+    for n in range(0, len(ids), 900):
+        stmt = (
+            sa.select(P.c.customer_id, sa.func.sum(P.c.amount_minor))
+            .where(P.c.customer_id.in_(ids[n : n + 900]))
+            .group_by(P.c.customer_id)
+        )
+        spend.update((cid, total) for cid, total in session.execute(stmt))
+    for i in items:
+        i["spend_minor"] = spend.get(i["customer_id"], 0)
+
+
+def fill_channels(session: Session, items: list[dict[str, Any]]) -> None:
+    """A computed reminder's channel: the one of the customer's last contact."""
+    todo = [i for i in items if i["channel"] is None and i["followup_id"] is None]
+    ids = sorted({i["customer_id"] for i in todo})
+    last = (
+        sa.select(IA.c.channel)
+        .where(IA.c.customer_id == C.c.id)
+        .order_by(IA.c.at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    found: dict[int, str | None] = {}
+    for n in range(0, len(ids), 900):
+        stmt = sa.select(C.c.id, last).where(C.c.id.in_(ids[n : n + 900]))
+        found.update((cid, ch) for cid, ch in session.execute(stmt))
+    for i in todo:
+        i["channel"] = found.get(i["customer_id"])
+
+
+class Scope:
+    """Which customers a due computation looks at (owner, tag, one customer)."""
+
+    def __init__(
+        self, owner: str | None = None, tag: str | None = None, customer_id: int | None = None
+    ) -> None:
+        self.owner = owner.strip().lower() if owner else None
+        self.tag = tag.strip().lower() if tag else None
+        self.customer_id = customer_id
+
+    def apply(self, stmt: Any, owner_col: Any = None) -> Any:
+        # coalesce() keeps the planner off the index on status: nearly every customer is active,
+        # and without ANALYZE statistics SQLite would walk all of them through that index
+        stmt = stmt.where(sa.func.coalesce(C.c.status, "") == "active", C.c.erased_at.is_(None))
+        if self.customer_id is not None:
+            stmt = stmt.where(C.c.id == self.customer_id)
+        if self.owner:
+            stmt = stmt.where(
+                sa.func.lower(owner_col if owner_col is not None else C.c.owner) == self.owner
+            )
+        if self.tag:
+            tagged = sa.select(CT.c.customer_id).join(T, T.c.id == CT.c.tag_id)
+            stmt = stmt.where(C.c.id.in_(tagged.where(T.c.name == self.tag)))
+        return stmt
+
+
+def _open_followup_exists() -> Any:
+    # coalesce(): look up by customer (a few rows), never by status (all open follow-ups)
+    return sa.exists().where(
+        F2.c.customer_id == C.c.id, sa.func.coalesce(F2.c.status, "") == "open"
+    )
+
+
+def _row(r: Any, **extra: Any) -> dict[str, Any]:
+    out = {
+        "customer_id": r.customer_id,
+        "customer": r.customer,
+        "phone": r.phone,
+        "wechat": r.wechat,
+        "owner": r.customer_owner,
+        "spend_minor": 0,
+        "channel": None,
+        "priority": "normal",
+        "due_time": None,
+        "followup_id": None,
+        "purchase_id": None,
+        "complaint_id": None,
+    }
+    out.update(extra)
+    return out
+
+
+# --- the sources -------------------------------------------------------------------------------
+
+
+def _stored(session: Session, today: date, horizon: date, scope: Scope) -> list[dict[str, Any]]:
+    owner = sa.func.coalesce(F.c.owner, C.c.owner)
+    stmt = (
+        sa.select(
+            F.c.id,
+            F.c.due_date,
+            F.c.due_time,
+            F.c.channel,
+            F.c.note,
+            F.c.owner,
+            F.c.origin,
+            F.c.priority,
+            F.c.complaint_id,
+            *_customer_cols(),
+        )  # fmt: skip
+        .join(C, C.c.id == F.c.customer_id)
+        .where(F.c.status == "open")
+        .where(
+            sa.or_(
+                F.c.due_date <= horizon,
+                # a stored birthday keeps the birthday lead, like the computed one
+                sa.and_(F.c.origin == "birthday", F.c.due_date <= _birthday_end(today, horizon)),
+            )
+        )
+        .where(sa.or_(F.c.snoozed_until.is_(None), F.c.snoozed_until <= today))
+    )
+    rows = []
+    for r in session.execute(scope.apply(stmt, owner)).all():
+        rows.append(
+            _row(
+                r,
+                key=str(r.id),
+                followup_id=r.id,
+                origin=r.origin,
+                due_date=r.due_date,
+                due_time=r.due_time,
+                note=r.note,
+                priority=r.priority,
+                complaint_id=r.complaint_id,
+                owner=r.owner or r.customer_owner,
+                channel=r.channel,
+            )
+        )
+    return rows
+
+
+def _cadence_rules(session: Session) -> tuple[dict[int, int], list[tuple[str, int]], list]:
+    customer: dict[int, int] = {}
+    tags: list[tuple[str, int]] = []
+    segments: list[tuple[str, int]] = []
+    for scope, target, days in session.execute(
+        sa.select(CAD.c.scope, CAD.c.target, CAD.c.every_days)
+    ):
+        if scope == "customer":
+            customer[int(target)] = days
+        elif scope == "tag":
+            tags.append((target, days))
+        else:
+            segments.append((target, days))
+    return customer, tags, segments
+
+
+def _cadence(session: Session, today: date, horizon: date, scope: Scope) -> list[dict[str, Any]]:
+    per_customer, per_tag, per_segment = _cadence_rules(session)
+    default = int(config.get("followups.cadence_default_days") or 0)
+    if not (per_customer or per_tag or per_segment or default):
+        return []
+    since = _since().label("since")
+    # a cadence row closed (done or cancelled) restarts the cycle like a contact
+    closed = (
+        sa.select(sa.func.max(F2.c.closed_at))
+        .where(F2.c.customer_id == C.c.id, F2.c.origin == "cadence", F2.c.status != "open")
+        .scalar_subquery()
+        .label("cadence_closed")
+    )
+    base = scope.apply(
+        sa.select(*_customer_cols(), C.c.last_contact_at, since, closed).where(
+            ~_open_followup_exists()
+        )
+    )
+
+    def cut(days: int) -> Any:
+        return _utc(_start_utc(horizon - timedelta(days=days - 1)))
+
+    found: list[tuple[Any, int]] = []
+    if per_customer:
+        ids = list(per_customer)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for r in session.execute(base.where(C.c.id.in_(chunk))).all():
+                found.append((r, per_customer[r.customer_id]))
+    tag_names = [t for t, _ in per_tag]
+    tagged = (
+        sa.select(CT.c.customer_id).join(T, T.c.id == CT.c.tag_id).where(T.c.name.in_(tag_names))
+    )
+    if per_tag:
+        # due under the shortest tag cadence iff due under any of them (shorter cuts later)
+        days_col = sa.func.min(CAD.c.every_days).label("every")
+        stmt = (
+            base.add_columns(days_col)
+            .join(CT, CT.c.customer_id == C.c.id)
+            .join(T, T.c.id == CT.c.tag_id)
+            .join(CAD, sa.and_(CAD.c.scope == "tag", CAD.c.target == T.c.name))
+            .where(C.c.id.not_in(list(per_customer) or [-1]))
+            .where(_since() < sa.case(*((CAD.c.every_days == d, cut(d)) for _, d in per_tag)))
+            .group_by(C.c.id)
+        )
+        found.extend((r, r.every) for r in session.execute(stmt).all())
+    in_segment: dict[int, int] = {}
+    if per_segment:
+        from .segments import customer_ids_in_segment
+
+        for name, days in per_segment:
+            for cid in customer_ids_in_segment(session, name, today):
+                if cid not in per_customer:
+                    in_segment[cid] = min(days, in_segment.get(cid, days))
+        by_days: dict[int, list[int]] = {}
+        for cid, days in in_segment.items():
+            by_days.setdefault(days, []).append(cid)
+        for days, ids in by_days.items():
+            for i in range(0, len(ids), 500):
+                stmt = base.where(C.c.id.in_(ids[i : i + 500]), _since() < cut(days))
+                if per_tag:
+                    stmt = stmt.where(C.c.id.not_in(tagged))
+                found.extend((r, days) for r in session.execute(stmt).all())
+    if default:
+        stmt = base.where(_since() < cut(default))
+        if per_customer:
+            stmt = stmt.where(C.c.id.not_in(list(per_customer)))
+        if per_tag:
+            stmt = stmt.where(C.c.id.not_in(tagged))
+        found.extend(
+            (r, default) for r in session.execute(stmt).all() if r.customer_id not in in_segment
+        )
+    rows = []
+    for r, every in found:
+        start = _dt(r.since)
+        cycle = max(start, _dt(r.cadence_closed)) if r.cadence_closed else start
+        due = _local_date(cycle) + timedelta(days=every)
+        if due > horizon:
+            continue
+        if cycle > start:
+            why = f"every {every}d; skipped on {_local_date(cycle)}"
+        elif r.last_contact_at is not None:
+            why = f"every {every}d; last contact {_local_date(start)}"
+        else:
+            why = f"every {every}d; never contacted"
+        rows.append(_row(r, key=f"c{r.customer_id}", origin="cadence", due_date=due, note=why))
+    return rows
+
+
+def birthday_in(year: int, birthday: date) -> date:
+    """The day a birthday is celebrated in `year` (29 February → 28 February in common years)."""
+    if birthday.month == 2 and birthday.day == 29 and not _leap(year):
+        return date(year, 2, 28)
+    return birthday.replace(year=year)
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _birthday_end(today: date, horizon: date) -> date:
+    """Birthdays are shown `followups.birthday_lead_days` ahead even past the horizon."""
+    lead = int(config.get("followups.birthday_lead_days") or 0)
+    return max(horizon, today + timedelta(days=lead))
+
+
+def _birthdays(session: Session, today: date, horizon: date, scope: Scope) -> list[dict[str, Any]]:
+    grace = int(config.get("followups.reminder_grace_days") or 0)
+    start, end = today - timedelta(days=grace), _birthday_end(today, horizon)
+    stored = (
+        sa.select(sa.func.max(F2.c.created_at))
+        .where(F2.c.customer_id == C.c.id, F2.c.origin == "birthday")
+        .scalar_subquery()
+        .label("stored_at")
+    )
+    stmt = scope.apply(
+        sa.select(
+            *_customer_cols(), C.c.birthday, C.c.created_at, C.c.last_contact_at, stored
+        ).where(C.c.birthday.is_not(None))
+    )
+    if (end - start).days < 365:
+        days = {start + timedelta(days=i) for i in range((end - start).days + 1)}
+        keys = {d.strftime("%m-%d") for d in days}
+        if any(d.month == 2 and d.day == 28 and not _leap(d.year) for d in days):
+            keys.add("02-29")
+        stmt = stmt.where(month_day(session, C.c.birthday).in_(sorted(keys)))
+    rows = []
+    for r in session.execute(stmt).all():
+        bday = r.birthday if isinstance(r.birthday, date) else date.fromisoformat(r.birthday)
+        known = _local_date(r.created_at)
+        for year in range(start.year, end.year + 1):
+            occ = birthday_in(year, bday)
+            if not start <= occ <= end or occ < known and occ < today:
+                continue
+            if r.last_contact_at is not None and _dt(r.last_contact_at) >= _start_utc(occ):
+                continue  # contacted on or after the birthday
+            if r.stored_at is not None and _dt(r.stored_at) >= _start_utc(
+                occ - timedelta(days=_HALF_YEAR)
+            ):
+                continue  # already acted on this year's
+            age = occ.year - bday.year
+            note = f"birthday {occ:%m-%d}" + (f" (turns {age})" if 0 < age < 130 else "")
+            rows.append(
+                _row(r, key=f"b{r.customer_id}", origin="birthday", due_date=occ, note=note)
+            )
+            break
+    return rows
+
+
+def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -> list[dict]:
+    if not config.get("followups.post_purchase_enabled"):
+        return []
+    after = int(config.get("followups.post_purchase_days") or 0)
+    grace = int(config.get("followups.reminder_grace_days") or 0)
+    lo = _start_utc(today - timedelta(days=after + grace))
+    hi = _start_utc(horizon - timedelta(days=after - 1))
+    stored = sa.exists().where(
+        F2.c.customer_id == C.c.id, F2.c.origin == "post-purchase", F2.c.created_at >= P.c.at
+    )
+    stmt = scope.apply(
+        sa.select(P.c.id.label("purchase_id"), P.c.at, P.c.product, *_customer_cols())
+        .join(C, C.c.id == P.c.customer_id)
+        .where(P.c.at >= _utc(lo), P.c.at < _utc(hi))
+        .where(sa.or_(C.c.last_contact_at.is_(None), C.c.last_contact_at < P.c.at))
+        .where(~stored)
+        .order_by(P.c.at, P.c.id)
+    )
+    rows: dict[int, dict[str, Any]] = {}
+    for r in session.execute(stmt).all():
+        if r.customer_id in rows:
+            continue  # one check-in per customer: the earliest purchase not yet followed up
+        bought = _local_date(r.at)
+        what = f" ({r.product})" if r.product else ""
+        rows[r.customer_id] = _row(
+            r, key=f"p{r.purchase_id}", origin="post-purchase", purchase_id=r.purchase_id,
+            due_date=bought + timedelta(days=after), note=f"check in: bought{what} on {bought}",
+        )  # fmt: skip
+    return list(rows.values())
+
+
+def _complaints(session: Session, today: date, scope: Scope) -> list[dict[str, Any]]:
+    end = _start_utc(today + timedelta(days=1))
+    hours = {p: int(config.get(f"complaints.deadline_hours.{p}")) for p in PRIORITY_WEIGHT}
+    limit = sa.case(
+        *((K.c.priority == p, _utc(end - timedelta(hours=h))) for p, h in hours.items()),
+        else_=_utc(end - timedelta(hours=hours["normal"])),
+    )
+    # through the index on followups.customer_id (complaint_id has none)
+    handled = sa.exists().where(F2.c.customer_id == K.c.customer_id, F2.c.complaint_id == K.c.id)
+    stmt = scope.apply(
+        sa.select(
+            K.c.id.label("complaint_id"),
+            K.c.opened_at,
+            K.c.priority.label("cpriority"),
+            K.c.category,
+            K.c.text,
+            *_customer_cols(),
+        )  # fmt: skip
+        .join(C, C.c.id == K.c.customer_id)
+        .where(K.c.status == "open", K.c.opened_at < limit, ~handled)
+    )
+    rows = []
+    for r in session.execute(stmt).all():
+        deadline = (_dt(r.opened_at) + timedelta(hours=hours.get(r.cpriority, 72))).astimezone(
+            _tz()
+        )
+        text = f": {r.text}" if r.text else ""
+        rows.append(
+            _row(
+                r,
+                key=f"k{r.complaint_id}",
+                origin="complaint",
+                complaint_id=r.complaint_id,
+                priority=r.cpriority,
+                due_date=deadline.date(),
+                due_time=deadline.time().replace(second=0, microsecond=0, tzinfo=None),
+                note=f"complaint #{r.complaint_id} ({r.category}, {r.cpriority}){text}",
+            )  # fmt: skip
+        )
+    return rows
+
+
+# --- putting it together -----------------------------------------------------------------------
+
+
+def due_items(
+    session: Session,
+    *,
+    today: date | None = None,
+    days: int | None = None,
+    owner: str | None = None,
+    tag: str | None = None,
+    channel: str | None = None,
+    customer_id: int | None = None,
+    origins: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Everything due up to `days` after `today`: sections overdue/today/upcoming, then urgency."""
+    with _local_zone():
+        return _due_items(session, today, days, owner, tag, channel, customer_id, origins)
+
+
+def _due_items(
+    session: Session,
+    today: date | None,
+    days: int | None,
+    owner: str | None,
+    tag: str | None,
+    channel: str | None,
+    customer_id: int | None,
+    origins: Iterable[str] | None,
+) -> list[dict[str, Any]]:
+    from ..validate import currency_exponent
+
+    today = today or clock.today()
+    days = int(config.get("followups.due_days")) if days is None else days
+    if days < 0:
+        raise InvalidValue("--days", days, "must not be negative")
+    horizon = today + timedelta(days=days)
+    scope = Scope(owner, tag, customer_id)
+    wanted = set(origins) if origins is not None else None
+    items = _stored(session, today, horizon, scope)
+    if wanted is not None:
+        items = [i for i in items if i["origin"] in wanted]
+    sources = {
+        "cadence": lambda: _cadence(session, today, horizon, scope),
+        "birthday": lambda: _birthdays(session, today, horizon, scope),
+        "post-purchase": lambda: _post_purchase(session, today, horizon, scope),
+        "complaint": lambda: _complaints(session, today, scope),
+    }
+    for origin, compute in sources.items():
+        if wanted is None or origin in wanted:
+            items.extend(compute())
+    if channel:
+        fill_channels(session, items)
+        items = [i for i in items if (i["channel"] or "") == channel]
+    _attach_spend(session, items)
+    coef = coefficients()
+    scale = 10 ** currency_exponent(str(config.get("currency") or "USD"))
+    for item in items:
+        delta = (today - item["due_date"]).days
+        item["days_overdue"] = max(delta, 0)
+        item["days_until"] = max(-delta, 0)
+        item["section"] = "overdue" if delta > 0 else "today" if delta == 0 else "upcoming"
+        item["urgency_terms"] = urgency_terms(item, coef, scale)
+        item["urgency"] = round(sum(item["urgency_terms"].values()), 2)
+    order = {s: i for i, s in enumerate(SECTIONS)}
+    items.sort(key=lambda i: (order[i["section"]], -i["urgency"], i["due_date"], i["key"]))
+    return items
+
+
+def next_planned(
+    session: Session, after: date, today: date, owner: str | None = None, tag: str | None = None
+) -> tuple[date, str] | None:
+    """The first stored follow-up due after `after` or hidden by a snooze: (date, customer)."""
+    show = sa.case(
+        (
+            sa.and_(F.c.snoozed_until.is_not(None), F.c.snoozed_until > F.c.due_date),
+            F.c.snoozed_until,
+        ),
+        else_=F.c.due_date,
+    )
+    stmt = (
+        sa.select(show.label("day"), C.c.name)
+        .join(C, C.c.id == F.c.customer_id)
+        .where(F.c.status == "open")
+        .where(sa.or_(F.c.due_date > after, F.c.snoozed_until > today))
+        .order_by(show)
+        .limit(1)
+    )
+    stmt = Scope(owner, tag).apply(stmt, sa.func.coalesce(F.c.owner, C.c.owner))
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    day = row.day if isinstance(row.day, date) else date.fromisoformat(row.day)
+    return day, row.name
+
+
+_KEY = re.compile(r"#?(\d+)|([cbpk])(\d+)", re.IGNORECASE)
+
+
+def parse_key(text: str) -> tuple[str | None, int]:
+    """'12' or '#12' → (None, 12); 'c5' → ('cadence', 5)."""
+    m = _KEY.fullmatch((text or "").strip())
+    if not m:
+        raise InvalidValue(
+            "ID", text, "not a follow-up id",
+            "a number from `custtrack due`, or c12 / b12 / p345 / k7 for computed reminders",
+        )  # fmt: skip
+    if m[1]:
+        return None, int(m[1])
+    return KEY_PREFIX[m[2].lower()], int(m[3])
+
+
+def computed_item(session: Session, origin: str, ident: int) -> dict[str, Any]:
+    """The computed reminder with this key, as `due` would list it (looking a year ahead)."""
+    if origin == "post-purchase":
+        purchase = session.get(Purchase, ident)
+        customer_id = purchase.customer_id if purchase else None
+    elif origin == "complaint":
+        complaint = session.get(Complaint, ident)
+        customer_id = complaint.customer_id if complaint else None
+    else:
+        customer_id = ident
+    key = f"{ {v: k for k, v in KEY_PREFIX.items()}[origin] }{ident}"
+    if customer_id is not None:
+        for item in due_items(session, days=366, customer_id=customer_id, origins=[origin]):
+            if item["key"] == key:
+                return item
+    raise NotFound(f"nothing is due for {key}; see `custtrack due`")
