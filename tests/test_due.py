@@ -46,9 +46,12 @@ def test_table_shows_the_sections_and_reach(cli) -> None:
     cli("log", "Wang", "-c", "wechat")
     cli("plan", "Wang", "2026-11-18", "-m", "send prices")
     cli("plan", "Wang", "today 15:00")
+    cli("add", "Li Lei", "--wechat", "lilei_7")
+    cli("plan", "Li Lei", "tomorrow")
     out = cli("due").stdout
-    assert out.index("Overdue (1)") < out.index("Today (1)")
-    assert "+86 138 0013 8000 / WeChat wf88" in out
+    assert out.index("Overdue (1)") < out.index("Today (1)") < out.index("Next 7 days (1)")
+    assert "+86 138 0013 8000" in out  # the phone when there is one …
+    assert "WeChat lilei_7" in out  # … else WeChat
     assert "1,200.00" in out and "send prices" in out and "2d" in out
 
 

@@ -23,6 +23,8 @@ class Col:
     justify: str = "left"
     style: str | None = None
     max_width: int | None = None
+    wrap: bool = True  # False: one line per row, cut with "…" (long notes in a daily list)
+    flex: bool = False  # takes the width left over by the other columns
 
 
 def console(stderr: bool = False):  # noqa: ANN201
@@ -135,8 +137,12 @@ def table(
     title: str | None = None,
     empty: str = "Nothing to show.",
     caption: str | None = None,
+    compact: bool = False,
 ) -> None:
-    """Rows as a Rich table. Cell values are shown as typed: never read as [style] markup."""
+    """Rows as a Rich table. Cell values are shown as typed: never read as [style] markup.
+
+    compact: no vertical rules, one space between columns (wide daily lists in 80-120 columns).
+    """
     from rich.text import Text
 
     out = console()
@@ -146,8 +152,20 @@ def table(
     from rich.table import Table
 
     t = Table(title=title, caption=caption, header_style="bold", title_justify="left")
+    if compact:
+        from rich import box
+
+        t.box, t.show_edge, t.collapse_padding, t.pad_edge = box.SIMPLE_HEAD, False, True, False
     for c in cols:
-        t.add_column(c.header, justify=c.justify, style=c.style, max_width=c.max_width)  # type: ignore[arg-type]
+        t.add_column(
+            c.header,
+            justify=c.justify,  # type: ignore[arg-type]
+            style=c.style,
+            max_width=c.max_width,
+            no_wrap=not c.wrap,
+            overflow="fold" if c.wrap else "ellipsis",
+            ratio=1 if c.flex else None,
+        )
     for r in rows:
         t.add_row(*(Text(human(r.get(c.key))) for c in cols))
     out.print(t)

@@ -236,22 +236,26 @@ def _render_due(
             f" {_output.human(r['due_time'])}" if r["due_time"] else ""
         )
         r["late"] = f"{r['days_overdue']}d" if r["days_overdue"] else ""
-        wechat = "WeChat " + r["wechat"] if r["wechat"] else None
-        r["reach"] = " / ".join(x for x in (r["phone"], wechat) if x)
+        # one way to reach them per line: the phone, else WeChat (json/csv carry both)
+        r["reach"] = r["phone"] or ("WeChat " + r["wechat"] if r["wechat"] else "")
+        note = r["note"] or ""
+        r["note_short"] = note if len(note) <= 48 else note[:47] + "…"
     if explain:
         _explain(rows)
         return
     cols = [
-        Col("id", "ID", "right", "bold"), Col("customer", "Customer"), Col("origin", "Why"),
-        Col("when", "Due"), Col("late", "Late", "right", "red"), Col("channel", "Channel"),
-        Col("note", "Note", max_width=40), Col("reach", "Reach"), Col("value", "Spend", "right"),
-        Col("urgency", "Urg", "right"),
+        Col("id", "ID", "right", "bold", wrap=False),
+        Col("customer", "Customer", max_width=14, wrap=False),
+        Col("origin", "Why", wrap=False), Col("when", "Due", wrap=False),
+        Col("late", "Late", "right", "red", wrap=False), Col("channel", "Via", wrap=False),
+        Col("note_short", "Note", flex=True), Col("reach", "Reach", wrap=False),
+        Col("value", "Spend", "right", wrap=False),
     ]  # fmt: skip
     titles = {"overdue": "Overdue", "today": "Today", "upcoming": f"Next {days} days"}
     for section, title in titles.items():
         part = [r for r in rows if r["section"] == section]
         if part:
-            _output.table(part, cols, title=f"{title} ({len(part)})")
+            _output.table(part, cols, title=f"{title} ({len(part)})", compact=True)
     if total > len(rows):
         _output.info(f"… and {total - len(rows)} more (use --limit 0 to see all).")
 
