@@ -63,8 +63,8 @@ app = typer.Typer(
 )
 
 
-def sub_app(name: str, help: str) -> typer.Typer:
+def sub_app(name: str, help: str, panel: str | None = None) -> typer.Typer:
     """A command group (cadence, config, import …) with the same error handling."""
     group = typer.Typer(name=name, help=help, cls=_Group, no_args_is_help=True)
-    app.add_typer(group, name=name)
+    app.add_typer(group, name=name, rich_help_panel=panel)
     return group

@@ -23,8 +23,9 @@ class Col:
     justify: str = "left"
     style: str | None = None
     max_width: int | None = None
-    wrap: bool = True  # False: one line per row, cut with "…" (long notes in a daily list)
-    flex: bool = False  # takes the width left over by the other columns
+    wrap: bool = True  # False: one line per row, cut with "…"
+    flex: bool = False  # compact tables: takes (and is cut to) the width the others leave
+    drop: int = 0  # compact tables: left out when too narrow, highest first (0 = always shown)
 
 
 def console(stderr: bool = False):  # noqa: ANN201
@@ -141,7 +142,8 @@ def table(
 ) -> None:
     """Rows as a Rich table. Cell values are shown as typed: never read as [style] markup.
 
-    compact: no vertical rules, one space between columns (wide daily lists in 80-120 columns).
+    compact: one line per row, no vertical rules; columns with `drop` are left out (highest
+    first) until the rest fits the terminal, and the `flex` column is cut to the room left.
     """
     from rich.text import Text
 
@@ -151,6 +153,9 @@ def table(
         return
     from rich.table import Table
 
+    cells = [{c.key: human(r.get(c.key)) for c in cols} for r in rows]
+    if compact:
+        cols = _fit(cells, cols, out.width)
     t = Table(title=title, caption=caption, header_style="bold", title_justify="left")
     if compact:
         from rich import box
@@ -162,13 +167,45 @@ def table(
             justify=c.justify,  # type: ignore[arg-type]
             style=c.style,
             max_width=c.max_width,
-            no_wrap=not c.wrap,
-            overflow="fold" if c.wrap else "ellipsis",
-            ratio=1 if c.flex else None,
+            no_wrap=compact or not c.wrap,
+            overflow="fold" if c.wrap and not compact else "ellipsis",
         )
-    for r in rows:
-        t.add_row(*(Text(human(r.get(c.key))) for c in cols))
+    for row in cells:
+        t.add_row(*(Text(row[c.key]) for c in cols))
     out.print(t)
+
+
+def _fit(cells: list[dict[str, str]], cols: Sequence[Col], width: int) -> list[Col]:
+    """Choose the columns of a compact table for `width`, and cut the flex column's text."""
+    from rich.cells import cell_len
+
+    def need(c: Col) -> int:
+        w = max([cell_len(c.header), *(cell_len(r[c.key]) for r in cells)])
+        return min(w, c.max_width) if c.max_width else w
+
+    kept = list(cols)
+    flex_min = 12
+
+    def total(cs: list[Col]) -> int:
+        return sum(flex_min if c.flex else need(c) for c in cs) + 2 * (len(cs) - 1)
+
+    while total(kept) > width and any(c.drop for c in kept):
+        kept.remove(max((c for c in kept if c.drop), key=lambda c: c.drop))
+    for c in kept:
+        if c.flex:
+            room = max(flex_min, width - (total(kept) - flex_min))
+            for r in cells:
+                if cell_len(r[c.key]) > room:
+                    r[c.key] = _cut(r[c.key], room)
+    return kept
+
+
+def _cut(text: str, room: int) -> str:
+    from rich.cells import cell_len
+
+    while cell_len(text) > room - 1:
+        text = text[:-1]
+    return text + "…"
 
 
 def card(title: str, fields: Iterable[tuple[str, Any]], subtitle: str | None = None) -> None:

@@ -16,7 +16,9 @@ from ._options import AsOfOpt, CustomerArg, FormatOpt, LimitOpt, apply_as_of, ch
 
 PANEL = "Analytics"
 
-campaign_app = sub_app("campaign", "Marketing campaigns: their cost and the customers they bring.")
+campaign_app = sub_app(
+    "campaign", "Marketing campaigns: their cost and the customers they bring.", "Analytics"
+)
 
 RULE = (
     "Scores 1–5 by quintiles over the customers who bought: each value gets its mid-rank "
@@ -680,6 +682,7 @@ def report(
 
 
 def _render_report(data: dict[str, Any], fmt: str) -> None:
+    from .. import config
     from ..analytics.report import sparkline
     from . import _output
     from ._output import Col
@@ -699,7 +702,11 @@ def _render_report(data: dict[str, Any], fmt: str) -> None:
     lines = [
         ("Customers", f"{data['customers_total']} ({stage_text})"),
         ("New customers", f"{data['new_customers']} added, {data['new_buyers']} first purchases"),
-        ("Active customers", f"{data['active_customers']} (at start {data['active_at_start']})"),
+        (
+            "Active customers",
+            f"{data['active_customers']} bought within {config.get('lifecycle.churn_days')} days "
+            f"(at the start {data['active_at_start']}); the stage 'active' above is narrower",
+        ),
         ("Churn rate", f"{_pct(data['churn_rate'])} ({data['churned']} of "
                        f"{data['active_at_start']} active at the start stopped buying)"),
         ("Retention", _pct(data["retention_rate"])),

@@ -34,7 +34,7 @@ IMPORT_HELP = "\n\n".join([
     "Each import is a batch: `import list` shows them, `import undo BATCH` removes what one added.",
 ])  # fmt: skip
 
-imp = sub_app("import", IMPORT_HELP)
+imp = sub_app("import", IMPORT_HELP, "Data")
 
 FileArg = Annotated[
     str, typer.Argument(help="CSV, XLSX, JSON or JSON Lines file.", show_default=False)
@@ -405,8 +405,10 @@ def merge(
     reason: Annotated[str | None, typer.Option(help="Why (kept with the merge record).")] = None,
     yes: YesOpt = False,
 ) -> None:
-    """Merge OTHER into KEEP: contacts, purchases, feedback, complaints, follow-ups and tags move
-    to KEEP, KEEP's empty fields are filled from OTHER, and the merge is recorded.
+    """Merge OTHER into KEEP, moving all of OTHER's records and filling KEEP's empty fields.
+
+    Contacts, purchases, feedback, complaints, follow-ups and tags move to KEEP; the merge is
+    recorded with a snapshot of OTHER.
 
     Example: custtrack merge 12 57 --reason "same person, new phone"
     """

@@ -238,18 +238,14 @@ def _render_due(
         r["late"] = f"{r['days_overdue']}d" if r["days_overdue"] else ""
         # one way to reach them per line: the phone, else WeChat (json/csv carry both)
         r["reach"] = r["phone"] or ("WeChat " + r["wechat"] if r["wechat"] else "")
-        note = r["note"] or ""
-        r["note_short"] = note if len(note) <= 48 else note[:47] + "…"
     if explain:
         _explain(rows)
         return
     cols = [
-        Col("id", "ID", "right", "bold", wrap=False),
-        Col("customer", "Customer", max_width=14, wrap=False),
-        Col("origin", "Why", wrap=False), Col("when", "Due", wrap=False),
-        Col("late", "Late", "right", "red", wrap=False), Col("channel", "Via", wrap=False),
-        Col("note_short", "Note", flex=True), Col("reach", "Reach", wrap=False),
-        Col("value", "Spend", "right", wrap=False),
+        Col("id", "ID", "right", "bold"), Col("customer", "Customer", max_width=14),
+        Col("origin", "Why", drop=2), Col("when", "Due"), Col("late", "Late", "right", "red"),
+        Col("channel", "Via", drop=3), Col("note", "Note", flex=True), Col("reach", "Reach"),
+        Col("value", "Spend", "right", drop=1),
     ]  # fmt: skip
     titles = {"overdue": "Overdue", "today": "Today", "upcoming": f"Next {days} days"}
     for section, title in titles.items():
@@ -418,6 +414,7 @@ def cancel(item: IdArg) -> None:
 cadence_app = sub_app(
     "cadence",
     "Stay-in-touch rules: contact customers every N days, counted from the last logged contact.",
+    "Daily",
 )
 TagOpt = Annotated[str | None, typer.Option("--tag", help="Customers with this tag.")]
 CustOpt = Annotated[str | None, typer.Option("--customer", help="One customer.")]
@@ -513,7 +510,9 @@ def cadence_clear(tag: TagOpt = None, customer: CustOpt = None, segment: SegOpt 
 
 # --- config ------------------------------------------------------------------------------------
 
-config_app = sub_app("config", "Settings: cadence default, reminders, deadlines, user, currency …")
+config_app = sub_app(
+    "config", "Settings: cadence default, reminders, deadlines, user, currency …", "Settings"
+)
 
 
 @config_app.command("show")
