@@ -20,17 +20,16 @@ def normalize_phone(value: str, region: str | None = None, field: str = "--phone
     """Return the number in E.164 (+8613800138000)."""
     import phonenumbers
 
-    from .config import phone_region
+    from . import config
 
     text = (value or "").strip()
-    region = region or phone_region()
+    region = region or config.phone_region()
     hint = "e.g. +86 138 0013 8000"
     if text[:1].isdigit() and not text.startswith("00"):
         # the usual cause: a national number read with the wrong default region
-        hint = (
-            f"read as a number in region {region}; add the country code (+86 …) "
-            "or set your region: custtrack config set phone_region CN"
-        )
+        hint = f"read as a number in region {region}; add the country code (+86 …)"
+        if not config.get("phone_region"):
+            hint += " or set your region, e.g. custtrack config set phone_region CN"
     try:
         num = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -478,13 +478,16 @@ def churn(
     for key in ("active", "churn_rate", "retention_rate", "repurchase_rate"):
         _output.info(f"  [bold]{key.replace('_', ' ')}[/]: {defs[key]}")
     if len(cohorts):
-        ccols = [Col("cohort", "First purchase"), Col("customers", "Customers", "right")]
+        ccols = [Col("cohort", "Cohort"), Col("customers", "N", "right")]
         ccols += [Col(f"m{i}", f"+{i}", "right") for i in range(12)]
-        crow = [
-            {k: (_pct(v) if k.startswith("m") else v) for k, v in r.items()}
+        crow = [  # whole percents: 14 columns must fit a terminal
+            {k: ("—" if v is None else f"{100 * v:.0f}") if k.startswith("m") else v
+             for k, v in r.items()}
             for r in _records(cohorts)
-        ]
-        _output.table(crow, ccols, title="Cohort retention: share buying in month +k")
+        ]  # fmt: skip
+        _output.table(
+            crow, ccols, title="Cohort retention: % of each first-purchase month buying in month +k"
+        )
     if len(reasons):
         rrow = [{**r, "share": _pct(r["share"])} for r in _records(reasons)]
         _output.table(
