@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data" / "import"
-CDNOW = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow_sample.txt"
+CDNOW = Path(__file__).resolve().parent / "data" / "cdnow_sample.txt"  # copy, see PROVENANCE.md
 
 
 @pytest.fixture
