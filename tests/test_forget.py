@@ -157,3 +157,14 @@ def test_forget_asks_and_changes_nothing_when_refused(cli, secret, snapshot):
     res = cli("forget", "Nobody", "--yes", code=1)
     assert res.stderr.startswith("Error: no customer matches 'Nobody'")
     assert snapshot() == before
+
+
+def test_adding_a_forgotten_person_again_needs_force(cli, snapshot) -> None:
+    cli("add", "Zhao Lei", "--phone", "+86 139 1234 5678", "--email", "zl@example.com")
+    cli("forget", "1", "--yes")
+    before = snapshot()
+    result = cli("add", "Zhao L.", "--email", "ZL@example.com", code=1)
+    assert "asked to be forgotten" in result.stderr and "--force" in result.stderr
+    assert snapshot() == before
+    cli("add", "Zhao L.", "--email", "zl@example.com", "--force")
+    assert len(cli.json("list")) == 1  # the erased record is archived; only the new one is listed

@@ -116,6 +116,14 @@ def add(
     fields = clean_fields(raw)
     if not force:
         _check_conflicts(session, fields, None)
+        from .erase import erased_match
+
+        kind = erased_match(session, fields.get("phone"), fields.get("email"))
+        if kind:
+            raise Conflict(
+                f"this {kind} belonged to a customer who asked to be forgotten; "
+                "add them again only if they agree (use --force)"
+            )
     now = clock.utcnow()
     customer = Customer(**fields, created_at=now, updated_at=now)
     session.add(customer)
