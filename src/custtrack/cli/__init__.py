@@ -42,6 +42,31 @@ def _root(
     store.set_db(db)
 
 
+def _skip_rich_markdown() -> None:
+    """Keep `rich.markdown` (and markdown_it, ~60 ms, a sixth of --help) from being imported.
+
+    typer.rich_utils imports it at module level but only uses it in "markdown" help mode; ours is
+    "rich". A placeholder stands in; it fails loudly should anything ever try to render with it.
+    """
+    import sys
+    import types
+
+    if "rich.markdown" in sys.modules:
+        return
+
+    class Markdown:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("rich.markdown is not loaded on custtrack's --help path")
+
+    stub = types.ModuleType("rich.markdown")
+    stub.Markdown = Markdown  # type: ignore[attr-defined]
+    sys.modules["rich.markdown"] = stub
+
+
 def main() -> None:
     """Console-script entry point."""
+    import sys
+
+    if len(sys.argv) == 1 or "--help" in sys.argv or "-h" in sys.argv:
+        _skip_rich_markdown()
     app()
