@@ -272,3 +272,32 @@ def test_future_check_uses_the_local_day(cli, monkeypatch: pytest.MonkeyPatch) -
             records.log_contact(s, ann, channel="phone", at=datetime(2026, 11, 21, 9, tzinfo=UTC))
     db.dispose()
     assert cli.json("show", "Ann")["last_contact"] == "2026-11-20T21:00:00-08:00"
+
+
+# --- timeline (one UNION ALL query since issue 6) ---------------------------------------------
+
+
+def test_timeline_limit_takes_the_newest_of_every_kind(ann) -> None:
+    from custtrack.services import customers, records
+
+    ann("log", "Ann", "-c", "visit", "-m", "came by", "--outcome", "ordered", "--at", "2026-11-01")
+    ann("buy", "Ann", "12.50", "-p", "Longjing", "-q", "2", "--category", "tea", "--order-ref",
+        "A-1", "--at", "2026-11-05")  # fmt: skip
+    ann("feedback", "Ann", "--nps", "0")
+    ann("complain", "Ann", "--category", "delivery", "-m", "box wet")
+    ann("log", "Ann", "-c", "phone", "--at", "2026-10-01")
+    with db.session() as s:
+        c = customers.resolve(s, "Ann")
+        everything, total = records.timeline(s, c.id)
+        newest, total_limited = records.timeline(s, c.id, limit=3)
+    assert total == total_limited == len(everything) == 5
+    assert newest == everything[:3]
+    kinds = [(i["kind"], i["what"], i["detail"]) for i in everything]
+    assert kinds[2:] == [
+        ("purchase", "12.50 USD", "Longjing ×2 tea order A-1"),
+        ("contact", "visit", "came by — ordered"),
+        ("contact", "phone", ""),
+    ]
+    assert kinds[0][0] == "complaint" and kinds[0][1].startswith("delivery")
+    assert kinds[1] == ("feedback", "NPS 0", "")
+    assert all(i["at"].tzinfo is not None for i in everything)

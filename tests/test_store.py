@@ -292,3 +292,20 @@ def test_failed_upgrade_changes_nothing(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         eng.dispose()
+
+
+def test_engine_resumes_garbage_collection_paused_for_start_up(isolated: Path) -> None:
+    import gc
+
+    db.dispose()
+    gc.disable()
+    try:
+        db.engine()
+        assert gc.isenabled()  # paused for the imports, back on for the command's own work
+        assert gc.get_freeze_count() > 0  # the start-up objects are never scanned again
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    db.dispose()
+    db.engine()  # with collection already on, opening the store leaves it alone
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -65,7 +65,12 @@ def _skip_rich_markdown() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    import gc
     import sys
+
+    # Start-up builds ~1M long-lived objects (SQLAlchemy, pydantic, Typer) that the collector would
+    # scan again and again (~150 ms); db.engine() freezes them and turns collection back on.
+    gc.disable()
 
     if len(sys.argv) == 1 or "--help" in sys.argv or "-h" in sys.argv:
         _skip_rich_markdown()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -199,89 +199,106 @@ def list_complaints(
     return rows
 
 
+def _utc(text: str | datetime | None) -> datetime | None:
+    """A stored UTC time (SQLite text, no zone) as an aware datetime, as UTCDateTime reads it."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text) if isinstance(text, str) else text
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def purchase_summary(session: Session, customer_id: int) -> dict[str, Any]:
     """Count, last purchase and spend; spend_minor is in the configured currency only, because
     amounts in different currencies cannot be added (spend_by_currency has them all)."""
-    p = Purchase.__table__
-    row = session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.max(p.c.at),
-            sa.func.count(sa.distinct(sa.func.date(p.c.at))),
-        ).where(p.c.customer_id == customer_id)
+    # Plain SQL: `show` runs once per process, where compiling Core statements costs more than
+    # the indexed queries themselves (the covering index purchases(customer_id, at, amount)).
+    conn = session.connection()
+    row = conn.execute(
+        sa.text(
+            "SELECT count(*), max(at), count(DISTINCT date(at)) FROM purchases "
+            "WHERE customer_id = :c"
+        ),
+        {"c": customer_id},
     ).one()
     by_currency = dict(
-        session.execute(
-            sa.select(p.c.currency, sa.func.sum(p.c.amount_minor))
-            .where(p.c.customer_id == customer_id)
-            .group_by(p.c.currency)
-            .order_by(p.c.currency)
+        conn.execute(
+            sa.text(
+                "SELECT currency, sum(amount_minor) FROM purchases WHERE customer_id = :c "
+                "GROUP BY currency ORDER BY currency"
+            ),
+            {"c": customer_id},
         ).all()
     )
-    last = row[1]
-    if isinstance(last, str):
-        last = datetime.fromisoformat(last)
     currency = str(config.get("currency") or "USD").upper()
     return {
         "purchases": row[0],
         "spend_minor": by_currency.get(currency, 0),
         "currency": currency,
         "spend_by_currency": by_currency,
-        "last_purchase": last,
+        "last_purchase": _utc(row[1]),
         "occasions": row[2],
     }
 
 
+# One UNION ALL over the four kinds, each branch its own newest-N (index customer_id, at), with
+# the columns _timeline_item needs under common names.
+_TIMELINE_SQL = sa.text("""
+SELECT * FROM (SELECT 'contact' AS kind, id, at, channel AS a, summary AS b, outcome AS c,
+    NULL AS d, NULL AS e, NULL AS f FROM interactions WHERE customer_id = :c
+    ORDER BY at DESC LIMIT :n)
+UNION ALL SELECT * FROM (SELECT 'purchase', id, at, amount_minor, currency, product, qty,
+    category, order_ref FROM purchases WHERE customer_id = :c ORDER BY at DESC LIMIT :n)
+UNION ALL SELECT * FROM (SELECT 'feedback', id, at, csat, nps, text, NULL, NULL, NULL
+    FROM feedback WHERE customer_id = :c ORDER BY at DESC LIMIT :n)
+UNION ALL SELECT * FROM (SELECT 'complaint', id, opened_at, category, priority, status, text,
+    resolution, NULL FROM complaints WHERE customer_id = :c ORDER BY opened_at DESC LIMIT :n)
+""")
+_TIMELINE_COUNT_SQL = sa.text("""
+SELECT (SELECT count(*) FROM interactions WHERE customer_id = :c)
+    + (SELECT count(*) FROM purchases WHERE customer_id = :c)
+    + (SELECT count(*) FROM feedback WHERE customer_id = :c)
+    + (SELECT count(*) FROM complaints WHERE customer_id = :c)
+""")
+
+
 def timeline(session: Session, customer_id: int, limit: int = 0) -> tuple[list[dict], int]:
     """Everything that happened with the customer, newest first; returns (items, total count)."""
-    items: list[dict[str, Any]] = []
-    queries = [
-        (Interaction, Interaction.at, "contact"),
-        (Purchase, Purchase.at, "purchase"),
-        (Feedback, Feedback.at, "feedback"),
-        (Complaint, Complaint.opened_at, "complaint"),
-    ]
-    total = 0
-    for model, at_col, kind in queries:
-        total += session.exec(
-            select(sa.func.count()).select_from(model).where(model.customer_id == customer_id)
-        ).one()
-        stmt = select(model).where(model.customer_id == customer_id).order_by(at_col.desc())
-        if limit:
-            stmt = stmt.limit(limit)  # the newest `limit` of each kind cover the newest overall
-        for obj in session.exec(stmt):
-            items.append(_timeline_item(kind, obj))
+    conn = session.connection()
+    total = conn.execute(_TIMELINE_COUNT_SQL, {"c": customer_id}).scalar_one()
+    # the newest `limit` of each kind cover the newest `limit` overall
+    rows = conn.execute(_TIMELINE_SQL, {"c": customer_id, "n": limit or 2**63 - 1})
+    items = [_timeline_item(r[0], r[1], _utc(r[2]), r[3:]) for r in rows]
     items.sort(key=lambda i: (i["at"], i["id"]), reverse=True)
     return (items[:limit] if limit else items), total
 
 
-def _timeline_item(kind: str, obj: Any) -> dict[str, Any]:
+def _timeline_item(kind: str, id_: int, at: datetime, v: tuple) -> dict[str, Any]:
     from ..validate import format_money
 
     if kind == "contact":
-        what = obj.channel
-        detail = " — ".join(x for x in (obj.summary, obj.outcome) if x)
-        at = obj.at
+        channel, summary, outcome = v[:3]
+        what = channel
+        detail = " — ".join(x for x in (summary, outcome) if x)
     elif kind == "purchase":
-        what = f"{format_money(obj.amount_minor, obj.currency)} {obj.currency}"
-        parts = [obj.product, f"×{obj.qty}" if obj.qty != 1 else None, obj.category]
-        if obj.order_ref:
-            parts.append(f"order {obj.order_ref}")
+        amount_minor, currency, product, qty, category, order_ref = v
+        what = f"{format_money(amount_minor, currency)} {currency}"
+        parts = [product, f"×{qty}" if qty != 1 else None, category]
+        if order_ref:
+            parts.append(f"order {order_ref}")
         detail = " ".join(x for x in parts if x)
-        at = obj.at
     elif kind == "feedback":
-        scores = [f"CSAT {obj.csat}" if obj.csat else None]
-        scores.append(f"NPS {obj.nps}" if obj.nps is not None else None)
+        csat, nps, text = v[:3]
+        scores = [f"CSAT {csat}" if csat else None]
+        scores.append(f"NPS {nps}" if nps is not None else None)
         what = ", ".join(s for s in scores if s) or "comment"
-        detail = obj.text or ""
-        at = obj.at
+        detail = text or ""
     else:
-        what = f"{obj.category} ({obj.priority}) {obj.status}"
-        detail = obj.text or ""
-        if obj.resolution:
-            detail += f" → {obj.resolution}"
-        at = obj.opened_at
-    return {"at": at, "kind": kind, "id": obj.id, "what": what, "detail": detail}
+        category, priority, status, text, resolution = v[:5]
+        what = f"{category} ({priority}) {status}"
+        detail = text or ""
+        if resolution:
+            detail += f" → {resolution}"
+    return {"at": at, "kind": kind, "id": id_, "what": what, "detail": detail}
 
 
 def profile(session: Session, customer: Customer, timeline_limit: int = 0) -> dict[str, Any]:
