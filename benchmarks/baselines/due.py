@@ -3,8 +3,8 @@
     python benchmarks/baselines/due.py DB
 
 Same sources and rules as custtrack.services.due with a fresh config (7 days ahead; post-purchase
-check-in after 14 days; birthdays 7 days ahead; 30 days' grace; complaint deadlines 4/24/72/168 h;
-tag and customer cadences), same urgency score and order; prints the first 50 rows as text.
+check-in after 14 days, 7 days' grace; birthdays 7 days ahead, 30 days' grace; complaint
+deadlines 4/24/72/168 h; tag and customer cadences), same urgency score and order; prints the first 50 rows as text.
 """
 
 import math
@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-DAYS, LEAD, AFTER, GRACE, HALF_YEAR, SHOW = 7, 7, 14, 30, 183, 50
+DAYS, LEAD, AFTER, GRACE, PP_GRACE, HALF_YEAR, SHOW = 7, 7, 14, 30, 7, 183, 50
 DEADLINE_H = {"urgent": 4, "high": 24, "normal": 72, "low": 168}
 PRIORITY_W = {"urgent": 8.0, "high": 6.0, "normal": 3.9, "low": 1.8}
 ORIGIN_W = {"complaint": 4.0, "at-risk": 2.5, "manual": 2.0, "post-purchase": 1.5, "birthday": 1.5}
@@ -131,22 +131,27 @@ def main() -> None:
                 continue
             items.append(item(r, "birthday", f"b{r[0]}", occ, f"birthday {occ:%m-%d}"))
             break
-    # post-purchase check-ins: the earliest purchase per customer not followed by a contact
-    seen = set()
+    # post-purchase check-ins: per customer with a purchase in the window that no contact or
+    # stored check-in followed (test the latest one), the earliest such purchase
+    lo = start_utc(today - timedelta(days=AFTER + PP_GRACE))
+    hi = start_utc(horizon - timedelta(days=AFTER - 1))
     for r in con.execute(
-        f"SELECT {CUSTOMER}, p.id, p.at, p.product FROM purchases p"
-        " JOIN customers c ON c.id = p.customer_id WHERE p.at >= ? AND p.at < ?"
-        f" AND {ACTIVE} AND (c.last_contact_at IS NULL OR c.last_contact_at < p.at)"
-        " AND NOT EXISTS (SELECT 1 FROM followups f2 WHERE f2.customer_id = c.id"
-        " AND f2.origin = 'post-purchase' AND f2.created_at >= p.at) ORDER BY p.at, p.id",
-        (start_utc(today - timedelta(days=AFTER + GRACE)),
-         start_utc(horizon - timedelta(days=AFTER - 1))),
+        "WITH w AS (SELECT customer_id, max(at) AS last FROM purchases WHERE at >= ? AND at < ?"
+        " GROUP BY customer_id), due AS MATERIALIZED (SELECT (SELECT p2.id FROM purchases p2"
+        " WHERE p2.customer_id = c.id AND p2.at >= ? AND p2.at < ? AND (c.last_contact_at IS NULL"
+        " OR c.last_contact_at < p2.at) AND NOT EXISTS (SELECT 1 FROM followups f2 WHERE"
+        " f2.customer_id = c.id AND f2.origin = 'post-purchase' AND f2.created_at >= p2.at)"
+        f" ORDER BY p2.at, p2.id LIMIT 1) AS pid, {CUSTOMER} FROM w JOIN customers c"
+        f" ON c.id = w.customer_id WHERE {ACTIVE} AND (c.last_contact_at IS NULL OR"
+        " c.last_contact_at < w.last) AND NOT EXISTS (SELECT 1 FROM followups f3 WHERE"
+        " f3.customer_id = c.id AND f3.origin = 'post-purchase' AND f3.created_at >= w.last))"
+        " SELECT due.*, p.at, p.product FROM due JOIN purchases p ON p.id = due.pid",
+        (lo, hi, lo, hi),
     ):  # fmt: skip
-        if r[0] not in seen:
-            seen.add(r[0])
-            bought = local_day(r[8])
-            items.append(item(r, "post-purchase", f"p{r[7]}", bought + timedelta(days=AFTER),
-                              f"check in: bought ({r[9]}) on {bought}"))  # fmt: skip
+        pid, at, product = r[0], r[8], r[9]
+        bought = local_day(at)
+        items.append(item(r[1:8], "post-purchase", f"p{pid}", bought + timedelta(days=AFTER),
+                          f"check in: bought ({product}) on {bought}"))  # fmt: skip
     # complaints past their response deadline
     end_utc = datetime.combine(today + timedelta(days=1), time(0), ZONE).astimezone(UTC)
     cases = " ".join(
@@ -167,9 +172,12 @@ def main() -> None:
         delta = (today - it["due_date"]).days
         due_f = min(1.0, max(0.2, 0.2 + 0.8 * (delta + 14) / 21))
         value_f = min(1.0, math.log10(1 + it["spend"] / 100) / 5)
+        # each term rounded to cents first, as custtrack shows them (--explain)
         it["urgency"] = round(
-            COEF["due"] * round(due_f, 3) + COEF["priority"] * PRIORITY_W.get(it["priority"], 3.9)
-            + COEF["value"] * round(value_f, 3) + COEF["origin"] * ORIGIN_W.get(it["origin"], 1.0),
+            round(COEF["due"] * round(due_f, 3), 2)
+            + round(COEF["priority"] * PRIORITY_W.get(it["priority"], 3.9), 2)
+            + round(COEF["value"] * round(value_f, 3), 2)
+            + round(COEF["origin"] * ORIGIN_W.get(it["origin"], 1.0), 2),
             2,
         )  # fmt: skip
         it["section"] = 0 if delta > 0 else 1 if delta == 0 else 2

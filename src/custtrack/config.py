@@ -23,7 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "followups.birthday_lead_days": 7,
     "followups.post_purchase_enabled": True,
     "followups.post_purchase_days": 14,
-    "followups.reminder_grace_days": 30,  # a missed birthday / purchase check-in stays this long
+    "followups.reminder_grace_days": 30,  # a missed birthday stays this long
+    "followups.post_purchase_grace_days": 7,  # a missed purchase check-in stays this long
     # urgency = due×f + priority×w + value×v + origin×w (see `custtrack due --explain`)
     "urgency.due": 12.0,
     "urgency.priority": 1.0,

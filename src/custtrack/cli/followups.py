@@ -76,8 +76,9 @@ _DUE_HELP = "\n\n".join(
         "Act on any row by its id: [bold]done[/] logs the contact (which restarts a cadence), "
         "[bold]snooze[/] hides it until a day without moving its due date or the cadence, "
         "[bold]reschedule[/] moves it, [bold]cancel[/] drops it (a cancelled cadence starts a "
-        "new cycle today). Overdue rows stay until acted on; only a missed birthday or purchase "
-        "check-in is dropped, after followups.reminder_grace_days. A customer with an open "
+        "new cycle today). Overdue rows stay until acted on; only a missed birthday (after "
+        "followups.reminder_grace_days) or purchase check-in (after "
+        "followups.post_purchase_grace_days) is dropped. A customer with an open "
         "planned follow-up is not listed for a cadence too. 29 February birthdays are "
         "celebrated on 28 February in other years.",
         "Urgency (see --explain) = due × f(0.2 when due in 14+ days … 1.0 from 7 days late) + "
@@ -137,18 +138,17 @@ def due(
         limit = 50 if fmt == "table" else 0
     nxt = None
     with db.session() as s:
-        items = due_service.due_items(
-            s, today=today, days=days, owner=owner, tag=tag, channel=channel
+        shown, total = due_service.due_page(
+            s, limit, today=today, days=days, owner=owner, tag=tag, channel=channel
         )
-        shown = items[:limit] if limit else items
         due_service.fill_channels(s, shown)
-        if not items:
+        if not total:
             from datetime import timedelta
 
             nxt = due_service.next_planned(
                 s, today + timedelta(days=horizon_days), today, owner=owner, tag=tag
             )
-    _render_due(shown, len(items), fmt, horizon_days, explain, nxt, today)
+    _render_due(shown, total, fmt, horizon_days, explain, nxt, today)
 
 
 def _due_rows(items: list[dict[str, Any]], fmt: str, explain: bool) -> list[dict[str, Any]]:

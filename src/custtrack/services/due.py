@@ -16,12 +16,14 @@ Rules are not stored as piles of generated tasks; each is one SQL query over ind
 
 Acting on a computed item (done, snooze, reschedule, cancel) first stores it as a follow-up row of
 that origin (`materialise`), which then settles the rule: a stored row for the same cycle,
-birthday, purchase or complaint hides the computed one. Missed birthday and purchase check-ins
-stay overdue for `followups.reminder_grace_days`; everything else stays until acted on.
+birthday, purchase or complaint hides the computed one. A missed birthday stays overdue for
+`followups.reminder_grace_days`, a missed purchase check-in for
+`followups.post_purchase_grace_days`; everything else stays until acted on.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -458,31 +460,60 @@ def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -
     if not config.get("followups.post_purchase_enabled"):
         return []
     after = int(config.get("followups.post_purchase_days") or 0)
-    grace = int(config.get("followups.reminder_grace_days") or 0)
-    lo = _start_utc(today - timedelta(days=after + grace))
-    hi = _start_utc(horizon - timedelta(days=after - 1))
-    stored = sa.exists().where(
-        F2.c.customer_id == C.c.id, F2.c.origin == "post-purchase", F2.c.created_at >= P.c.at
+    # A check-in a month late is no longer a check-in; a short grace also keeps a busy shop's
+    # list (and the cost of computing it) proportional to a week of sales, not a month.
+    grace = int(config.get("followups.post_purchase_grace_days") or 0)
+    lo = _utc(_start_utc(today - timedelta(days=after + grace)))
+    hi = _utc(_start_utc(horizon - timedelta(days=after - 1)))
+    # A purchase in the window needs a check-in when no contact and no stored post-purchase
+    # follow-up came after it. Per customer that holds for some purchase iff it holds for the
+    # latest one, so customers are looked up once each (not once per purchase: a random read
+    # of the wide customers row each), and only the ones due get their earliest such purchase.
+    window = (
+        sa.select(P.c.customer_id, sa.func.max(P.c.at).label("last"))
+        .where(P.c.at >= lo, P.c.at < hi)
+        .group_by(P.c.customer_id)
+        .subquery("w")
     )
-    stmt = scope.apply(
-        sa.select(P.c.id.label("purchase_id"), P.c.at, P.c.product, *_customer_cols())
-        .join(C, C.c.id == P.c.customer_id)
-        .where(P.c.at >= _utc(lo), P.c.at < _utc(hi))
-        .where(sa.or_(C.c.last_contact_at.is_(None), C.c.last_contact_at < P.c.at))
-        .where(~stored)
-        .order_by(P.c.at, P.c.id)
+
+    def not_stored(at: Any, customer: Any) -> Any:
+        return ~sa.exists().where(
+            F2.c.customer_id == customer, F2.c.origin == "post-purchase", F2.c.created_at >= at
+        )
+
+    def uncontacted(at: Any) -> Any:
+        return sa.or_(C.c.last_contact_at.is_(None), C.c.last_contact_at < at)
+
+    first = (
+        sa.select(P2.c.id)
+        .where(P2.c.customer_id == C.c.id, P2.c.at >= lo, P2.c.at < hi)
+        .where(uncontacted(P2.c.at), not_stored(P2.c.at, P2.c.customer_id))
+        .order_by(P2.c.at, P2.c.id)
+        .limit(1)
+        .scalar_subquery()
+        .label("purchase_id")
     )
-    rows: dict[int, dict[str, Any]] = {}
+    # MATERIALIZED: else SQLite flattens the CTE and runs `first` twice per row
+    due = (
+        scope.apply(
+            sa.select(first, *_customer_cols())
+            .select_from(window)
+            .join(C, C.c.id == window.c.customer_id)
+            .where(uncontacted(window.c.last), not_stored(window.c.last, C.c.id))
+        )
+        .cte("due")
+        .prefix_with("MATERIALIZED")
+    )
+    stmt = sa.select(due, P.c.at, P.c.product).join(P, P.c.id == due.c.purchase_id)
+    rows = []
     for r in session.execute(stmt).all():
-        if r.customer_id in rows:
-            continue  # one check-in per customer: the earliest purchase not yet followed up
-        bought = _local_date(r.at)
+        day = _local_date(r.at)
         what = f" ({r.product})" if r.product else ""
-        rows[r.customer_id] = _row(
+        rows.append(_row(
             r, key=f"p{r.purchase_id}", origin="post-purchase", purchase_id=r.purchase_id,
-            due_date=bought + timedelta(days=after), note=f"check in: bought{what} on {bought}",
-        )  # fmt: skip
-    return list(rows.values())
+            due_date=day + timedelta(days=after), note=f"check in: bought{what} on {day}",
+        ))  # fmt: skip
+    return rows
 
 
 def _complaints(session: Session, today: date, scope: Scope) -> list[dict[str, Any]]:
@@ -543,7 +574,26 @@ def due_items(
 ) -> list[dict[str, Any]]:
     """Everything due up to `days` after `today`: sections overdue/today/upcoming, then urgency."""
     with _local_zone():
-        return _due_items(session, today, days, owner, tag, channel, customer_id, origins)
+        return _due_items(session, today, days, owner, tag, channel, customer_id, origins)[0]
+
+
+def due_page(
+    session: Session,
+    limit: int,
+    *,
+    today: date | None = None,
+    days: int | None = None,
+    owner: str | None = None,
+    tag: str | None = None,
+    channel: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """The first `limit` items of `due_items` (all when 0) and how many are due in all.
+
+    Lifetime spend is only summed for the items that could still rank among the first `limit`.
+    """
+    with _local_zone():
+        items, total = _due_items(session, today, days, owner, tag, channel, None, None, limit)
+    return items, total
 
 
 def _due_items(
@@ -555,7 +605,8 @@ def _due_items(
     channel: str | None,
     customer_id: int | None,
     origins: Iterable[str] | None,
-) -> list[dict[str, Any]]:
+    limit: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
     from ..validate import currency_exponent
 
     today = today or clock.today()
@@ -580,19 +631,46 @@ def _due_items(
     if channel:
         fill_channels(session, items)
         items = [i for i in items if (i["channel"] or "") == channel]
-    _attach_spend(session, items)
     coef = coefficients()
     scale = 10 ** currency_exponent(str(config.get("currency") or "USD"))
+    order = {s: i for i, s in enumerate(SECTIONS)}
     for item in items:
         delta = (today - item["due_date"]).days
         item["days_overdue"] = max(delta, 0)
         item["days_until"] = max(-delta, 0)
         item["section"] = "overdue" if delta > 0 else "today" if delta == 0 else "upcoming"
+    total = len(items)
+    if limit and total > limit:
+        items = _candidates(items, limit, coef, scale, order)
+    _attach_spend(session, items)
+    for item in items:
         item["urgency_terms"] = urgency_terms(item, coef, scale)
         item["urgency"] = round(sum(item["urgency_terms"].values()), 2)
-    order = {s: i for i, s in enumerate(SECTIONS)}
     items.sort(key=lambda i: (order[i["section"]], -i["urgency"], i["due_date"], i["key"]))
-    return items
+    return (items[:limit] if limit else items), total
+
+
+def _candidates(
+    items: list[dict[str, Any]], limit: int, coef: dict[str, float], scale: int, order: dict
+) -> list[dict[str, Any]]:
+    """The items that can still rank among the first `limit`, whatever the customers spent.
+
+    Spend only moves an item's urgency within [lo, hi] (the value term's range), so an item whose
+    best case ranks below the `limit`-th item's worst case is out; the rest get their spend.
+    """
+    lo, hi = sorted((0.0, round(coef["value"], 2)))
+    keyed = []
+    bases: dict[tuple, float] = {}  # few distinct (days, priority, origin): score each once
+    for item in items:
+        sig = (item["days_overdue"], item["days_until"], item["priority"], item["origin"])
+        base = bases.get(sig)
+        if base is None:
+            terms = urgency_terms({**item, "spend_minor": 0}, coef, scale)
+            base = bases[sig] = sum(terms.values()) - terms["value"]
+        keyed.append((order[item["section"]], base, item))
+    worst = heapq.nsmallest(limit, ((sec, -(base + lo)) for sec, base, _ in keyed))[-1]
+    # ties stay in (ties are broken by due date and key once spend is known); 0.01 covers rounding
+    return [item for sec, base, item in keyed if (sec, -(base + hi) - 0.01) <= worst]
 
 
 def next_planned(
