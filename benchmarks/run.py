@@ -101,23 +101,43 @@ class Bench:
         return statistics.median(self.cpus) if self.cpus else None
 
 
+# Each measured process is started by this small launcher, not by run.py itself: Linux carries
+# a process's peak RSS across fork+exec, so children forked straight from run.py (tens of MB
+# after rich and numpy) would all report at least run.py's size as their peak memory.
+_LAUNCH = """
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+_, status, ru = os.wait4(pid, 0)
+elapsed = time.perf_counter() - t0
+with open(report, "w") as fh:
+    fh.write(f"{elapsed} {ru.ru_maxrss} {ru.ru_utime + ru.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_once(argv: list[str], env: dict[str, str]) -> tuple[int, float, float, float, str]:
     """(exit code, wall seconds, peak MB, CPU seconds, stderr tail) of one process.
 
     CPU time (user + system) is reported next to wall time because it hardly moves when other
     programs load the machine; the targets are on wall time, as the issue states them.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    exe = argv[0] if os.sep in argv[0] else (shutil.which(argv[0]) or argv[0])
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rusage") as rep,
+    ):
+        launcher = [sys.executable, "-S", "-c", _LAUNCH, rep.name, exe, *argv[1:]]
+        proc = subprocess.run(launcher, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        elapsed, maxrss, cpu = (float(x) for x in Path(rep.name).read_text().split())
         err.seek(0)
         tail = err.read()[-600:].decode("utf-8", "replace")
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
-    cpu = usage.ru_utime + usage.ru_stime
-    return proc.returncode, elapsed, usage.ru_maxrss / scale, cpu, tail
+    return proc.returncode, elapsed, maxrss / scale, cpu, tail
 
 
 class Harness:
@@ -424,11 +444,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     args.db = (args.db or Path(tempfile.gettempdir()) / f"bench-{args.scale}.db").resolve()
     args.import_csv = (args.import_csv or args.db.with_name(args.db.stem + "-import.csv")).resolve()
+    # Generate in child processes: Linux carries a process's peak RSS across fork+exec, so a
+    # run.py grown by building the data would inflate every measured child's peak memory.
+    gen = [sys.executable, str(Path(__file__).with_name("generate.py")), "--scale", args.scale]
     if not args.db.exists():
         print(f"generating {args.db} …", file=sys.stderr)
-        generate.main(["--scale", args.scale, "--db", str(args.db)])
+        subprocess.run([*gen, "--db", str(args.db)], check=True)
     if not args.import_csv.exists():
-        generate.write_import_csv(args.import_csv, generate.SCALES[args.scale][3])
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[1]); import generate; "
+            "generate.write_import_csv(__import__('pathlib').Path(sys.argv[2]), int(sys.argv[3]))"
+        )
+        rows = str(generate.SCALES[args.scale][3])
+        here = str(Path(__file__).parent)
+        subprocess.run([sys.executable, "-c", code, here, str(args.import_csv), rows], check=True)
     if args.only:
         only = {"--help" if n == "help" else n for n in args.only}
         unknown = only - set(NAMES)
