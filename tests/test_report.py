@@ -185,3 +185,31 @@ def test_suggest_from_similar_baskets_and_categories(cli) -> None:
     assert [r["product"] for r in cli.json("suggest", "Ann", "--limit", "1")] == ["Pot"]
     assert "no purchases with a product name" in cli("suggest", "Eve").stdout
     assert cli.json("suggest", "Ann", "--as-of", "2026-11-01") == []  # nobody else yet
+
+
+def test_other_currencies_are_left_out_and_counted(cli) -> None:
+    ids = book({"Ann": [(date(2026, 11, 3), 100)], "Bob": [(date(2026, 11, 10), 40)]})
+    assert cli.json("report")["purchases_other_currency"] == 0
+    assert "other currencies" not in cli("rfm").stdout + cli("rfm").stderr
+    with db.session(write=True) as s:
+        eve = customers.add(s, {"name": "Eve"}, tags=[], force=False)
+        for who, amount in ((eve, "70"), (customers.resolve(s, "Ann"), "999")):
+            records.record_purchase(
+                s, who, amount=amount, at=_at(date(2026, 11, 5)), currency="EUR"
+            )
+    db.dispose()
+    r = cli.json("report")
+    # 100 + 40 in USD (the setting); the 999 and 70 EUR are not added to them
+    assert (r["revenue"], r["orders"], r["buyers"]) == (140, 2, 2)
+    assert r["purchases_other_currency"] == 2 and r["currency"] == "USD"
+    rfm = {row["customer_id"]: row for row in cli.json("rfm")}
+    assert set(rfm) == {ids["Ann"], ids["Bob"]}  # Eve bought only in EUR
+    assert (rfm[ids["Ann"]]["monetary"], rfm[ids["Ann"]]["frequency"]) == (100, 1)
+    note = "2 purchases in other currencies than USD left out"
+    assert note in cli("rfm", "--format", "json").stderr
+    assert note in " ".join(cli("rfm").stdout.split())
+    assert note in " ".join(cli("report").stderr.split())
+    value = {row["customer_id"]: row for row in cli.json("value")}
+    assert value[ids["Ann"]]["historical_clv"] == 100 and len(value) == 2
+    # before the EUR purchases (as of Nov 4) nothing is left out
+    assert cli.json("report", "--as-of", "2026-11-04")["purchases_other_currency"] == 0

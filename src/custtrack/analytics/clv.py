@@ -40,38 +40,75 @@ def calibration_summary(occasions: pd.DataFrame, end: pd.Timestamp) -> pd.DataFr
     `occasions` has one row per customer and local day; only days on or before `end` count.
     """
     occ = occasions[occasions["day"] <= end]
-    g = occ.sort_values(["customer_id", "day"]).groupby("customer_id", sort=True)
-    first = g["day"].min()
-    last = g["day"].max()
-    n = g.size()
-    total = g["amount"].sum()
-    first_amount = g["amount"].first()
-    x = (n - 1).astype(float)
+    cid = occ["customer_id"].to_numpy("int64")
+    day = occ["day"].to_numpy("datetime64[ns]")
+    amount = occ["amount"].to_numpy(float)
+    ordered = len(cid) < 2 or bool(
+        np.all((cid[1:] > cid[:-1]) | ((cid[1:] == cid[:-1]) & (day[1:] >= day[:-1])))
+    )
+    if not ordered:  # services.analytics.occasions gives them sorted; other callers may not
+        order = np.lexsort((day, cid))
+        cid, day, amount = cid[order], day[order], amount[order]
+    # numpy over the runs of each customer: 10x quicker than a pandas groupby at 700k rows
+    starts = np.flatnonzero(np.r_[True, cid[1:] != cid[:-1]]) if len(cid) else np.array([], int)
+    ends = np.r_[starts[1:], len(cid)] - 1 if len(cid) else starts
+    n = (ends - starts + 1).astype(float)
+    first = pd.to_datetime(day[starts])
+    last = pd.to_datetime(day[ends])
+    total = np.add.reduceat(amount, starts) if len(cid) else np.array([], float)
+    x = n - 1
+    repeat = np.divide(total - amount[starts], x, out=np.zeros(len(x)), where=x > 0)
+    end_ns = np.datetime64(end.to_datetime64(), "ns")
     out = pd.DataFrame(
         {
             "x": x,
-            "t_x": (last - first).dt.days / 7.0,
-            "T": (end - first).dt.days / 7.0,
-            "monetary": np.where(x > 0, (total - first_amount) / x.where(x > 0, 1), 0.0),
-            "mean_spend": total / n,
+            "t_x": (day[ends] - day[starts]) / np.timedelta64(1, "D") / 7.0,
+            "T": (end_ns - day[starts]) / np.timedelta64(1, "D") / 7.0,
+            "monetary": repeat,
+            "mean_spend": total / n if len(n) else np.array([], float),
             "first": first,
             "last": last,
-        }
+        },
+        index=pd.Index(cid[starts], dtype="int64"),
     )
     out.index.name = "customer_id"
     return out
 
 
 def _grouped(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    counts = frame.groupby(cols, sort=False).size()
-    keys = np.array(counts.index.tolist(), dtype=float).reshape(len(counts), len(cols))
-    return keys, counts.to_numpy(dtype=float)
+    """The distinct rows of `cols` and how many customers share each (the likelihood weights)."""
+    data = frame[cols].to_numpy(float)
+    if not len(data):
+        return data, np.array([], float)
+    data = data[np.lexsort(data.T[::-1])]  # rows in order, so equal rows are neighbours
+    start = np.r_[True, np.any(data[1:] != data[:-1], axis=1)]
+    at = np.flatnonzero(start)
+    return data[at], np.diff(np.r_[at, len(data)]).astype(float)
+
+
+def _by_x(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct repeat counts and their total weight: terms that depend on x alone (the
+    gamma functions, the costly part) are evaluated once per distinct x, not once per row."""
+    ux, inv = np.unique(x, return_inverse=True)
+    return ux, np.bincount(inv.ravel(), weights=w, minlength=len(ux))
+
+
+def _dot(w: np.ndarray, v: np.ndarray) -> float:
+    """Weighted sum. Not `w @ v`: OpenBLAS threads made that 7 ms instead of 0.1 ms per call
+    on a busy 2-core machine."""
+    return float((w * v).sum())
 
 
 def _bgnbd_ll_grad(
-    logp: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray
+    logp: np.ndarray,
+    x: np.ndarray,
+    tx: np.ndarray,
+    T: np.ndarray,
+    w: np.ndarray,
+    xs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[float, np.ndarray]:
     r, alpha, a, b = np.exp(logp)
+    ux, wx = _by_x(x, w) if xs is None else xs
     pos = x > 0
     a3 = -(r + x) * np.log(alpha + T)
     a4 = np.full_like(x, -np.inf)
@@ -80,25 +117,23 @@ def _bgnbd_ll_grad(
     lse = np.logaddexp(a3, a4)
     w3 = np.exp(a3 - lse)
     w4 = np.exp(a4 - lse)
-    ll = (
-        gammaln(r + x)
-        - gammaln(r)
-        + r * np.log(alpha)
-        + gammaln(a + b)
-        + gammaln(b + x)
-        - gammaln(b)
-        - gammaln(a + b + x)
-        + lse
-    )
+    ll_x = (
+        gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + gammaln(a + b) + gammaln(b + ux)
+        - gammaln(b) - gammaln(a + b + ux)
+    )  # fmt: skip
+    ll = float(_dot(wx, ll_x) + _dot(w, lse))
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_bx1 = np.where(pos, 1.0 / (b + x - 1 + (~pos)), 0.0)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + T)
-    d_r -= np.where(pos, w4 * np.log(alpha + tx), 0.0)
-    d_alpha = r / alpha - w3 * (r + x) / (alpha + T) - np.where(pos, w4 * (r + x) / (alpha + tx), 0)
-    d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
-    d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - w4 * inv_bx1
-    grad = np.array([(w * d).sum() for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
-    return float((w * ll).sum()), grad
+    w4_log_tx = np.where(pos, w4 * np.log(alpha + tx), 0.0)
+    d_r = _dot(wx, digamma(r + ux) - digamma(r) + np.log(alpha))
+    d_r += _dot(w, -w3 * np.log(alpha + T) - w4_log_tx)
+    w4_tx = np.where(pos, w4 * (r + x) / (alpha + tx), 0)
+    d_alpha = w.sum() * r / alpha + _dot(w, -w3 * (r + x) / (alpha + T) - w4_tx)
+    d_a = _dot(wx, digamma(a + b) - digamma(a + b + ux)) + _dot(w, w4 / a)
+    d_b = _dot(wx, digamma(a + b) + digamma(b + ux) - digamma(b) - digamma(a + b + ux))
+    d_b -= _dot(w, w4 * inv_bx1)
+    grad = np.array([d_r, d_alpha, d_a, d_b]) * np.array([r, alpha, a, b])
+    return ll, grad
 
 
 def fit_bgnbd(summary: pd.DataFrame) -> Fit:
@@ -112,9 +147,10 @@ def fit_bgnbd(summary: pd.DataFrame) -> Fit:
         return fit
     keys, w = _grouped(summary, ["x", "t_x", "T"])
     x, tx, T = keys[:, 0], keys[:, 1], keys[:, 2]
+    xs = _by_x(x, w)
 
     def neg(logp: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, g = _bgnbd_ll_grad(logp, x, tx, T, w)
+        ll, g = _bgnbd_ll_grad(logp, x, tx, T, w, xs)
         return -ll, -g
 
     start = np.log([0.5, max(float(np.average(T, weights=w)) / 4, 1e-3), 1.0, 1.0])
@@ -133,24 +169,24 @@ def fit_bgnbd(summary: pd.DataFrame) -> Fit:
 
 
 def _gg_ll_grad(
-    logp: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.ndarray
+    logp: np.ndarray,
+    x: np.ndarray,
+    m: np.ndarray,
+    w: np.ndarray,
+    xs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[float, np.ndarray]:
     p, q, g = np.exp(logp)
+    ux, wx = _by_x(x, w) if xs is None else xs
     px = p * x
-    ll = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(g)
-        + (px - 1) * np.log(m)
-        + px * np.log(x)
-        - (px + q) * np.log(g + m * x)
-    )
-    d_p = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - np.log(g + m * x))
-    d_q = digamma(px + q) - digamma(q) + np.log(g) - np.log(g + m * x)
-    d_g = q / g - (px + q) / (g + m * x)
-    grad = np.array([(w * d).sum() for d in (d_p, d_q, d_g)]) * np.array([p, q, g])
-    return float((w * ll).sum()), grad
+    log_m, log_x, log_gmx = np.log(m), np.log(x), np.log(g + m * x)
+    pux = p * ux
+    ll = _dot(wx, gammaln(pux + q) - gammaln(pux) - gammaln(q) + q * np.log(g))
+    ll += _dot(w, (px - 1) * log_m + px * log_x - (px + q) * log_gmx)
+    d_p = _dot(wx, ux * (digamma(pux + q) - digamma(pux))) + _dot(w, x * (log_m + log_x - log_gmx))
+    d_q = _dot(wx, digamma(pux + q) - digamma(q) + np.log(g)) - _dot(w, log_gmx)
+    d_g = _dot(w, q / g - (px + q) / (g + m * x))
+    grad = np.array([d_p, d_q, d_g]) * np.array([p, q, g])
+    return float(ll), grad
 
 
 def fit_gamma_gamma(summary: pd.DataFrame) -> Fit:
@@ -162,9 +198,10 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> Fit:
         return fit
     keys, w = _grouped(rep, ["x", "monetary"])
     x, m = keys[:, 0], keys[:, 1]
+    xs = _by_x(x, w)
 
     def neg(logp: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, g = _gg_ll_grad(logp, x, m, w)
+        ll, g = _gg_ll_grad(logp, x, m, w, xs)
         return -ll, -g
 
     start = np.log([1.0, 1.0, float(np.average(m, weights=w))])
@@ -218,6 +255,23 @@ def expected_spend(fit: Fit, x: np.ndarray, monetary: np.ndarray) -> np.ndarray:
     return (1 - weight) * pop + weight * np.asarray(monetary, float)
 
 
+def _distinct(*cols: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The distinct rows of equally long columns, column by column, and for each original row
+    the index of its distinct row."""
+    n = len(cols[0])
+    if not n:
+        return (*cols, np.array([], dtype=np.intp))
+    order = np.lexsort(cols[::-1])
+    data = [c[order] for c in cols]
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for c in data:
+        new[1:] |= c[1:] != c[:-1]
+    inv = np.empty(n, dtype=np.intp)
+    inv[order] = np.cumsum(new) - 1
+    return (*(c[new] for c in data), inv)
+
+
 def predictive_clv(
     bg: Fit,
     gg: Fit,
@@ -234,9 +288,11 @@ def predictive_clv(
     out = pd.DataFrame(index=summary.index)
     if bg.ok:
         out["p_alive"] = p_alive(bg, x, tx, T)
+        # hyp2f1 per month is the cost: evaluate it once per distinct (x, t_x, T) only
+        ux, utx, uT, inv = _distinct(x, tx, T)
         cum = [np.zeros(len(x))]
         for i in range(1, horizon_months + 1):
-            cum.append(expected_purchases(bg, i * WEEKS_PER_MONTH, x, tx, T))
+            cum.append(expected_purchases(bg, i * WEEKS_PER_MONTH, ux, utx, uT)[inv])
         out["expected_purchases"] = cum[-1]
         per_month = [cum[i] - cum[i - 1] for i in range(1, horizon_months + 1)]
         method = "BG/NBD"

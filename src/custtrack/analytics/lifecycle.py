@@ -59,9 +59,11 @@ def active_at(
     occasions: pd.DataFrame, customers: pd.DataFrame, day: pd.Timestamp, churn_days: int
 ) -> pd.Index:
     """Customers active at the end of `day`: bought within churn_days, not marked lost since."""
-    occ = occasions[occasions["day"] <= day]
-    last = occ.groupby("customer_id")["day"].max()
-    ok = last[(day - last).dt.days <= churn_days]
+    # only the window matters: the latest day in it is the latest day up to `day` (grouping
+    # a year instead of all history: churn_table calls this twice per period)
+    days = occasions["day"]
+    occ = occasions[(days <= day) & (days >= day - pd.Timedelta(days=churn_days))]
+    ok = occ.groupby("customer_id")["day"].max()
     lost = customers["lost_day"].reindex(ok.index)
     still = lost.isna() | (lost > day) | (ok > lost)
     return ok.index[still.to_numpy()]

@@ -107,6 +107,8 @@ def rfm(
     rfm.frequency_cuts / rfm.monetary_cuts (four ascending numbers) set fixed cut points.
 
     JSON fields: customer_id, name, recency_days, frequency, monetary, r, f, m, rfm, segment.
+    Only purchases in the configured currency count; how many others were left out is said
+    under the table (on stderr with --format json/csv).
 
     Example: custtrack rfm --segment champions --as-of 2026-06-30
     """
@@ -126,6 +128,7 @@ def rfm(
     seg = normalise_segment(segment) if segment else None
     with db.session() as s:
         scores = analytics.rfm(s, day, monetary)
+        left_out = analytics.other_currency_note(analytics.other_currency_purchases(s, day))
     scores["rfm"] = (
         scores["r"].astype(str) + scores["f"].astype(str) + scores["m"].astype(str)
         if len(scores)
@@ -144,6 +147,8 @@ def rfm(
     fields = ["name", "recency_days", "frequency", "monetary", "r", "f", "m", "rfm", "segment"]
     frame = scores.reset_index()[["customer_id", *fields]]
     if fmt != "table":
+        if left_out:
+            _output.warn(left_out)
         _output.write_frame(frame, fmt)
         return
     rows = _records(frame)
@@ -154,6 +159,7 @@ def rfm(
         Col("segment", "Segment"),
     ]  # fmt: skip
     caption = f"as of {day}; monetary = {monetary} ({analytics.currency()})"
+    caption += f"\n{left_out}" if left_out else ""
     _output.emit(rows, cols, fmt, title="RFM", empty="No purchases recorded yet.", caption=caption)
 
 
@@ -194,6 +200,7 @@ def segments(
     with db.session() as s:
         scores = analytics.rfm(s, day)
         n_all = len(analytics.customers_frame(s, day))
+        left_out = analytics.other_currency_note(analytics.other_currency_purchases(s, day))
     table = segment_table(scores, len(scores))
     rows = _records(table)
     if fmt != "table":
@@ -219,6 +226,7 @@ def segments(
     caption = f"as of {day}; {len(scores)} customers who bought"
     if n_all > len(scores):
         caption += f"; {n_all - len(scores)} without purchases are not scored"
+    caption += f"\n{left_out}" if left_out else ""
     if scores.empty:
         _output.info("No purchases recorded yet: nothing to segment.")
         return
@@ -550,6 +558,9 @@ def value(
         raise InvalidValue("--sort", sort, "must be one of " + ", ".join(sorts))
     with db.session() as s:
         res = analytics.value(s, day, horizon, discount, predict=not model)
+        left_out = analytics.other_currency_note(analytics.other_currency_purchases(s, day))
+    if left_out and (model or fmt != "table"):
+        _output.warn(left_out)
     if model:
         _show_model(res, fmt)
         return
@@ -577,6 +588,7 @@ def value(
     for fit in (res["bgnbd"], res["gg"]):
         if not fit.ok:
             caption += f"\n{fit.reason}; heuristic used instead"
+    caption += f"\n{left_out}" if left_out else ""
     _output.emit(shown, cols, fmt, title="Customer lifetime value", caption=caption,
                  empty="No purchases recorded yet.")  # fmt: skip
 
@@ -634,8 +646,9 @@ def report(
     nps_responses, nps_promoters_share, nps_detractors_share, nps, complaints_opened,
     complaints_open, complaints_resolved, mean_hours_to_resolve, complaints_by_category
     (category, opened, open, resolved, mean_hours_to_resolve), largest_segments (segment,
-    customers, share), trend (period, revenue, new_buyers, active, churned). A ratio with a
-    zero denominator is null ("—"). CSV: one row per scalar KPI (metric, value).
+    customers, share), trend (period, revenue, new_buyers, active, churned), currency,
+    purchases_other_currency (purchases left out of every sum: not in the configured
+    currency). A ratio with a zero denominator is null ("—"). CSV: one row per scalar KPI.
     """
     from .. import config, db
     from ..analytics import churn as ch
@@ -659,6 +672,7 @@ def report(
         comp = analytics.complaints_frame(s, day)
         camps = analytics.campaigns_frame(s, day, cust)
         scores = analytics.rfm(s, day, occ=occ)
+        left_out = analytics.other_currency_purchases(s, day)
     trend = ch.churn_table(occ, cust, ad, period, 12, t.churn_days)
     summary = clv.calibration_summary(occ, ad)
     bg, gg = clv.fit_bgnbd(summary), clv.fit_gamma_gamma(summary)
@@ -681,6 +695,7 @@ def report(
         trend=trend,
     )
     data["currency"] = analytics.currency()
+    data["purchases_other_currency"] = left_out
     _render_report(data, fmt)
 
 
@@ -754,6 +769,10 @@ def _render_report(data: dict[str, Any], fmt: str) -> None:
         values = [r[key] for r in trend]
         last = _num(values[-1], 0 if key != "revenue" else 2)
         _output.info(f"  {label:<11} {sparkline(values)}  now {last}, max {_num(max(values), 0)}")
+    if data["purchases_other_currency"]:
+        from ..services.analytics import other_currency_note
+
+        _output.warn(other_currency_note(data["purchases_other_currency"]))
 
 
 @_command()

@@ -3,6 +3,14 @@ and marking customers lost. Imports pandas: the daily commands must use services
 
 from __future__ import annotations
 
+import os
+
+# numpy's OpenBLAS starts a busy-waiting thread per core on its first call; vectors of 100k
+# gain nothing from them, and on a loaded 2-core machine they cost ~1 s of CPU in
+# `value --model` at 100k customers. Only effective before numpy loads; a user's setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import itertools  # noqa: E402
 from datetime import date
 from typing import Any
 
@@ -17,18 +25,35 @@ from ..models import Campaign, Complaint, Customer, CustomerTag, Purchase, Tag
 from ..validate import check_text, choice, currency_exponent, parse_money
 from ..vocab import CHANNELS, LOST_REASONS
 from .segments import (
-    EPOCH_SHIFT_DAYS,
+    configured_currency,
+    currency_filter,
     cuts,
-    day_sql,
     end_of_day_utc,
-    offset_sql,
+    raw_cursor,
     raw_fetch,
     stored,
+    zone_steps,
 )
 
 
 def currency() -> str:
-    return str(config.get("currency") or "USD").upper()
+    return configured_currency()
+
+
+def other_currency_purchases(session: Session, as_of: date) -> int:
+    """Purchases up to as_of left out of every sum because their currency is not the
+    configured one (amounts in different currencies cannot be added)."""
+    return currency_filter(session, as_of)[1]
+
+
+def other_currency_note(n: int) -> str:
+    """The sentence shown under a table when `n` purchases were left out ('' for none)."""
+    if not n:
+        return ""
+    return (
+        f"{n} purchase{'s' if n != 1 else ''} in other currencies than {currency()} left out "
+        "(set the currency with `custtrack config set currency CODE`)"
+    )
 
 
 def scale() -> int:
@@ -55,27 +80,56 @@ def _local_day(values: pd.Series) -> pd.Series:
 
 
 def occasions(session: Session, as_of: date) -> pd.DataFrame:
-    """One row per customer and local day with purchases up to as_of; amount in major units."""
-    cols = ["customer_id", "day", "amount"]
-    off = offset_sql(session)
-    if off is None:
-        return _typed(pd.DataFrame([], columns=cols))
-    day, is_number = day_sql(off)
-    sql = (
-        f"SELECT customer_id, {day} AS d, sum(amount_minor) FROM purchases WHERE at < ? "
-        "GROUP BY customer_id, d"
-    )
-    frame = pd.DataFrame(_fetch(session, sql, (stored(end_of_day_utc(as_of)),)), columns=cols)
-    if is_number:
-        frame["day"] = pd.to_datetime(frame["day"] - EPOCH_SHIFT_DAYS, unit="D")
-    return _typed(frame)
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["customer_id"] = frame["customer_id"].astype("int64")
-    frame["day"] = pd.to_datetime(frame["day"], format="%Y-%m-%d").astype("datetime64[ns]")
-    frame["amount"] = frame["amount"].astype(float) / scale()
+    """One row per customer and local day with purchases up to as_of, sorted by customer and
+    day; amount in major units."""
+    cid, day, amount = occasion_arrays(session, as_of)
+    frame = pd.DataFrame({"customer_id": cid, "day": day.astype("datetime64[D]")})
+    frame["day"] = frame["day"].astype("datetime64[ns]")
+    frame["amount"] = amount.astype(float) / scale()
     return frame
+
+
+def occasion_arrays(session: Session, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(customer_id, local day as days since 1970, amount_minor) per occasion up to as_of.
+
+    Reads the raw purchases in the order of the covering index purchases(customer_id, at,
+    amount_minor) and groups in numpy: measured at 1M purchases, 0.9 s CPU against 2.3 s for
+    a GROUP BY on a computed local day in SQLite plus a DataFrame built from its 687k rows.
+    """
+    empty = np.array([], dtype="int64")
+    found = zone_steps(session)
+    if found is None:
+        return empty, empty, empty
+    first, steps = found
+    import sqlite3
+
+    secs = "unixepoch(at)" if sqlite3.sqlite_version_info >= (3, 38) else "strftime('%s', at)"
+    only, _ = currency_filter(session, as_of)
+    # customer and second packed into one integer (seconds biased by 2^31, so 1902–2106 fit
+    # in 32 bits): two values per row instead of three crosses into Python 30% faster
+    sql = (
+        f"SELECT customer_id * 4294967296 + CAST({secs} AS INTEGER) + 2147483648, amount_minor "
+        f"FROM purchases WHERE at < :end{only} ORDER BY customer_id, at"
+    )
+    params = {"end": stored(end_of_day_utc(as_of)), "cur": currency()}
+    cur = raw_cursor(session, sql, params)
+    flat = np.fromiter(itertools.chain.from_iterable(cur), dtype="int64")
+    key, amount = flat[0::2], flat[1::2]
+    cid, epoch = key >> 32, (key & 0xFFFFFFFF) - 2147483648
+    if not len(cid):
+        return empty, empty, empty
+    if steps:  # the offset in force at each instant (a change applies from its instant on)
+        instants = np.array([int(i.timestamp()) for i, _ in steps], dtype="int64")
+        offsets = np.array([first, *(o for _, o in steps)], dtype="int64")
+        epoch = epoch + offsets[np.searchsorted(instants, epoch, side="right")]
+    else:
+        epoch = epoch + first
+    day = epoch // 86400  # floor division: right before 1970 too
+    start = np.empty(len(cid), dtype=bool)
+    start[0] = True
+    start[1:] = (cid[1:] != cid[:-1]) | (day[1:] != day[:-1])
+    at = np.flatnonzero(start)
+    return cid[at], day[at], np.add.reduceat(amount, at)
 
 
 def _fetch(session: Session, sql: str, params: tuple | dict = ()) -> list[tuple]:
@@ -108,13 +162,25 @@ def customers_frame(session: Session, as_of: date) -> pd.DataFrame:
     frame = pd.DataFrame(_fetch(session, sql, {"end": end}), columns=cols)
     frame = frame.set_index("id")
     frame["created_day"] = _local_day(frame["created_at"])
+    return _with_lost_day(frame, as_of).drop(columns=["created_at", "lost_at"])
+
+
+def _with_lost_day(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     lost = _local_day(frame["lost_at"].dropna())
     frame["lost_day"] = lost.reindex(frame.index)
     frame["lost_day"] = pd.to_datetime(frame["lost_day"])
     # a loss recorded after as_of did not exist yet
     later = frame["lost_day"] > ts(as_of)
     frame.loc[later, ["lost_reason", "lost_day"]] = [None, pd.NaT]
-    return frame.drop(columns=["created_at", "lost_at"])
+    return frame
+
+
+def lost_frame(session: Session, as_of: date) -> pd.DataFrame:
+    """lost_reason and lost_day of the customers marked lost, indexed by id: all that
+    churn.lifespan_years needs (a customer missing here was never marked lost)."""
+    sql = "SELECT id, lost_reason, lost_at FROM customers WHERE lost_at IS NOT NULL"
+    frame = pd.DataFrame(_fetch(session, sql), columns=["id", "lost_reason", "lost_at"])
+    return _with_lost_day(frame.set_index("id"), as_of).drop(columns=["lost_at"])
 
 
 def customer_tags(session: Session) -> pd.DataFrame:
@@ -128,6 +194,8 @@ def purchase_lines(session: Session, as_of: date) -> pd.DataFrame:
     stmt = sa.select(p.c.customer_id, p.c.product, p.c.category, p.c.amount_minor).where(
         p.c.at < end_of_day_utc(as_of)
     )
+    if currency_filter(session, as_of)[1]:
+        stmt = stmt.where(p.c.currency == currency())
     frame = pd.DataFrame(
         _rows(session, stmt), columns=["customer_id", "product", "category", "amount"]
     )
@@ -298,7 +366,8 @@ def value(
     from ..analytics.churn import lifespan_years
 
     occ = occasions(session, as_of)
-    cust = customers_frame(session, as_of)
+    # the model alone needs only who was marked lost (0.5 s less at 100k customers)
+    cust = customers_frame(session, as_of) if predict else lost_frame(session, as_of)
     fitted = models(session, as_of, clv.calibration_summary(occ, ts(as_of)))
     summary = fitted["summary"]
     lifespan = lifespan_years(occ, cust, ts(as_of), thresholds().churn_days)
