@@ -352,3 +352,48 @@ def test_merged_away_identities_lead_to_the_kept_customer(cn, tmp_path):
     report = cn.json("import", "purchases", f)
     assert (report["added"], report["customers_created"]) == (1, 0)
     assert cn.json("show", "Ann")["summary"]["purchases"] == 1
+
+
+def test_till_times_parsed_per_chunk_match_the_row_by_row_rules(cli, tmp_path, isolated, snapshot):
+    """The whole-chunk path for 'YYYY-MM-DD HH:MM:SS' stores what `moment` stores, row by row;
+    DST gaps and overlaps, bad days, the future and other shapes take the row-by-row path."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    cli("config", "set", "timezone", "America/New_York")
+    good = [
+        "2025-07-01 09:30:00",  # summer: UTC-4
+        "2025-01-15 23:59:59",  # winter, crosses midnight in UTC
+        " 2025-11-02 01:30:00 ",  # happens twice: the first (EDT), as zoneinfo's fold=0
+        "2025-03-09 02:30:00",  # never happens: zoneinfo's fold=0 reading
+        "2025-07-01",  # a bare date: noon
+        "2025-07-01T10:00:00",
+    ]
+    lines = ["customer_id,date,amount"] + [f"C{i},{t},1.00" for i, t in enumerate(good)]
+    cli("import", "purchases", write(tmp_path / "ok.csv", "\n".join(lines) + "\n"))
+    zone = ZoneInfo("America/New_York")
+
+    def stored(text: str) -> str:
+        text = text.strip()
+        local = datetime.fromisoformat(text if "T" in text or " " in text else text + " 12:00")
+        utc = local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+        return utc.isoformat(sep=" ", timespec="microseconds")
+
+    got = rows(isolated, "SELECT at FROM purchases ORDER BY id")
+    assert [a for (a,) in got] == [stored(t) for t in good]
+    assert got[2][0] == "2025-11-02 05:30:00.000000" and got[3][0] == "2025-03-09 07:30:00.000000"
+
+    before = snapshot()
+    bad = ["2025-02-30 10:00:00", "2026-11-21 09:00:00", "1899-12-31 10:00:00"]
+    bad.append("2025-07-01 25:00:00")
+    lines = ["customer_id,date,amount"] + [f"D{i},{t},1.00" for i, t in enumerate(bad)]
+    bad_csv = write(tmp_path / "bad.csv", "\n".join(lines) + "\n")
+    result = cli("import", "purchases", bad_csv, "--format", "json", code=1)
+    reasons = [(e["line"], e["value"], e["reason"]) for e in json.loads(result.stdout)["errors"]]
+    assert reasons == [
+        (2, bad[0], "not a valid date and time"),
+        (3, bad[1], "is in the future; only what already happened can be imported"),
+        (4, bad[2], "is before 1900"),
+        (5, bad[3], "not a valid date and time"),
+    ]
+    assert snapshot() == before

@@ -4,7 +4,8 @@
 
 Same sources and rules as custtrack.services.due with a fresh config (7 days ahead; post-purchase
 check-in after 14 days, 7 days' grace; birthdays 7 days ahead, 30 days' grace; complaint
-deadlines 4/24/72/168 h; tag and customer cadences), same urgency score and order; prints the first 50 rows as text.
+deadlines 4/24/72/168 h; tag and customer cadences), same urgency score and order; prints the
+first 50 rows as text.
 """
 
 import math
