@@ -77,6 +77,11 @@ def human(value: Any) -> str:
     return str(value)
 
 
+def due_text(day: date, at: time | None = None) -> str:
+    """A follow-up's due date, with its time of day when it has one: '2026-11-23 10:00'."""
+    return human(day) + (f" {human(at)}" if at else "")
+
+
 def emit(
     rows: Sequence[dict[str, Any]],
     cols: Sequence[Col],

@@ -73,9 +73,7 @@ def profile(p: dict[str, Any], fmt: str) -> None:
     nxt = p["next_followup"]
     next_text = ""
     if nxt:
-        when = _output.human(nxt["due_date"])
-        if nxt["due_time"]:
-            when += " " + _output.human(nxt["due_time"])
+        when = _output.due_text(nxt["due_date"], nxt["due_time"])
         next_text = f"#{nxt['id']} {when} {nxt['channel'] or ''} {nxt['note'] or ''}".strip()
     fb = p["latest_feedback"]
     fb_text = ""

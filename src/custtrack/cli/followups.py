@@ -60,9 +60,7 @@ def plan(
             s, c, day, at, channel=channel, note=note, owner=owner, priority=priority
         )
         label = customers.describe(c)
-    when_text = _output.human(fu.due_date) + (
-        f" {_output.human(fu.due_time)}" if fu.due_time else ""
-    )
+    when_text = _output.due_text(fu.due_date, fu.due_time)
     _output.success(f"Planned follow-up #{fu.id} with {label} on {when_text}")
 
 
@@ -232,9 +230,7 @@ def _render_due(
         return
     for r in rows:
         r["id"] = r["key"]
-        r["when"] = _output.human(r["due_date"]) + (
-            f" {_output.human(r['due_time'])}" if r["due_time"] else ""
-        )
+        r["when"] = _output.due_text(r["due_date"], r["due_time"])
         r["late"] = f"{r['days_overdue']}d" if r["days_overdue"] else ""
         # one way to reach them per line: the phone, else WeChat (json/csv carry both)
         r["reach"] = r["phone"] or ("WeChat " + r["wechat"] if r["wechat"] else "")
@@ -338,8 +334,7 @@ def done(
         fu_id, origin = fu.id, fu.origin
         nxt_text = ""
         if nxt:
-            nxt_text = f"#{nxt.id} on {_output.human(nxt.due_date)}"
-            nxt_text += f" {_output.human(nxt.due_time)}" if nxt.due_time else ""
+            nxt_text = f"#{nxt.id} on {_output.due_text(nxt.due_date, nxt.due_time)}"
     _output.success(f"Done #{fu_id} ({origin}) with {label}; logged contact #{contact.id}")
     if others:
         _output.info(f"  also closed follow-up{'s' * (len(others) > 1)} {', '.join(others)}")

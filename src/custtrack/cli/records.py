@@ -74,9 +74,7 @@ def log(
             fu = followups.plan(s, c, planned[0], planned[1], channel=channel, note=next_note)
         label = customers.describe(c)
         closed_ids = [f"#{f.id}" for f in closed]
-        fu_text = f"#{fu.id} on {_output.human(fu.due_date)}" if fu else ""
-        if fu and fu.due_time:
-            fu_text += f" {_output.human(fu.due_time)}"
+        fu_text = f"#{fu.id} on {_output.due_text(fu.due_date, fu.due_time)}" if fu else ""
     _output.success(f"Logged {contact.channel} contact #{contact.id} with {label}")
     if closed_ids:
         _output.info(f"  closed follow-up{'s' * (len(closed_ids) > 1)} {', '.join(closed_ids)}")
