@@ -28,6 +28,11 @@ def set_db(location: str | None) -> None:
     _db_override = location
 
 
+def override() -> str | None:
+    """The database set with set_db() (None: CUSTTRACK_DB or the default applies)."""
+    return _db_override
+
+
 def default_path() -> Path:
     from platformdirs import user_data_dir
 

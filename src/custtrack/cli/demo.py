@@ -64,7 +64,7 @@ def demo(
                     "(the demo never writes into an existing database)"
                 )
     saved_env = os.environ.get("CUSTTRACK_CONFIG")
-    saved_db = db._db_override  # restored at the end, for in-process callers (tests)
+    saved_db = db.override()  # restored at the end, for in-process callers (tests)
     with tempfile.TemporaryDirectory(prefix="custtrack-demo-") as tmp:
         path = target or Path(tmp) / "demo.db"
         settings = settings or Path(tmp) / "config.toml"

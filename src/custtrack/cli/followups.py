@@ -342,24 +342,31 @@ def done(
         _output.info(f"  next contact planned: {nxt_text}")
 
 
+def _act_on(item: str, action: Any) -> str:
+    """Resolve a follow-up id (stored or computed), apply `action(session, fu)` in one
+    transaction, and return how the follow-up is named in the confirmation."""
+    from .. import db
+    from ..models import Customer
+    from ..services import customers, followups
+
+    with db.session(write=True) as s:
+        fu = followups.resolve_item(s, item)
+        action(s, fu)
+        return _act_header(fu, customers.describe(s.get(Customer, fu.customer_id)))
+
+
 @app.command(rich_help_panel="Daily")
 def snooze(item: IdArg, when: WhenArg) -> None:
     """Hide a follow-up until a day; its due date (and any cadence) does not move.
 
     Example: custtrack snooze 12 +3d
     """
-    from .. import db
     from ..dates import parse_date
-    from ..models import Customer
-    from ..services import customers, followups
+    from ..services import followups
     from . import _output
 
     until = parse_date(when, "WHEN")
-    with db.session(write=True) as s:
-        fu = followups.resolve_item(s, item)
-        followups.snooze(s, fu, until)
-        label = customers.describe(s.get(Customer, fu.customer_id))
-        text = _act_header(fu, label)
+    text = _act_on(item, lambda s, fu: followups.snooze(s, fu, until))
     _output.success(f"Snoozed {text} until {until}")
 
 
@@ -369,20 +376,13 @@ def reschedule(item: IdArg, when: WhenArg) -> None:
 
     Example: custtrack reschedule 12 "next monday 10:00"
     """
-    from .. import db
     from ..dates import parse_when
-    from ..models import Customer
-    from ..services import customers, followups
+    from ..services import followups
     from . import _output
 
     day, at = parse_when(when, "WHEN")
-    with db.session(write=True) as s:
-        fu = followups.resolve_item(s, item)
-        followups.reschedule(s, fu, day, at)
-        label = customers.describe(s.get(Customer, fu.customer_id))
-        text = _act_header(fu, label)
-    when_text = _output.human(day) + (f" {_output.human(at)}" if at else "")
-    _output.success(f"Rescheduled {text} to {when_text}")
+    text = _act_on(item, lambda s, fu: followups.reschedule(s, fu, day, at))
+    _output.success(f"Rescheduled {text} to {_output.due_text(day, at)}")
 
 
 @app.command(rich_help_panel="Daily")
@@ -391,16 +391,10 @@ def cancel(item: IdArg) -> None:
 
     Example: custtrack cancel 12
     """
-    from .. import db
-    from ..models import Customer
-    from ..services import customers, followups
+    from ..services import followups
     from . import _output
 
-    with db.session(write=True) as s:
-        fu = followups.resolve_item(s, item)
-        followups.cancel(s, fu)
-        label = customers.describe(s.get(Customer, fu.customer_id))
-        text = _act_header(fu, label)
+    text = _act_on(item, followups.cancel)
     _output.success(f"Cancelled {text}")
 
 
