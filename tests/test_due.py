@@ -380,7 +380,8 @@ def test_due_never_imports_pandas(cli, isolated) -> None:
 
 def test_due_queries_use_indexes(cli, isolated) -> None:
     """EXPLAIN QUERY PLAN of every query `due` runs: no full scan of a big table but customers
-    (birthdays: one pass over the customer rows, by design) and the small cadences/tags."""
+    (the default cadence looks at every customer) and the small cadences/tags; birthdays are
+    found through the month-day index."""
     import sqlalchemy as sa
 
     from custtrack import db
@@ -403,11 +404,13 @@ def test_due_queries_use_indexes(cli, isolated) -> None:
         due.due_items(s)
     sa.event.remove(eng, "before_cursor_execute", _capture)
     assert len(seen) >= 5
-    scans = []
+    scans, birthday_plans = [], []
     with eng.connect() as conn:
         for statement, params in seen:
             for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params):
                 detail = row[-1]
+                if "strftime" in statement and "customers" in detail:
+                    birthday_plans.append(detail)
                 # `w`, `due`: the post-purchase window and its result, materialised from an
                 # index range search (their own scans read temporary tables only)
                 if (
@@ -417,6 +420,7 @@ def test_due_queries_use_indexes(cli, isolated) -> None:
                 ):
                     scans.append(detail)
     assert scans == []
+    assert birthday_plans and all("ix_customers_birthday_md" in p for p in birthday_plans)
 
 
 def test_a_missed_purchase_check_in_goes_after_its_own_grace(cli) -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from custtrack import db
 from custtrack.errors import CusttrackError
+from custtrack.migrations import HEAD
 
 
 def _mode(path: Path) -> int:
@@ -202,6 +203,21 @@ def _rows(conn: sa.Connection, table: str, cols: list[str]) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(sa.text(sql))]
 
 
+# SQLAlchemy cannot reflect expression indexes: checked by name and SQL instead (_EXPRESSION)
+_SKIPPED_REFLECTION = "ignore:Skipped unsupported reflection of expression-based index"
+_EXPRESSION = {
+    "ix_customers_name_lower": "(lower(name))",
+    "ix_customers_birthday_md": "(strftime('%m-%d', birthday))",
+}
+
+
+def _expression_indexes(conn: sa.Connection) -> dict[str, str]:
+    sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({})"
+    rows = conn.exec_driver_sql(sql.format(", ".join("?" * len(_EXPRESSION))), tuple(_EXPRESSION))
+    return {name: text.split(" ON customers ")[1] for name, text in rows}
+
+
+@pytest.mark.filterwarnings(_SKIPPED_REFLECTION)
 def test_upgrade_from_first_schema_keeps_every_row(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -220,7 +236,7 @@ def test_upgrade_from_first_schema_keeps_every_row(tmp_path: Path) -> None:
 
         db.upgrade(eng)  # what opening the database does
 
-        assert db.schema_version(eng) == "0002"
+        assert db.schema_version(eng) == HEAD
         with eng.connect() as conn:
             for table, rows in ROWS_0001.items():
                 assert _rows(conn, table, list(rows[0])) == rows, table
@@ -232,6 +248,7 @@ def test_upgrade_from_first_schema_keeps_every_row(tmp_path: Path) -> None:
             assert conn.execute(sa.text("PRAGMA foreign_key_check")).all() == []
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(ctx, SQLModel.metadata) == []
+            assert _expression_indexes(conn) == _EXPRESSION
     finally:
         eng.dispose()
 
@@ -251,6 +268,7 @@ def test_upgraded_database_works_with_the_commands(cli, isolated: Path) -> None:
     assert data["next_followup"]["note"] == "new harvest"
 
 
+@pytest.mark.filterwarnings(_SKIPPED_REFLECTION)
 def test_fresh_database_matches_the_models(isolated: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -259,12 +277,37 @@ def test_fresh_database_matches_the_models(isolated: Path) -> None:
     with db.engine().connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, SQLModel.metadata) == []
+        assert _expression_indexes(conn) == _EXPRESSION
+
+
+def test_name_lookup_uses_the_lower_case_index(cli, isolated: Path) -> None:
+    """Finding a customer by name reads the index, not every customer row."""
+    from custtrack.services.customers import resolve
+
+    cli("add", "Anna Berg")
+    cli("add", "王芳")
+    eng = db.engine()
+    seen: list[tuple[str, tuple]] = []
+
+    @sa.event.listens_for(eng, "before_cursor_execute")
+    def _capture(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+        seen.append((statement, params))
+
+    with db.session() as s:
+        assert resolve(s, "anna berg").name == "Anna Berg"
+    sa.event.remove(eng, "before_cursor_execute", _capture)
+    plans = []
+    with eng.connect() as conn:
+        for statement, params in seen:
+            if "lower(customers.name) = " in statement:
+                plans += [
+                    r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
+                ]
+    assert plans and all("ix_customers_name_lower" in p for p in plans)
 
 
 def test_head_constant_matches_the_scripts() -> None:
     from alembic.script import ScriptDirectory
-
-    from custtrack.migrations import HEAD
 
     scripts = ScriptDirectory.from_config(db._alembic_config())
     assert scripts.get_heads() == [HEAD]

@@ -76,6 +76,8 @@ class ImportBatch(_Table, table=True):
 
 
 class Customer(_Table, table=True):
+    # also indexed on lower(name) and on the birthday's month-day (expression indexes, written in
+    # migration 0003 only: SQLAlchemy cannot compare them with a database)
     __tablename__ = "customers"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
@@ -139,17 +141,19 @@ class Purchase(_Table, table=True):
     __tablename__ = "purchases"
     __table_args__ = (
         sa.Index("ix_purchases_customer_at", "customer_id", "at", "amount_minor"),
+        # covering for "who bought in this period" (due's post-purchase check-ins)
+        sa.Index("ix_purchases_at_customer", "at", "customer_id"),
         sa.CheckConstraint("amount_minor >= 0", name="ck_purchases_amount_nonneg"),
         sa.CheckConstraint("qty > 0", name="ck_purchases_qty_pos"),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = _fk("customers.id", index=False)
-    at: datetime = _when(index=True)
+    at: datetime = _when()
     product: str | None = None
     category: str | None = None
     qty: int = 1
     amount_minor: int  # total paid for this line, in minor units (cents, fen)
-    currency: str
+    currency: str = Field(index=True)
     order_ref: str | None = Field(default=None, sa_column_kwargs={"unique": True})
     batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     created_at: datetime = _when(default=True)
@@ -203,7 +207,7 @@ class FollowUp(_Table, table=True):
     origin: str = "manual"  # manual, cadence, birthday, post-purchase, complaint, at-risk
     priority: str = "normal"
     snoozed_until: date | None = None
-    complaint_id: int | None = _fk("complaints.id", "SET NULL", index=False, nullable=True)
+    complaint_id: int | None = _fk("complaints.id", "SET NULL", index=True, nullable=True)
     interaction_id: int | None = _fk("interactions.id", "SET NULL", index=False, nullable=True)
     created_at: datetime = _when(default=True)
     closed_at: datetime | None = _when(nullable=True)

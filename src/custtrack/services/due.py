@@ -134,10 +134,14 @@ def _utc(value: datetime) -> Any:
 
 
 def month_day(session: Session, column: Any) -> Any:
-    """'MM-DD' of a date column. The one dialect-specific expression in this module."""
+    """'MM-DD' of a date column. The one dialect-specific expression in this module.
+
+    Written out exactly as in the index ix_customers_birthday_md (migration 0003): a bound
+    parameter in place of the literal format would keep the planner from using it.
+    """
     if session.get_bind().dialect.name == "sqlite":
-        return sa.func.strftime("%m-%d", column)
-    return sa.func.to_char(column, "MM-DD")
+        return sa.func.strftime(sa.literal_column("'%m-%d'"), column)
+    return sa.func.to_char(column, sa.literal_column("'MM-DD'"))
 
 
 def _since() -> Any:
