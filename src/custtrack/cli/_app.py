@@ -14,6 +14,18 @@ def _is_cli_signal(exc: BaseException) -> bool:
     return isinstance(exc, typer.Exit | typer.Abort) or type(exc).__module__.startswith("typer")
 
 
+def _is_usage_error(exc: BaseException) -> bool:
+    """Typer's parse errors (no such option, not a valid integer …), which it would print in a
+    box over several lines: ours is one line like every other error. Asking for help with no
+    arguments is one of them by type, and is left to Typer."""
+    return (
+        _is_cli_signal(exc)
+        and getattr(exc, "exit_code", None) == 2
+        and hasattr(exc, "format_message")
+        and type(exc).__name__ != "NoArgsIsHelpError"
+    )
+
+
 class _Group(TyperGroup):
     """Every command runs inside this: known errors become `Error: …` and exit code 1 or 2."""
 
@@ -29,6 +41,9 @@ class _Group(TyperGroup):
             sys.stderr.close()
             raise typer.Exit(141) from None
         except Exception as exc:
+            if _is_usage_error(exc):
+                where = exc.ctx.command_path if exc.ctx else "custtrack"  # type: ignore[attr-defined]
+                _fail(f"{exc.format_message()} (see `{where} --help`)", 2)  # type: ignore[attr-defined]
             if _is_cli_signal(exc) or os.environ.get("CUSTTRACK_DEBUG"):
                 raise
             from ..errors import CusttrackError
