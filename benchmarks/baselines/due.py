@@ -8,6 +8,7 @@ deadlines 4/24/72/168 h; tag and customer cadences), same urgency score and orde
 first 50 rows as text.
 """
 
+import heapq
 import math
 import os
 import sqlite3
@@ -23,12 +24,11 @@ COEF = {"due": 12.0, "priority": 1.0, "value": 3.0, "origin": 1.0}
 FMT = "%Y-%m-%d %H:%M:%S.%f"
 ZONE = ZoneInfo(os.environ.get("TZ") or "UTC")
 
-# name, phone, wechat, owner, lifetime spend (covering index), channel of the latest contact
-CUSTOMER = (
-    "c.id, c.name, c.phone, c.wechat, c.owner,"
-    " (SELECT coalesce(sum(amount_minor), 0) FROM purchases p2 WHERE p2.customer_id = c.id),"
-    " (SELECT channel FROM interactions i WHERE i.customer_id = c.id ORDER BY at DESC LIMIT 1)"
-)
+# name, phone, wechat, owner; lifetime spend and the channel of the latest contact are looked
+# up later, only for the items that can still make the first SHOW rows (a random read each)
+CUSTOMER = "c.id, c.name, c.phone, c.wechat, c.owner, NULL, NULL"
+SPEND = "SELECT coalesce(sum(amount_minor), 0) FROM purchases WHERE customer_id = ?"
+CHANNEL = "SELECT channel FROM interactions WHERE customer_id = ? ORDER BY at DESC LIMIT 1"
 ACTIVE = "c.status = 'active' AND c.erased_at IS NULL"
 
 
@@ -168,24 +168,35 @@ def main() -> None:
         deadline = parse(r[8]).astimezone(ZONE) + timedelta(hours=DEADLINE_H.get(r[9], 72))
         items.append(item(r, "complaint", f"k{r[7]}", deadline.date(),
                           f"complaint #{r[7]} ({r[10]}, {r[9]})", priority=r[9]))  # fmt: skip
-    # urgency and order: sections, then urgency, then due date
+    # urgency and order: sections, then urgency, then due date. Spend moves an item's urgency
+    # by at most COEF["value"], so only items whose best case reaches the SHOW-th item's worst
+    # case need their spend looked up.
     for it in items:
         delta = (today - it["due_date"]).days
         due_f = min(1.0, max(0.2, 0.2 + 0.8 * (delta + 14) / 21))
-        value_f = min(1.0, math.log10(1 + it["spend"] / 100) / 5)
         # each term rounded to cents first, as custtrack shows them (--explain)
-        it["urgency"] = round(
+        it["base"] = (
             round(COEF["due"] * round(due_f, 3), 2)
             + round(COEF["priority"] * PRIORITY_W.get(it["priority"], 3.9), 2)
-            + round(COEF["value"] * round(value_f, 3), 2)
-            + round(COEF["origin"] * ORIGIN_W.get(it["origin"], 1.0), 2),
-            2,
+            + round(COEF["origin"] * ORIGIN_W.get(it["origin"], 1.0), 2)
         )  # fmt: skip
         it["section"] = 0 if delta > 0 else 1 if delta == 0 else 2
         it["overdue"] = max(delta, 0)
+    total = len(items)
+    if total > SHOW:
+        worst = heapq.nsmallest(SHOW, ((i["section"], -i["base"]) for i in items))[-1]
+        items = [i for i in items if (i["section"], -(i["base"] + COEF["value"]) - 0.01) <= worst]
+    for it in items:
+        it["spend"] = con.execute(SPEND, (it["customer_id"],)).fetchone()[0]
+        value_f = min(1.0, math.log10(1 + it["spend"] / 100) / 5)
+        it["urgency"] = round(it["base"] + round(COEF["value"] * round(value_f, 3), 2), 2)
     items.sort(key=lambda i: (i["section"], -i["urgency"], i["due_date"], i["key"]))
-    out = [f"{len(items)} due (showing {min(SHOW, len(items))})"]
-    for it in items[:SHOW]:
+    items = items[:SHOW]
+    for it in items:
+        it["channel"] = it["channel"] or con.execute(CHANNEL, (it["customer_id"],)).fetchone()
+        it["channel"] = it["channel"][0] if isinstance(it["channel"], tuple) else it["channel"]
+    out = [f"{total} due (showing {len(items)})"]
+    for it in items:
         out.append(
             f"{it['key']:>8} {it['customer']:<12} {it['origin']:<13} {it['channel'] or '':<7}"
             f" {it['overdue']:>3}d {it['phone'] or it['wechat'] or '':<16}"
