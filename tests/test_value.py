@@ -3,13 +3,16 @@ heuristic fallback, and the speed of the fit."""
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 import time as timer
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_rfm import book, by_name, days_ago
+from test_rfm import TODAY, book, by_name, days_ago
 
 from custtrack.analytics import clv
 
@@ -125,3 +128,66 @@ def test_fit_recovers_parameters_of_100k_customers_quickly() -> None:
     assert elapsed < 3.0
     for name, value in truth.items():
         assert math.isclose(fit.params[name], value, rel_tol=0.15), (name, fit.params)
+
+
+def _forty(cli) -> None:
+    """25 one-time buyers from over a year ago, 15 who bought three times (the last within a
+    month); one of those 15 marked lost today."""
+    spec = {f"One{i}": [(days_ago(400 + i), 30 + 7 * i)] for i in range(25)}
+    for i in range(15):
+        buys = [days_ago(380 + 7 * i), days_ago(200 - 5 * i), days_ago(30 + i)]
+        spec[f"Rep{i}"] = [(d, 20 + 3 * i + 11 * j) for j, d in enumerate(buys)]
+    book(spec)
+    cli("lost", "Rep0", "--reason", "competitor")
+
+
+def test_value_model_runs_without_pandas_and_matches_the_dataframe_path(cli) -> None:
+    _forty(cli)
+    code = (
+        "import json, sys\n"
+        "from custtrack.cli import main\n"
+        "sys.argv = ['custtrack', 'value', '--model', '--format', 'json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in ('pandas', 'scipy.optimize') if m in sys.modules)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    *out, modules = proc.stdout.strip().splitlines()
+    assert json.loads(modules) == ["scipy.optimize"]  # the fit ran, pandas was never loaded
+    model = json.loads("\n".join(out))
+    bg, gg = model["bgnbd"], model["gamma_gamma"]
+    assert (bg["n"], gg["n"]) == (40, 15) and bg["ok"] and gg["ok"], (bg, gg)
+    # all 40 were active a year ago; the 25 one-time buyers and the lost one are not now
+    assert model["lifespan_years"] == pytest.approx(40 / 26)
+
+    # the same fits from the DataFrame summary that `value` and `report` use
+    from custtrack import db
+    from custtrack.services import analytics
+
+    with db.session() as s:
+        summary = clv.calibration_summary(analytics.occasions(s, TODAY), pd.Timestamp(TODAY))
+    assert clv.fit_bgnbd(summary).params == bg["params"]
+    assert clv.fit_gamma_gamma(summary).params == gg["params"]
+
+
+def test_purchases_read_in_blocks_of_customers_and_in_any_order(cli, monkeypatch) -> None:
+    from custtrack import db
+    from custtrack.services import analytics
+
+    _forty(cli)
+    with db.session() as s:
+        whole = analytics.occasion_arrays(s, TODAY)
+    monkeypatch.setattr(analytics, "CHUNK_CUSTOMERS", 3)  # 14 queries, each a few customers
+    with db.session() as s:
+        blocks = analytics.occasion_arrays(s, TODAY)
+    assert len(whole[0]) == 25 + 15 * 3
+    for a, b in zip(whole, blocks, strict=True):
+        assert np.array_equal(a, b)
+    cid, day, amount = whole
+    end = int(day.max())
+    sorted_ = clv.calibration_arrays(cid, day, amount.astype(float), end)
+    shuffled = np.random.default_rng(1).permutation(len(cid))
+    mixed = clv.calibration_arrays(cid[shuffled], day[shuffled], amount[shuffled], end)
+    for key, col in sorted_.items():
+        assert np.array_equal(col, mixed[key]), key
+    assert sorted_["x"].sum() == 30 and sorted_["monetary"].max() > 0

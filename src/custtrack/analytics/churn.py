@@ -116,18 +116,3 @@ def reasons(stages_frame: pd.DataFrame) -> pd.DataFrame:
         ],
         columns=["reason", "customers", "share"],
     )
-
-
-def lifespan_years(
-    occasions: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp, churn_days: int
-) -> float | None:
-    """Average customer lifespan = 1 ÷ annual churn rate (active a year ago, not active now).
-
-    None when nobody was active a year ago or nobody churned since.
-    """
-    start = active_at(occasions, customers, as_of - pd.DateOffset(years=1), churn_days)
-    end = active_at(occasions, customers, as_of, churn_days)
-    if len(start) == 0:
-        return None
-    rate = (len(start) - len(start.intersection(end))) / len(start)
-    return 1 / rate if rate else None

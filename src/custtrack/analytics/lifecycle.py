@@ -1,11 +1,23 @@
-"""Lifecycle stages, and who was active / churned at any date (the basis of churn and report)."""
+"""Lifecycle stages, and who was active / churned at any date (the basis of churn and report).
+
+Who was active, and the lifespan that follows from it, are computed on numpy arrays (days as
+integers since 1970) so that `value --model` needs no pandas; the DataFrame functions wrap them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from ..dates import add_months
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EPOCH = date(1970, 1, 1)
 
 STAGES = ("potential", "new", "active", "loyal", "at risk", "churned", "won back")
 
@@ -55,18 +67,89 @@ def explain(t: Thresholds) -> list[dict[str, str]]:
     ]
 
 
+def day_number(day: date) -> int:
+    """A calendar day as days since 1970-01-01 (the day unit of the array functions)."""
+    return (day - EPOCH).days
+
+
+def in_order(cid: np.ndarray, day: np.ndarray, *more: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The columns sorted by customer, then day (untouched when they already are, as
+    services.analytics.occasion_arrays gives them)."""
+    same = cid[1:] == cid[:-1]
+    if len(cid) < 2 or bool(np.all((cid[1:] > cid[:-1]) | (same & (day[1:] >= day[:-1])))):
+        return (cid, day, *more)
+    order = np.lexsort((day, cid))
+    return tuple(c[order] for c in (cid, day, *more))
+
+
+def active_ids(
+    cid: np.ndarray,
+    day: np.ndarray,
+    lost: tuple[np.ndarray, np.ndarray],
+    on: int,
+    churn_days: int,
+) -> np.ndarray:
+    """Ids (ascending) of the customers active at the end of day `on`: bought within churn_days,
+    not marked lost since. `lost`: (ids, lost days) of the customers marked lost."""
+    # only the window matters: the latest day in it is the latest day up to `on` (a year of
+    # occasions instead of all history: churn_table calls this twice per period)
+    keep = (day <= on) & (day >= on - churn_days)
+    c, d = in_order(cid[keep], day[keep])
+    last_row = np.r_[c[1:] != c[:-1], True] if len(c) else np.array([], bool)
+    ids, last = c[last_row], d[last_row]
+    lost_ids, lost_days = lost
+    order = np.argsort(lost_ids, kind="stable")
+    lost_ids, lost_days = lost_ids[order], lost_days[order]
+    at = np.minimum(np.searchsorted(lost_ids, ids), max(len(lost_ids) - 1, 0))
+    marked = (lost_ids[at] == ids) if len(lost_ids) else np.zeros(len(ids), bool)
+    lost_on = lost_days[at] if len(lost_ids) else np.zeros(len(ids), "int64")
+    still = ~marked | (lost_on > on) | (last > lost_on)
+    return ids[still]
+
+
+def lifespan(
+    cid: np.ndarray,
+    day: np.ndarray,
+    lost: tuple[np.ndarray, np.ndarray],
+    as_of: date,
+    churn_days: int,
+) -> float | None:
+    """Average customer lifespan in years = 1 ÷ annual churn rate (the share of customers
+    active a year before as_of who are not active at as_of); None when nobody was active a
+    year ago or nobody churned since."""
+    start = active_ids(cid, day, lost, day_number(add_months(as_of, -12)), churn_days)
+    end = active_ids(cid, day, lost, day_number(as_of), churn_days)
+    if len(start) == 0:
+        return None
+    rate = (len(start) - int(np.isin(start, end, assume_unique=True).sum())) / len(start)
+    return 1 / rate if rate else None
+
+
+def day_numbers(values: pd.Series) -> np.ndarray:
+    """A datetime64 column of calendar days as days since 1970."""
+    return values.to_numpy("datetime64[ns]").astype("datetime64[D]").astype("int64")
+
+
+def lost_arrays(customers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, lost days) from a customers frame indexed by id with a lost_day column."""
+    marked = customers["lost_day"].dropna()
+    return marked.index.to_numpy("int64"), day_numbers(marked)
+
+
 def active_at(
     occasions: pd.DataFrame, customers: pd.DataFrame, day: pd.Timestamp, churn_days: int
 ) -> pd.Index:
     """Customers active at the end of `day`: bought within churn_days, not marked lost since."""
-    # only the window matters: the latest day in it is the latest day up to `day` (grouping
-    # a year instead of all history: churn_table calls this twice per period)
-    days = occasions["day"]
-    occ = occasions[(days <= day) & (days >= day - pd.Timedelta(days=churn_days))]
-    ok = occ.groupby("customer_id")["day"].max()
-    lost = customers["lost_day"].reindex(ok.index)
-    still = lost.isna() | (lost > day) | (ok > lost)
-    return ok.index[still.to_numpy()]
+    import pandas as pd
+
+    ids = active_ids(
+        occasions["customer_id"].to_numpy("int64"),
+        day_numbers(occasions["day"]),
+        lost_arrays(customers),
+        day_number(day.date()),
+        churn_days,
+    )
+    return pd.Index(ids, dtype="int64", name="customer_id")
 
 
 def stages(
@@ -81,6 +164,8 @@ def stages(
     `occasions`: customer_id, day (local, datetime64), amount; only days ≤ as_of are used.
     `customers`: indexed by id, column lost_day (datetime64 or NaT) and lost_reason.
     """
+    import pandas as pd
+
     occ = occasions[occasions["day"] <= as_of].sort_values(["customer_id", "day"])
     g = occ.groupby("customer_id")
     first, last, n = g["day"].min(), g["day"].max(), g.size()

@@ -348,6 +348,7 @@ def lifecycle(
     Example: custtrack lifecycle --list --stage "at risk"
     """
     from .. import db
+    from ..analytics.clv import calibration_summary
     from ..analytics.lifecycle import STAGES, stage_counts, stages
     from ..analytics.lifecycle import explain as explain_rules
     from ..errors import InvalidValue
@@ -370,7 +371,9 @@ def lifecycle(
     with db.session() as s:
         cust = analytics.customers_frame(s, day)
         occ = analytics.occasions(s, day)
-        fitted = analytics.models(s, day) if len(occ) else None
+        # from the occasions just read (models() alone would read every purchase again)
+        summ = calibration_summary(occ, analytics.ts(day))
+        fitted = analytics.models(s, day, summ) if len(occ) else None
     p_alive = None
     if fitted and fitted["bgnbd"].ok:
         from ..analytics.clv import p_alive as p_alive_of
