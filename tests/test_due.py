@@ -55,6 +55,7 @@ def test_table_shows_the_sections_and_reach(cli) -> None:
     assert "1,200.00" in out and "send prices" in out and "2d" in out
 
 
+@pytest.mark.usefixtures("migrated_db")  # an empty database, not a missing file
 def test_an_empty_day_says_so_and_names_the_next(cli) -> None:
     assert "Nothing due through 2026-11-27, and nothing planned after" in cli("due").stdout
     cli("add", "Ann")
@@ -331,6 +332,7 @@ def test_ics_times_across_a_dst_change(cli, zone, as_of, before, after, offsets)
     assert "custtrack done 1" in str(first["DESCRIPTION"])
 
 
+@pytest.mark.usefixtures("migrated_db")  # an empty database, not a missing file
 def test_ics_of_computed_reminders_and_of_nothing(cli) -> None:
     from icalendar import Calendar
 

@@ -126,6 +126,7 @@ def test_period_with_no_active_customers_shows_dashes(cli) -> None:
     assert "Average order value     — USD" in table
 
 
+@pytest.mark.usefixtures("migrated_db")  # an empty database, not a missing file
 def test_empty_database_report(cli) -> None:
     r = cli.json("report")
     assert r["customers_total"] == 0 and r["revenue"] == 0 and r["largest_segments"] == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+import pytest
+
 from custtrack import clock, config, db
 from custtrack.services import customers, records
 
@@ -139,6 +141,7 @@ def test_as_of_ignores_later_purchases(cli) -> None:
     assert set(by_name(cli.json("rfm", "--as-of", "2026-01-31"))) == {"Ann"}
 
 
+@pytest.mark.usefixtures("migrated_db")  # an empty database, not a missing file
 def test_rfm_rejects_bad_options(cli) -> None:
     assert "--monetary" in cli("rfm", "--monetary", "median", code=2).stderr
     assert "--format" in cli("rfm", "--format", "xml", code=2).stderr

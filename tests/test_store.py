@@ -352,3 +352,15 @@ def test_engine_resumes_garbage_collection_paused_for_start_up(isolated: Path) -
     db.dispose()
     db.engine()  # with collection already on, opening the store leaves it alone
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_reading_a_missing_database_file_is_an_error_not_a_new_file(cli, tmp_path: Path) -> None:
+    """A typo in --db must not quietly create an empty database that `check` then passes."""
+    typo = tmp_path / "shpo.db"
+    for args in (["due"], ["list"], ["check"], ["show", "Ann"]):
+        result = cli("--db", str(typo), *args, code=1)
+        assert result.stderr.startswith(f"Error: no database at {typo} (check --db")
+        assert not typo.exists()
+    cli("--db", str(typo), "add", "Ann")  # a command that records something creates it
+    assert typo.exists()
+    assert [c["name"] for c in cli.json("--db", str(typo), "list")] == ["Ann"]

@@ -215,11 +215,29 @@ def upgrade(eng: sa.Engine, revision: str = "head") -> None:
                 raw.execute("PRAGMA foreign_keys = ON")
 
 
+def _refuse_missing_file() -> None:
+    """A read of a database file named with --db or CUSTTRACK_DB that does not exist is a typo
+    far more often than a wish for a new, empty database (which `check` would then pass)."""
+    loc = location()
+    if loc in _engines or not (_db_override or os.environ.get("CUSTTRACK_DB")):
+        return
+    path = sqlite_path(loc)
+    if path is not None and not path.exists():
+        from .errors import CusttrackError
+
+        raise CusttrackError(
+            f"no database at {path} (check --db / CUSTTRACK_DB; a command that records "
+            "something, such as `custtrack add` or `custtrack import`, creates it)"
+        )
+
+
 @contextmanager
 def session(write: bool = False) -> Iterator[Session]:
     """One transaction: committed if the block ends normally, rolled back on any error."""
     from sqlmodel import Session
 
+    if not write:
+        _refuse_missing_file()
     eng = engine()
     bind = eng.execution_options(custtrack_write=True) if write else eng
     with Session(bind, expire_on_commit=False) as s:
