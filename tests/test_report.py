@@ -214,3 +214,21 @@ def test_other_currencies_are_left_out_and_counted(cli) -> None:
     assert value[ids["Ann"]]["historical_clv"] == 100 and len(value) == 2
     # before the EUR purchases (as of Nov 4) nothing is left out
     assert cli.json("report", "--as-of", "2026-11-04")["purchases_other_currency"] == 0
+
+
+def test_cac_adds_costs_in_one_currency_only(cli) -> None:
+    """A campaign paid in another currency (recorded before the currency was changed) is listed
+    with its own CAC but kept out of the report's CAC, and the report says so."""
+    cli("config", "set", "currency", "EUR")
+    cli("campaign", "add", "Old ads", "--cost", "900", "--start", "2026-11-01", "--source", "ads")
+    cli("config", "set", "currency", "USD")
+    cli("campaign", "add", "Flyers", "--cost", "200", "--start", "2026-11-01", "--source", "flyer")
+    cli("add", "Ann", "--source", "flyer")
+    cli("add", "Bob", "--source", "ads")
+    r = cli.json("report")
+    assert r["cac"] == 200  # 200 USD for Ann; not (900 + 200) / 2
+    assert r["campaigns_other_currency"] == 1
+    camps = {c["name"]: c for c in r["campaigns"]}
+    assert (camps["Old ads"]["currency"], camps["Old ads"]["cac"]) == ("EUR", 900)
+    shown = cli("report").stderr + cli("report").stdout
+    assert "1 campaign paid in another currency than USD left out of CAC" in " ".join(shown.split())

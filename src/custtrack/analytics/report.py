@@ -81,14 +81,20 @@ def kpis(
     clv_predicted: pd.Series,
     clv_method: str,
     trend: pd.DataFrame,
+    currency: str,
 ) -> dict[str, Any]:
-    """Every KPI of the report as one JSON-ready dict (field names are documented in `report`)."""
+    """Every KPI of the report as one JSON-ready dict (field names are documented in `report`).
+
+    CAC counts the campaigns paid in `currency` only: costs in two currencies cannot be added
+    (the others are still listed, each with its own CAC, and counted in campaigns_other_currency).
+    """
     start, end = pd.Timestamp(period_row["start"]), pd.Timestamp(period_row["end"])
     created = customers["created_day"]
     new_customers = int(((created >= start) & (created <= end)).sum())
     revenue, orders, buyers = period_row["revenue"], period_row["orders"], period_row["buyers"]
-    brought = int(campaigns["new_customers"].sum()) if len(campaigns) else 0
-    cost = float(campaigns["cost"].sum()) if len(campaigns) else 0.0
+    paid = campaigns[campaigns["currency"] == currency] if len(campaigns) else campaigns
+    brought = int(paid["new_customers"].sum()) if len(paid) else 0
+    cost = float(paid["cost"].sum()) if len(paid) else 0.0
     top = (
         segments[segments["customers"] > 0]
         .sort_values("customers", ascending=False, kind="stable")
@@ -117,6 +123,7 @@ def kpis(
         "clv_predicted_mean": _none(clv_predicted.mean()) if len(clv_predicted) else None,
         "clv_predicted_method": clv_method,
         "cac": _div(cost, brought),
+        "campaigns_other_currency": int(len(campaigns) - len(paid)),
         "campaigns": [
             {k: _none(v) for k, v in row.items()} for row in campaigns.to_dict("records")
         ],

@@ -644,8 +644,9 @@ def report(
     (records added), new_buyers (first purchase), active_customers, active_at_start, churned,
     churn_rate, retention_rate, repurchase_rate, revenue, orders (purchase occasions), buyers,
     average_order_value, purchase_frequency (orders per buyer), clv_historical_mean,
-    clv_predicted_mean, clv_predicted_method, cac, campaigns (name, source, channel, start, end,
-    cost, currency, new_customers, cac), csat_responses, csat_satisfied_share (4–5), csat_mean,
+    clv_predicted_mean, clv_predicted_method, cac (campaigns in the configured currency only),
+    campaigns_other_currency, campaigns (name, source, channel, start, end, cost, currency,
+    new_customers, cac), csat_responses, csat_satisfied_share (4–5), csat_mean,
     nps_responses, nps_promoters_share, nps_detractors_share, nps, complaints_opened,
     complaints_open, complaints_resolved, mean_hours_to_resolve, complaints_by_category
     (category, opened, open, resolved, mean_hours_to_resolve), largest_segments (segment,
@@ -696,6 +697,7 @@ def report(
         clv_method=(pred["method"].iloc[0] if len(pred) else "")
         + (f" over {horizon} months" if len(pred) else ""),
         trend=trend,
+        currency=analytics.currency(),
     )
     data["currency"] = analytics.currency()
     data["purchases_other_currency"] = left_out
@@ -776,6 +778,12 @@ def _render_report(data: dict[str, Any], fmt: str) -> None:
         from ..services.analytics import other_currency_note
 
         _output.warn(other_currency_note(data["purchases_other_currency"]))
+    if data["campaigns_other_currency"]:
+        n = data["campaigns_other_currency"]
+        _output.warn(
+            f"{n} campaign{'s' if n != 1 else ''} paid in another currency than "
+            f"{data['currency']} left out of CAC (listed with their own CAC)"
+        )
 
 
 @_command()
