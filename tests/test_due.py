@@ -293,6 +293,16 @@ def test_json_and_csv_fields(cli) -> None:
     assert (rec["key"], rec["phone"], rec["spend"]) == ("1", "+8613800138000", "0.00")
 
 
+def test_spend_counts_the_configured_currency_only(cli) -> None:
+    cli("config", "set", "currency", "USD")
+    cli("add", "Ann")
+    cli("plan", "Ann", "today")
+    cli("buy", "Ann", "120", "--at", "2026-01-05")
+    cli("buy", "Ann", "5000", "--currency", "JPY", "--at", "2026-02-05")
+    (row,) = _due(cli)
+    assert (row["spend"], row["currency"]) == ("120.00", "USD")  # not 5,120 of anything
+
+
 def _ics(cli, *args: str):
     from icalendar import Calendar
 

@@ -160,9 +160,13 @@ def _customer_cols() -> list[Any]:
     ]
 
 
-def _attach_spend(session: Session, items: list[dict[str, Any]]) -> None:
-    """Lifetime spend per customer, summed over the covering index purchases(customer_id, …)."""
+def _attach_spend(session: Session, items: list[dict[str, Any]], today: date) -> None:
+    """Lifetime spend per customer in the configured currency, summed over the covering index
+    purchases(customer_id, …) when every purchase is in that currency (the usual case)."""
+    from .segments import configured_currency, currency_filter
+
     ids = sorted({i["customer_id"] for i in items})
+    mixed = bool(currency_filter(session, today)[0]) if ids else False
     spend: dict[int, int] = {}
     for n in range(0, len(ids), 900):
         stmt = (
@@ -170,6 +174,8 @@ def _attach_spend(session: Session, items: list[dict[str, Any]]) -> None:
             .where(P.c.customer_id.in_(ids[n : n + 900]))
             .group_by(P.c.customer_id)
         )
+        if mixed:
+            stmt = stmt.where(P.c.currency == configured_currency())
         spend.update((cid, total) for cid, total in session.execute(stmt))
     for i in items:
         i["spend_minor"] = spend.get(i["customer_id"], 0)
@@ -652,7 +658,7 @@ def _due_items(
         # held at once (114k items due at 1M customers); the bar only rises as items come in
         if limit and len(items) > limit:
             items = _candidates(items, limit, coef, scale, order)
-    _attach_spend(session, items)
+    _attach_spend(session, items, today)
     for item in items:
         item["urgency_terms"] = urgency_terms(item, coef, scale)
         item["urgency"] = round(sum(item["urgency_terms"].values()), 2)
