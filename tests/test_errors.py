@@ -132,6 +132,21 @@ def test_unexpected_error_is_reported_without_traceback(
     assert snapshot() == before
 
 
+def test_an_error_after_the_commit_does_not_claim_nothing_was_saved(
+    two, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custtrack.cli import _output
+
+    def broken(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        raise ValueError("cannot draw")
+
+    with monkeypatch.context() as m:
+        m.setattr(_output, "success", broken)  # `add` shows its result after committing
+        result = two("add", "Cleo", code=1)
+    assert "unexpected ValueError: cannot draw. The change was saved." in result.stderr
+    assert [c["name"] for c in two.json("list")] == ["Ann Lee", "Ann Wu", "Cleo"]
+
+
 def test_error_after_a_write_rolls_the_whole_command_back(
     two, snapshot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

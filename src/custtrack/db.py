@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _db_override: str | None = None
 _engines: dict[str, sa.Engine] = {}
+_commits = 0  # sessions committed in this process (see commits())
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -215,6 +216,12 @@ def upgrade(eng: sa.Engine, revision: str = "head") -> None:
                 raw.execute("PRAGMA foreign_keys = ON")
 
 
+def commits() -> int:
+    """How many write sessions this process has committed: an error report can then tell
+    whether the failed command had already saved its change."""
+    return _commits
+
+
 def _refuse_missing_file() -> None:
     """A read of a database file named with --db or CUSTTRACK_DB that does not exist is a typo
     far more often than a wish for a new, empty database (which `check` would then pass)."""
@@ -245,6 +252,8 @@ def session(write: bool = False) -> Iterator[Session]:
             yield s
             if write:
                 s.commit()
+                global _commits
+                _commits += 1
             else:
                 s.rollback()
         except BaseException:

@@ -30,6 +30,9 @@ class _Group(TyperGroup):
     """Every command runs inside this: known errors become `Error: …` and exit code 1 or 2."""
 
     def invoke(self, ctx: Any) -> Any:
+        from .. import db
+
+        saved = db.commits()
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
@@ -50,8 +53,10 @@ class _Group(TyperGroup):
 
             if isinstance(exc, CusttrackError):
                 _fail(str(exc), exc.exit_code)
+            # a failure while showing the result comes after the change was committed
+            what = "Nothing was saved" if db.commits() == saved else "The change was saved"
             _fail(
-                f"unexpected {type(exc).__name__}: {exc}. Nothing was saved. "
+                f"unexpected {type(exc).__name__}: {exc}. {what}. "
                 "Run with CUSTTRACK_DEBUG=1 to see the details.",
                 1,
             )
