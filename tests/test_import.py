@@ -397,3 +397,132 @@ def test_till_times_parsed_per_chunk_match_the_row_by_row_rules(cli, tmp_path, i
         (5, bad[3], "not a valid date and time"),
     ]
     assert snapshot() == before
+
+
+def _till_file(path: Path) -> Path:
+    """A tab-separated till export with every kind of cell the column checks must get right (or
+    hand to the row-by-row rules): odd amounts, times, currencies, quantities, long products,
+    repeated references, unknown shapes, a line of the wrong width and blank lines."""
+    import random
+
+    rnd = random.Random(7)
+    amounts = ["29.33", "12", "12.", "0.5", "007.10", "1,299.00", "¥88", "1e3", "-3", "", "12.345",
+               "٣", "9999999999999", "999999999999.99", "0", " 8.8 "]  # fmt: skip
+    times = ["2025-07-01 09:30:00", " 2025-01-15 23:59:59 ", "2025-07-01", "2025-07-01T10:00:00",
+             "2026-11-21 09:00:00", "2025-02-30 10:00:00", "someday", "", "2026-11-20 23:59:59",
+             "1899-12-31 10:00:00", "20250701", "2025-7-1 09:30:00"]  # fmt: skip
+    lines = ["customer_id\tdate\tamount\tcurrency\tqty\tproduct\torder_ref"]
+    for i in range(600):
+        lines.append("\t".join([
+            rnd.choice([f"K{i % 40}", f" K{i % 40} ", ""]) if i % 9 == 0 else f"K{i % 40}",
+            rnd.choice(times) if i % 3 == 0 else f"2025-0{1 + i % 9}-1{i % 10} 1{i % 10}:00:00",
+            rnd.choice(amounts) if i % 2 == 0 else f"{i}.{i % 100:02d}",
+            rnd.choice(["", "CNY", "cny", "JPY", "KWD", "C1Y", "EUR"]) if i % 5 == 0 else "",
+            rnd.choice(["", "1", "2", " 3 ", "1000", "0", "2.5"]) if i % 4 == 0 else "1",
+            rnd.choice(["", "Tea", "x" * 201, " Cup "]),
+            rnd.choice(["", f"R{i}", f"R{i - 1}", "R1"]) if i % 7 == 0 else f"R{i}",
+        ]))  # fmt: skip
+        if i == 300:
+            lines.append("K1\t2025-01-01 10:00:00\t5\t\t1\tTea\tR-extra\tstray")  # wrong width
+        if i % 50 == 0:
+            lines.append("")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_column_checks_store_and_report_what_the_row_rules_do(cli, tmp_path, monkeypatch):
+    """Blocks of a CSV checked a column at once give the same rows, customers and report as
+    every row through `check_row`, on a file full of cells the columns must hand over."""
+    from custtrack.io import readers
+    from custtrack.services import imports
+
+    f = _till_file(tmp_path / "till.tsv")
+    calls = {"block": 0, "check_row": 0}
+    block, check_row = imports._Purchases.block, imports._Purchases.check_row
+
+    def spy_block(self, part):  # noqa: ANN001, ANN202
+        calls["block"] += 1
+        return block(self, part)
+
+    def spy_check_row(self, line, values):  # noqa: ANN001, ANN202
+        calls["check_row"] += 1
+        return check_row(self, line, values)
+
+    monkeypatch.setattr(imports._Purchases, "block", spy_block)
+    monkeypatch.setattr(imports._Purchases, "check_row", spy_check_row)
+
+    def run(label: str) -> tuple[dict, list, list, list]:
+        db = tmp_path / f"{label}.db"
+        rejects = tmp_path / f"{label}-rejects.csv"
+        result = cli("--db", db, "import", "purchases", f, "--skip-bad", rejects, "-f", "json")
+        report = json.loads(result.stdout)
+        report.pop("source")
+        stored = rows(db, "SELECT customer_id, at, product, category, qty, amount_minor, "
+                      "currency, order_ref, batch_id FROM purchases ORDER BY id")  # fmt: skip
+        people = rows(db, "SELECT id, name, external_id FROM customers ORDER BY id")
+        return report, stored, people, rejects.read_text(encoding="utf-8-sig").splitlines()
+
+    monkeypatch.setattr(readers, "BLOCK_CHARS", 700)  # blocks of ~15 lines
+    by_column = run("columns")
+    assert calls["block"] > 20
+    assert 0 < calls["check_row"] < 400  # only the rows the columns could not vouch for
+    # every row through the row-by-row rules
+    monkeypatch.setattr(imports._Purchases, "_fits", lambda self, width: False)
+    calls["check_row"] = 0
+    by_row = run("rows")
+    assert calls["check_row"] == by_row[0]["rows"] == 601
+    assert by_column == by_row
+    report, stored, people, rejected = by_column
+    assert report["added"] > 250 and report["rejected"] > 50
+    reasons = " | ".join(e["reason"] for e in report["errors"])
+    for reason in ("not an amount of money", "must not be negative", "not a whole number",
+                   "not a currency code (e.g. CNY)", "is before 1900", "JPY has no cents",
+                   "is in the future", "the same order reference is on line"):  # fmt: skip
+        assert reason in reasons
+    assert ("K1", "Customer K1") in {(x, n) for _, n, x in people}
+    assert len(rejected) == report["rejected"] + 1  # and a header
+
+
+def test_purchases_link_by_phone_alone(cn, tmp_path, isolated):
+    """A file whose only customer column is a phone finds the customer by that phone."""
+    cn("add", "Ann", "--phone", "13800138000")
+    f = write(tmp_path / "p.csv", "phone,date,amount\n138 0013 8000,2026-01-01 10:00:00,5\n"
+              "13800138000,2026-01-02 10:00:00,6\n")  # fmt: skip
+    report = cn.json("import", "purchases", f)
+    assert (report["added"], report["customers_created"]) == (2, 0)
+    assert rows(isolated, "SELECT customer_id, amount_minor FROM purchases") == [(1, 500), (1, 600)]
+
+
+def test_csv_reader_reads_what_the_csv_module_reads(tmp_path, monkeypatch):
+    """The quick split of plain blocks and the csv module for the rest give the same records
+    and line numbers: CRLF and lone CR line ends, blank lines, quotes from some line on, a
+    last line without a line end."""
+    from custtrack.io import readers
+
+    monkeypatch.setattr(readers, "BLOCK_CHARS", 64)
+    body = (
+        "a,b,c\r\n1,2,3\r\n\r\n , ,\r\n,,\r\nx\r\n4,5,6\n7,8\n" + "9,10,11\n" * 30
+        + 'q,"r\nr",s\n' + "12,13,14\r15,16,17\n" + "18,19,20"
+    )  # fmt: skip
+    f = tmp_path / "r.csv"
+    f.write_bytes(body.encode())
+    with f.open(newline="", encoding="utf-8") as fh:
+        reader, expected, line = csv.reader(fh), [], 1
+        for values in reader:
+            start, line = line, reader.line_num + 1
+            if any(values) and (len(values) > 1 or values[0].strip()):
+                expected.append((start, values))
+    src = readers.open_source(f)
+    try:
+        assert [(1, src.headers), *src.rows] == expected
+    finally:
+        src.close()
+    assert expected[-1] == (43, ["18", "19", "20"]) and (39, ["q", "r\nr", "s"]) in expected
+
+
+def test_bad_bytes_are_reported_near_their_line(cn, tmp_path):
+    f = tmp_path / "p.csv"
+    good = "".join(f"K{i},2026-01-01 10:00:00,5\n" for i in range(3000))
+    f.write_bytes(b"customer_id,date,amount\n" + good.encode() + b"K9,2026-01-01,\xff\n")
+    result = cn("import", "purchases", f, "--encoding", "utf-8", code=1)
+    assert "is not valid utf-8 text near line 3002" in result.stderr

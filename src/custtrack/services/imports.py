@@ -5,7 +5,9 @@ Rows are validated and inserted chunk by chunk inside the caller's write transac
 dry run or a kill half-way means the transaction is rolled back, so the database is never left
 half-imported. Inserts go straight to the driver's executemany: on a million purchases that is
 about 2.5x faster than Core `insert()` (the type processing per value dominates), so times are
-converted to the stored UTC text here, once per distinct value.
+converted to the stored UTC text here, once per distinct value. Purchases are checked a column
+at a time (numpy and pandas for times and amounts); a row that any column check does not vouch
+for goes through the row-by-row rules, which word every error.
 
 Matching ("importing the same file twice changes nothing"):
 - customers: external id, then normalised phone, then e-mail (also the ids, phones and e-mails of
@@ -23,13 +25,13 @@ import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -47,10 +49,14 @@ from ..validate import (
 )
 from ..vocab import CHANNELS
 
+if TYPE_CHECKING:
+    from ..io.readers import Block
+
 KINDS = ("customers", "purchases", "interactions", "feedback")
 CHUNK = 5000
 CACHE_KIB = 128 * 1024
 LINK_FIELDS = ("external_id", "phone", "email", "name")
+_IDENTITY = ("external_id", "name", "phone", "email")  # the order of a row's raw identity key
 NOON = time(12, 0)
 _PLAIN_AMOUNT = re.compile(r"(\d+)(?:\.(\d*))?")
 _ISO_DAY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
@@ -648,9 +654,11 @@ class _Records(_Importer):
         self.report.added += len(out)
 
     def before_insert(self, good: list[tuple]) -> None:
+        self._load_stored(cid for *_, cid in good)
+
+    def _load_stored(self, cids: Iterable[int | None]) -> None:
         """Count the stored rows of customers seen for the first time (before we add any)."""
-        ids = {cid for *_, cid in good if cid and cid not in self.people.created}
-        ids -= self.loaded
+        ids = {cid for cid in cids if cid} - self.people.created - self.loaded
         todo = sorted(ids)
         for start in range(0, len(todo), 500):
             for key in self.stored_keys(todo[start : start + 500]):
@@ -683,17 +691,17 @@ class _Purchases(_Records):
         "created_at",
     )
 
-    # the fields the fast path reads, in the order it unpacks them
+    # the fields the column checks read
     FAST = (*LINK_FIELDS, "at", "amount", "qty", "product", "category", "order_ref", "currency")
+    LIMITS = (("product", 200), ("category", 100), ("order_ref", 100))
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.refs: dict[str, int] = {}  # order reference -> line in this file
         self.stored_refs: dict[str, int] = {}
         where = {f: i for i, f in self.pairs}  # a later column wins, as in values()
-        self._where = tuple(where.get(f, -1) for f in self.FAST)
+        self._where = {f: where[f] for f in self.FAST if f in where}
         self._width = max(where.values()) + 1
-        self._codes: dict[str, str] = {}  # currency cell -> checked code
         # only references stored before this import can clash with the file (its own repeats
         # are caught line by line): none at all, as on a first import, means no look-ups
         self.refs_stored = (
@@ -703,80 +711,210 @@ class _Purchases(_Records):
             is not None
         )
 
-    def check(self, chunk: list[tuple[int, list[Any]]]) -> list[tuple]:
-        """The common row (plain text cells, a 'YYYY-MM-DD HH:MM:SS' time, cached customer and
-        amount) takes a short path with the times parsed for the whole chunk at once; any other
-        row goes through `check_row`, so every error is found and worded as before."""
-        whens = self._moments(chunk)
-        where, people, links = self._where, self.people, self.people._links
-        money, qtys, codes = self._money, self._qty, self._codes
-        width, exact = self._width, len(self.headers) if self.strict_width else 0
-        default = self.currency
-        scratch = _RowErrors()  # stays empty for a good row: one list for the whole chunk
+    def run(
+        self, rows: Iterator[tuple[int, list[Any]]], progress: Callable[[], None] | None
+    ) -> None:
+        from ..io.readers import Block, Records
+
+        if not isinstance(rows, Records):
+            super().run(rows, progress)
+            return
+        # a CSV reader hands on blocks of lines as columns: no Python list per row
+        for part in rows.parts():
+            self.report.rows += len(part)
+            if isinstance(part, Block):
+                self.block(part)
+            else:
+                self.chunk(part)
+            if progress:
+                progress()
+        self.finish()
+
+    def chunk(self, chunk: list[tuple[int, list[Any]]]) -> None:
+        lines, rows = zip(*chunk, strict=True)
+        widths = set(map(len, rows))
+        if len(widths) > 1 or not self._fits(widths.pop()):
+            self.store([r for line, values in chunk if (r := self.check_row(line, values))])
+        else:
+            self.checked(lines, list(zip(*rows, strict=True)), rows)
+
+    def block(self, block: Block) -> None:
+        if self._fits(len(block.columns)):
+            self.checked(range(block.first, block.first + len(block)), block.columns, None)
+        else:
+            self.chunk(list(block.rows()))
+
+    def _fits(self, width: int) -> bool:
+        return width >= self._width and (not self.strict_width or width == len(self.headers))
+
+    def checked(self, lines: Sequence[int], table: list[Sequence], rows: Sequence | None) -> None:
+        """Each check is run on a whole column at once; a row that fails one (or that the
+        column checks do not cover) goes through `check_row`, so every error is found and
+        worded as before. A chunk of good rows is stored column by column too."""
+        cols = self._columns(lines, table, rows)
+        if cols.ok.all() and self._store_columns(cols):
+            return
         good = []
-        for (line, values), when in zip(chunk, whens, strict=True):
-            row = None
-            if when is not None and len(values) >= width and (not exact or len(values) == exact):
-                try:
-                    cells = [None if i < 0 else values[i].strip() or None for i in where]
-                except AttributeError:  # not text (JSON, XLSX): the full checks
-                    cells = None
-                if cells is not None:
-                    ext, name, phone, email, _, amount, qty, product, category, ref, cur = cells
-                    link = links.get((ext, name, phone, email))
-                    if link is None:  # a customer not seen yet: checked (and cached) by link()
-                        errs = _RowErrors()
-                        ids = {"external_id": ext, "name": name, "phone": phone, "email": email}
-                        link = people.link(ids, errs)
-                        link = None if errs else link
-                    currency = default if cur is None else codes.get(cur) or self._code(cur)
-                    minor = money.get((amount, currency))
-                    if minor is None and currency and amount is not None:
-                        errs = _RowErrors()
-                        minor = self.money(amount, currency, errs)
-                        minor = None if errs else minor
-                    qty = 1 if qty is None else qtys.get(qty)
-                    if (
-                        link is not None
-                        and minor is not None
-                        and qty is not None
-                        and (product is None or len(product) <= 200)
-                        and (category is None or len(category) <= 100)
-                        and (ref is None or len(ref) <= 100)
-                    ):
-                        cid = people.check_known(link, scratch)
-                        if scratch:
-                            self.reject(line, values, _RowErrors(scratch))
-                            scratch.clear()
-                            continue
-                        rec = {
-                            "at": when, "amount": minor, "currency": currency, "qty": qty,
-                            "product": product, "category": category, "ref": ref,
-                        }  # fmt: skip
-                        row = (line, values, link, rec, cid)
-            if row is None:
-                row = self.check_row(line, values)
+        for k, line in enumerate(lines):
+            row = cols.row(k) if cols.ok[k] else self.check_row(line, cols.values(k))
             if row is not None:
                 good.append(row)
-        return good
+        self.store(good)
 
-    def _code(self, cell: str) -> str | None:
-        code = cell.upper()
-        if not _CURRENCY.fullmatch(code):
+    def _column(self, table: list[Sequence], field: str, plain: bool) -> list[Any] | None:
+        """A field's cells as `values` cleans them (None if the file has no such column);
+        plain: every cell is known to be text."""
+        i = self._where.get(field)
+        if i is None:
             return None
-        self._codes[cell] = code
-        return code
+        cells = table[i]
+        if not plain and set(map(type, cells)) != {str}:
+            return list(map(_cell, cells))  # JSON or XLSX values
+        out = list(map(str.strip, cells))
+        return [v or None for v in out] if "" in out else out
 
-    def _moments(self, chunk: list[tuple[int, list[Any]]]) -> list[tuple[str, date] | None]:
-        """(stored UTC text, local date) for each row whose time is a plain local
-        'YYYY-MM-DD HH:MM:SS' that is unambiguous, valid and not in the future; else None.
+    def _columns(
+        self, lines: Sequence[int], table: list[Sequence], rows: Sequence | None
+    ) -> _Columns:
+        import numpy as np
 
-        pandas converts the whole chunk in C; the same answer as `moment` row by row."""
+        n = len(lines)
+        c = _Columns(self, lines, table, rows, np.ones(n, dtype=bool))
+        people = self.people
+        plain = rows is None  # columns of a CSV block: all text
+
+        # the customer: each distinct identity is checked once
+        idents = [self._column(table, f, plain) for f in _IDENTITY]
+        given = [j for j, cells in enumerate(idents) if cells is not None]
+        if len(given) == 1:  # one identity column: its cells are the keys (no tuple per row)
+            c.keys = idents[given[0]]
+            raw = [None] * len(_IDENTITY)
+        else:
+            c.keys = list(zip(*(repeat(None, n) if x is None else x for x in idents), strict=True))
+        distinct = dict.fromkeys(c.keys)
+        for key in distinct:
+            if len(given) == 1:
+                raw[given[0]] = key
+                key_tuple = tuple(raw)
+            else:
+                key_tuple = key
+            link = people._links.get(key_tuple)
+            errs = _RowErrors()
+            if link is None:
+                link = people.link(dict(zip(_IDENTITY, key_tuple, strict=True)), errs)
+            cid = None if errs else people.check_known(link, errs)
+            if not errs:
+                c.links[key], c.cid_of[key] = link, cid
+        if len(c.links) < len(distinct):
+            c.ok &= np.fromiter(map(c.links.__contains__, c.keys), dtype=bool, count=n)
+
+        # when: the till's 'YYYY-MM-DD HH:MM:SS' for the whole column, other shapes one by one
+        c.at_raw = self._column(table, "at", plain)
+        c.at = self._moments(c.at_raw)
+        if None in c.at:
+            failed = set()
+            for k in [k for k, t in enumerate(c.at) if t is None]:
+                value = c.at_raw[k]
+                got = self._times.get(value)
+                if got is None and value not in failed:
+                    got = self.moment(value, "at", _RowErrors())
+                if got is None:
+                    failed.add(value)
+                    c.ok[k] = False
+                else:
+                    c.at[k] = got[0]
+
+        # currency and amount
+        cells = self._column(table, "currency", plain)
+        if cells is None:
+            exp = currency_exponent(self.currency)
+        else:
+            codes = {}
+            for cell in set(cells):
+                code = self.currency if cell is None else str(cell).upper()
+                codes[cell] = code if _CURRENCY.fullmatch(code) else None
+            c.currency = list(map(codes.get, cells))
+            if None in c.currency:
+                c.ok &= np.array([x is not None for x in c.currency])
+            exps = {x: currency_exponent(x) for x in codes.values() if x}
+            exp = next(iter(exps.values()), 0)
+            if len(set(exps.values())) > 1:
+                exp = np.array([exps.get(x, 0) for x in c.currency])
+        c.minor, fine = _amounts(self._column(table, "amount", plain), exp)
+        c.ok &= fine
+
+        qty = self._column(table, "qty", plain)
+        if qty is not None:
+            qtys = self._qty
+            c.qty = [1 if x is None else qtys.get(x) for x in qty]
+            if None in c.qty:
+                c.ok &= np.array([x is not None for x in c.qty])
+        for name, limit in self.LIMITS:
+            cells = self._column(table, name, plain)
+            setattr(c, name, cells)
+            if cells is None:
+                continue
+            try:
+                fine = max(map(len, filter(None, cells)), default=0) <= limit
+            except TypeError:  # a date or time from Excel
+                fine = False
+            if not fine:
+                c.ok &= np.array(
+                    [x is None or (x.__class__ is str and len(x) <= limit) for x in cells]
+                )
+        return c
+
+    def _store_columns(self, c: _Columns) -> bool:
+        """Store a chunk of good rows without a Python object per row; False (nothing done) if
+        a row needs the row-by-row rules: a repeated or stored order reference, a natural key
+        that may match a stored row, a forgotten person."""
+        people = self.people
+        self._load_stored(c.cid_of.values())
+        refs, lines = c.order_ref, c.lines
+        if refs is not None:
+            if None in refs:
+                lines = [line for line, r in zip(lines, refs, strict=True) if r is not None]
+                refs = [r for r in refs if r is not None]
+            mine = dict(zip(refs, lines, strict=True))
+            if len(mine) != len(refs) or not self.refs.keys().isdisjoint(mine):
+                return False
+            if self.refs_stored:
+                self._load_refs(refs)
+                if not self.stored_refs.keys().isdisjoint(mine):
+                    return False
+        if self.stored and (c.order_ref is None or None in c.order_ref):
+            return False
+        new = [key for key, cid in c.cid_of.items() if cid is None]
+        if new and self._erased is not None:
+            return False
+        if new:
+            first = dict(zip(reversed(c.keys), reversed(c.lines), strict=True))
+            for key in new:  # in the order they first appear, as row by row
+                c.cid_of[key] = people.find_or_create(c.links[key], first[key])
+        if refs is not None:
+            self.refs.update(mine)
+        out = list(
+            zip(
+                map(c.cid_of.get, c.keys), c.at,
+                c.product or repeat(None), c.category or repeat(None), c.qty or repeat(1),
+                c.minor.tolist(), c.currency or repeat(self.currency), c.order_ref or repeat(None),
+                repeat(self.batch_id), repeat(self.now),
+            )
+        )  # fmt: skip
+        people.flush()
+        self.insert(self.table, self.columns, out)
+        self.report.added += len(out)
+        return True
+
+    def _moments(self, cells: list[Any]) -> list[str | None]:
+        """The stored UTC text for each cell that is a plain local 'YYYY-MM-DD HH:MM:SS' that is
+        unambiguous, valid and not in the future; else None.
+
+        pandas converts the whole column in C; the same answer as `moment` row by row."""
         import numpy as np
         import pandas as pd
 
-        i = self._where[self.FAST.index("at")]
-        texts = [v[i].strip() if i < len(v) and v[i].__class__ is str else "" for _, v in chunk]
+        texts = _texts(cells)
         # the exact shape, checked on the code points in C (pandas alone accepts '2024-1-2 …')
         chars = np.array(texts, dtype="U20").view(np.uint32).reshape(len(texts), 20)
         digits = chars[:, _DIGITS]
@@ -793,7 +931,7 @@ class _Purchases(_Records):
             errors="coerce",
         )
         local = naive.dt.tz_localize(self.zone, ambiguous="NaT", nonexistent="NaT")
-        utc = local.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
+        utc = local.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
         day = naive.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
         ok = (
             shaped
@@ -801,13 +939,13 @@ class _Purchases(_Records):
             & (day >= np.datetime64("1900-01-01"))
             & (day <= np.datetime64(self.today.isoformat()))
         )
-        days, which = np.unique(np.where(ok, day, np.datetime64("1900-01-01")), return_inverse=True)
-        dates = days.astype(object).tolist()  # datetime.date objects, one per distinct day
-        stored = np.datetime_as_string(utc, unit="s").tolist()
-        return [
-            (at.replace("T", " ") + ".000000", dates[k]) if good else None
-            for good, at, k in zip(ok.tolist(), stored, which.tolist(), strict=True)
-        ]
+        # 'YYYY-MM-DDTHH:MM:SS.ffffff' with a space for the T: what `_db_time` writes
+        stored = np.datetime_as_string(utc, unit="us")
+        stored.view(np.uint32).reshape(len(texts), -1)[:, 10] = ord(" ")
+        out = stored.tolist()
+        for k in np.flatnonzero(~ok).tolist():
+            out[k] = None
+        return out
 
     def parse(self, vals: dict[str, Any], errs: _RowErrors) -> dict[str, Any]:
         # the hot path of a big import: plain values are taken as they are, the rest is checked
@@ -837,9 +975,11 @@ class _Purchases(_Records):
 
     def before_insert(self, good: list[tuple]) -> None:
         super().before_insert(good)
+        self._load_refs([rec["ref"] for *_, rec, _cid in good if rec["ref"]])
+
+    def _load_refs(self, refs: list[str]) -> None:
         if not self.refs_stored:
             return
-        refs = [rec["ref"] for *_, rec, _cid in good if rec["ref"]]
         for start in range(0, len(refs), 500):
             part = refs[start : start + 500]
             marks = ", ".join("?" * len(part))
@@ -896,6 +1036,87 @@ class _Purchases(_Records):
             self.batch_id,
             self.now,
         )
+
+
+class _Columns:
+    """A chunk of purchase rows as checked columns; `ok` marks the rows that passed them all."""
+
+    def __init__(
+        self, imp: _Purchases, lines: Sequence[int], table: list[Sequence], rows: Any, ok: Any
+    ) -> None:
+        self.imp, self.lines, self.table, self.rows, self.ok = imp, lines, table, rows, ok
+        self.keys: list[tuple] = []  # the raw customer identity of each row
+        self.links: dict[tuple, dict[str, Any]] = {}  # identity -> link, for the good ones
+        self.cid_of: dict[tuple, int | None] = {}  # identity -> customer id (None: new)
+        self.at_raw: list[Any] = []
+        self.at: list[str | None] = []
+        self.minor: Any = None
+        self.currency: list[str | None] | None = None
+        self.qty: list[int | None] | None = None
+        self.product: list[Any] | None = None
+        self.category: list[Any] | None = None
+        self.order_ref: list[Any] | None = None
+
+    def row(self, k: int) -> tuple:
+        """Row k as `check_row` gives it: (line, values, link, rec, customer id or None)."""
+        key, imp = self.keys[k], self.imp
+        raw = self.at_raw[k]
+        got = imp._times.get(raw)
+        day = got[1] if got else date.fromisoformat(raw[:10])  # a till time: its local day
+        rec = {
+            "at": (self.at[k], day),
+            "amount": int(self.minor[k]),
+            "currency": self.currency[k] if self.currency else imp.currency,
+            "qty": self.qty[k] if self.qty else 1,
+            "product": self.product[k] if self.product else None,
+            "category": self.category[k] if self.category else None,
+            "ref": self.order_ref[k] if self.order_ref else None,
+        }
+        return self.lines[k], self.values(k), self.links[key], rec, self.cid_of[key]
+
+    def values(self, k: int) -> list[Any]:
+        """The cells of row k, as the file gave them."""
+        return self.rows[k] if self.rows is not None else [col[k] for col in self.table]
+
+
+_AMOUNT_WIDTH = 16
+
+
+def _texts(cells: list[Any]) -> list[str]:
+    """The cells for a numpy text array: anything but text (None, an Excel date) as ''."""
+    if set(map(type, cells)) == {str}:
+        return cells
+    return [v if v.__class__ is str else "" for v in cells]
+
+
+def _amounts(cells: list[Any], exp: Any) -> tuple[Any, Any]:
+    """Plain amounts ('29.33': ASCII digits, at most one point, at most `exp` decimals, under
+    13 digits before the point) in minor units, for a whole column with numpy; and which cells
+    were plain. Exact integer arithmetic: the same as `_Importer.money` (exp: int or per row)."""
+    import numpy as np
+
+    n = len(cells)
+    texts = _texts(cells)
+    size = np.fromiter(map(len, texts), dtype=np.int64, count=n)[:, None]
+    chars = np.array(texts, dtype=f"U{_AMOUNT_WIDTH}").view(np.uint32).reshape(n, -1)
+    pos = np.arange(chars.shape[1])
+    digit = (chars >= 48) & (chars <= 57)
+    dot = chars == 46
+    dots = dot.sum(axis=1, keepdims=True)
+    point = np.where(dots == 1, dot.argmax(axis=1)[:, None], size)
+    decimals = np.where(dots == 1, size - point - 1, 0)
+    exp = np.asarray(exp).reshape(-1, 1)
+    ok = (
+        ((digit | dot) == (pos < size)).all(axis=1, keepdims=True)
+        & (size <= _AMOUNT_WIDTH)
+        & (dots <= 1)
+        & (point >= 1)
+        & (point <= 12)
+        & (decimals <= exp)
+    )[:, 0]
+    power = np.where(pos < point, point - 1 - pos + exp, exp - (pos - point)).clip(0, 18)
+    values = np.where(digit, chars.astype(np.int64) - 48, 0) * (10 ** power.astype(np.int64))
+    return values.sum(axis=1), ok
 
 
 class _Interactions(_Records):
