@@ -526,3 +526,11 @@ def test_bad_bytes_are_reported_near_their_line(cn, tmp_path):
     f.write_bytes(b"customer_id,date,amount\n" + good.encode() + b"K9,2026-01-01,\xff\n")
     result = cn("import", "purchases", f, "--encoding", "utf-8", code=1)
     assert "is not valid utf-8 text near line 3002" in result.stderr
+
+
+def test_the_no_name_note_only_when_customers_were_or_would_be_created(cn, tmp_path):
+    f = write(tmp_path / "p.csv", "customer_id,date,amount\nX1,2026-11-01,5\nX2,2026-11-02,oops\n")
+    failed = cn("import", "purchases", f, code=1)
+    assert "Nothing imported" in failed.stdout and "have no name" not in failed.stdout
+    dry = cn("import", "purchases", f, "--dry-run", "--skip-bad", str(tmp_path / "bad.csv"))
+    assert "1 new customers have no name in the file: they would be called" in dry.stdout

@@ -202,15 +202,17 @@ def _render(report: Any, fmt: str, rejects: Any) -> None:
               f"{len(report.flagged)} flagged)")  # fmt: skip
     if report.customers_created:
         counts += f"; {report.customers_created} new customers"
+    failed = not report.dry_run and report.rejected and rejects is None
     if report.dry_run:
         _output.info(f"Dry run, nothing written: would have {counts.replace(' added', ' to add')}")
-    elif report.rejected and rejects is None:
+    elif failed:
         _output.info(f"Nothing imported. Checked {report.rows} rows.")
     else:
         _output.success(f"Imported batch {report.batch_id}: {counts}")
-    if report.placeholder_names:
+    if report.placeholder_names and not failed:  # nobody was created when nothing was imported
+        are = "would be" if report.dry_run else "are"
         _output.info(
-            f"  {report.placeholder_names} new customers have no name in the file: they are "
+            f"  {report.placeholder_names} new customers have no name in the file: they {are} "
             "called 'Customer <id>' (rename them with `custtrack edit`)"
         )
     if rejects is not None and report.rejected:
