@@ -134,6 +134,10 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[int, float, float, f
         launcher = [sys.executable, "-S", "-c", _LAUNCH, rep.name, exe, *argv[1:]]
         proc = subprocess.run(launcher, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         elapsed, maxrss, cpu = (float(x) for x in Path(rep.name).read_text().split())
+        # Untimed: write what the process left dirty (an import: ~400 MB) before the next one
+        # starts, or the kernel's writeback slows whichever process comes next (F1 was 0.91 s
+        # right after the imports of an M run, against 0.72 s in a run without imports).
+        os.sync()
         err.seek(0)
         tail = err.read()[-600:].decode("utf-8", "replace")
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
