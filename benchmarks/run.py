@@ -443,7 +443,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument(
-        "--only", nargs="+", help="time only these rows and their baselines ('help' for --help)"
+        "--only",
+        nargs="+",
+        help="time only these rows, their baselines and every row against those baselines "
+        "('help' for --help)",
     )
     parser.add_argument("--quick", action="store_true", help="no warm-up (smoke tests)")
     args = parser.parse_args(argv)
@@ -470,7 +473,10 @@ def main(argv: list[str] | None = None) -> int:
         unknown = only - set(NAMES)
         if unknown:
             parser.error(f"unknown rows {sorted(unknown)}; choose from {NAMES} ('help' for --help)")
-        args.only = only | {base for _, name, base, *_ in TARGETS if name in only and base}
+        bases = {base for _, name, base, *_ in TARGETS if name in only and base}
+        # every row against a re-measured baseline is re-measured too: a ratio's two sides must
+        # come from one run (kept rows would otherwise be divided by another run's F1)
+        args.only = only | bases | {name for _, name, base, *_ in TARGETS if base in bases}
 
     started = datetime.now(UTC)
     info = machine()
