@@ -473,10 +473,16 @@ def main(argv: list[str] | None = None) -> int:
         unknown = only - set(NAMES)
         if unknown:
             parser.error(f"unknown rows {sorted(unknown)}; choose from {NAMES} ('help' for --help)")
-        bases = {base for _, name, base, *_ in TARGETS if name in only and base}
-        # every row against a re-measured baseline is re-measured too: a ratio's two sides must
-        # come from one run (kept rows would otherwise be divided by another run's F1)
-        args.only = only | bases | {name for _, name, base, *_ in TARGETS if base in bases}
+        # a ratio's two sides must come from one run: with a row come its baselines, and with
+        # a baseline every row measured against it (kept rows would be divided by another
+        # run's F1), until nothing more is added
+        while True:
+            more = {b for _, n, b, *_ in TARGETS if n in only and b}
+            more |= {n for _, n, b, *_ in TARGETS if b in only}
+            if more <= only:
+                break
+            only |= more
+        args.only = only
 
     started = datetime.now(UTC)
     info = machine()
