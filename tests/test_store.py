@@ -260,7 +260,10 @@ def test_upgraded_database_works_with_the_commands(cli, isolated: Path) -> None:
         for table, rows in ROWS_0001.items():
             _insert(conn, table, rows)
     eng.dispose()
-    data = cli.json("show", "王芳")  # opening the file runs the upgrade
+    shown = cli("list")  # opening the file runs the upgrade, and says so on stderr
+    assert f"Upgrading the database from schema 0001 to {HEAD}" in shown.stderr
+    assert "Upgrading" not in cli("list").stderr  # once
+    data = cli.json("show", "王芳")
     assert data["customer"]["phone"] == "+8613800138000"
     assert data["tags"] == ["vip", "批发"]
     assert [i["kind"] for i in data["timeline"]] == ["contact", "purchase", "feedback", "contact"]

@@ -7,7 +7,7 @@ PostgreSQL URL can be used instead of a file path.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 _db_override: str | None = None
 _engines: dict[str, sa.Engine] = {}
 _commits = 0  # sessions committed in this process (see commits())
+_on_upgrade: Callable[[str, str], None] | None = None  # see on_upgrade()
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -27,6 +28,13 @@ def set_db(location: str | None) -> None:
     """Use this database (a file path or a SQLAlchemy URL) instead of the default."""
     global _db_override
     _db_override = location
+
+
+def on_upgrade(report: Callable[[str, str], None] | None) -> None:
+    """Have report(old, new) called before an existing database's schema is upgraded: building
+    new indexes on millions of rows takes minutes, which should not pass in silence."""
+    global _on_upgrade
+    _on_upgrade = report
 
 
 def override() -> str | None:
@@ -175,6 +183,8 @@ def _ensure_schema(eng: sa.Engine) -> None:
             f"the database was written by a newer custtrack (schema {version}); "
             "upgrade custtrack to open it"
         )
+    if version is not None and _on_upgrade is not None:
+        _on_upgrade(version, HEAD)
     upgrade(eng)
 
 

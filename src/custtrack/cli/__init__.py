@@ -40,6 +40,16 @@ def _root(
     from .. import db as store
 
     store.set_db(db)
+    store.on_upgrade(_upgrading)
+
+
+def _upgrading(old: str, new: str) -> None:
+    from ._output import notice
+
+    notice(
+        f"Upgrading the database from schema {old} to {new} (every row is kept; on a large "
+        "database this takes a few minutes)…"
+    )
 
 
 def _skip_unused_rich_modules() -> None:

@@ -261,6 +261,13 @@ def success(message: str) -> None:
     console().print(Text.assemble(("✓", "green"), " ", message))
 
 
+def notice(message: str) -> None:
+    """A plain-text line on stderr, for progress the user should know about."""
+    from rich.text import Text
+
+    console(stderr=True).print(Text(message, style="dim"))
+
+
 def warn(message: str) -> None:
     """A plain-text warning on stderr."""
     from rich.text import Text
