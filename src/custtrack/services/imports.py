@@ -1326,19 +1326,16 @@ class _Customers(_Importer):
                 continue
             cid, self.people.next_id = self.people.next_id, self.people.next_id + 1
             birthday = fields.get("birthday")
-            new.append(
-                (
-                    cid,
-                    *(fields.get(k) for k in self.COLUMNS[1:8]),
-                    birthday.isoformat() if birthday else None,
-                    *(fields.get(k) for k in self.COLUMNS[9:14]),
-                    "active",
-                    fields.get("external_id"),
-                    self.batch_id,
-                    self.now,
-                    self.now,
-                )
-            )
+            row = {
+                **fields,
+                "id": cid,
+                "birthday": birthday.isoformat() if birthday else None,
+                "status": "active",
+                "batch_id": self.batch_id,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            new.append(tuple(map(row.get, self.COLUMNS)))  # by name: a new column cannot shift
             self.people._remember(
                 cid,
                 fields["name"],
