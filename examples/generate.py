@@ -330,8 +330,11 @@ class Shop:
         }
 
     # --- what happens -------------------------------------------------------------------------
-    def contact(self, c: dict, day: date, channel: str, summary: str, outcome: str) -> None:
-        at = _shop_time(self.rng, channel)
+    def contact(
+        self, c: dict, day: date, channel: str, summary: str, outcome: str, at: time | None = None
+    ) -> None:
+        """A contact on `day`, at `at` (a purchase's own time) or at a shop time drawn here."""
+        at = _shop_time(self.rng, channel) if at is None else at
         self.interactions.append(
             {
                 "customer_external_id": c["external_id"],
@@ -397,19 +400,7 @@ class Shop:
             )
         if rng.random() < 0.7:
             summary, outcome = rng.choice(PURCHASE_TOPICS[channel])
-            self.interactions.append(
-                {
-                    "customer_external_id": c["external_id"],
-                    "at": _stamp(day, at),
-                    "channel": channel,
-                    "summary": summary,
-                    "outcome": outcome,
-                    "owner": c["owner"],
-                }
-            )
-            self.last_contact[c["external_id"]] = max(
-                self.last_contact.get(c["external_id"], day), day
-            )
+            self.contact(c, day, channel, summary, outcome, at=at)
         self.occasions.setdefault(c["external_id"], []).append(day)
         if rng.random() < 0.16:
             self.give_feedback(c, day + timedelta(days=rng.randint(1, 6)))
