@@ -779,10 +779,12 @@ def _render_report(data: dict[str, Any], fmt: str) -> None:
 
         _output.warn(other_currency_note(data["purchases_other_currency"]))
     if data["campaigns_other_currency"]:
+        from ..services.analytics import other_currency
+
         n = data["campaigns_other_currency"]
         _output.warn(
-            f"{n} campaign{'s' if n != 1 else ''} paid in another currency than "
-            f"{data['currency']} left out of CAC (listed with their own CAC)"
+            f"{n} campaign{'s' if n != 1 else ''} paid in {other_currency(n)} than "
+            f"{data['currency']} left out of CAC (each is listed with its own CAC)"
         )
 
 

@@ -47,12 +47,17 @@ def other_currency_purchases(session: Session, as_of: date) -> int:
     return currency_filter(session, as_of)[1]
 
 
+def other_currency(n: int) -> str:
+    """'a currency other' / 'currencies other', to be followed by 'than CODE'."""
+    return "a currency other" if n == 1 else "currencies other"
+
+
 def other_currency_note(n: int) -> str:
     """The sentence shown under a table when `n` purchases were left out ('' for none)."""
     if not n:
         return ""
     return (
-        f"{n} purchase{'s' if n != 1 else ''} in other currencies than {currency()} left out "
+        f"{n} purchase{'s' if n != 1 else ''} in {other_currency(n)} than {currency()} left out "
         "(set the currency with `custtrack config set currency CODE`)"
     )
 
