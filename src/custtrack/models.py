@@ -264,3 +264,49 @@ class Meta(_Table, table=True):
     __tablename__ = "meta"
     key: str = Field(primary_key=True)
     value: str
+
+
+# The agenda: a cache of everything that can come due, kept per customer (services/agenda.py).
+# Plain tables, not models: nothing is loaded as an object, and a model class costs start-up time.
+agenda = sa.Table(
+    "agenda",
+    SQLModel.metadata,
+    sa.Column("key", sa.String(), primary_key=True),  # as `due` shows it: 12, c5, b5, p345, k7
+    sa.Column(
+        "customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("origin", sa.String(), nullable=False),
+    sa.Column("due_date", sa.Date(), nullable=False),
+    sa.Column("due_time", sa.Time(), nullable=True),
+    sa.Column("shown_by", sa.String(), nullable=False),  # h: horizon, b: birthday lead, t: today
+    sa.Column("show_from", sa.Date(), nullable=True),  # a snoozed follow-up's return
+    sa.Column("stale_on", sa.Date(), nullable=True, index=True),  # recompute from this day
+    sa.Column("order_key", sa.Integer(), nullable=False),  # -(urgency but its due term), cents
+    sa.Column("priority", sa.String(), nullable=False),
+    sa.Column("spend_minor", sa.Integer(), nullable=False),
+    sa.Column("owner", sa.String(), nullable=True),
+    sa.Column("channel", sa.String(), nullable=True),
+    sa.Column("note", sa.String(), nullable=True),
+    sa.Column("followup_id", sa.Integer(), nullable=True),
+    sa.Column("purchase_id", sa.Integer(), nullable=True),
+    sa.Column("complaint_id", sa.Integer(), nullable=True),
+    # a day's page in urgency order, and the section counts, from the index alone
+    sa.Index("ix_agenda_day", "due_date", "order_key", "key", "show_from", "shown_by"),
+    # the few snoozed, with what tells whether they would show (see agenda._count)
+    sa.Index("ix_agenda_show_from", "show_from", "due_date", "shown_by"),
+    # how many are due after today, each kind up to its own limit (see agenda._count)
+    sa.Index("ix_agenda_shown", "shown_by", "due_date"),
+    # the most urgent of many days at once (everything 7 days overdue or more)
+    sa.Index("ix_agenda_rank", "order_key", "due_date", "key", "show_from", "shown_by"),
+)
+
+# customers whose agenda rows are out of date, filled by triggers (migration 0004)
+agenda_dirty = sa.Table(
+    "agenda_dirty",
+    SQLModel.metadata,
+    sa.Column("customer_id", sa.Integer(), primary_key=True, autoincrement=False),
+)

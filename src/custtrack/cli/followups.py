@@ -135,6 +135,8 @@ def due(
     if limit is None:
         limit = 50 if fmt == "table" else 0
     nxt = None
+    due_service.horizon_of(today, days)  # bad --days is refused before anything is written
+    _catch_up(today)
     with db.session() as s:
         shown, total = due_service.due_page(
             s, limit, today=today, days=days, owner=owner, tag=tag, channel=channel
@@ -147,6 +149,34 @@ def due(
                 s, today + timedelta(days=horizon_days), today, owner=owner, tag=tag
             )
     _render_due(shown, total, fmt, horizon_days, explain, nxt, today)
+
+
+def _catch_up(today: Any) -> None:
+    """Bring the agenda up to date for `today` (a few customers after a day's work, every
+    customer after an upgrade or a settings change), in its own write transaction."""
+    from .. import db
+    from ..services import agenda
+
+    with db.session() as s:
+        todo = agenda.pending(s, today)
+    if todo is None:
+        return
+
+    def announce(count: int) -> None:
+        if count >= 20_000:
+            from ._output import notice
+
+            notice(f"Building the follow-up agenda of {count:,} customers (once)…")
+
+    import sqlalchemy as sa
+
+    try:
+        with db.session(write=True) as s:
+            agenda.catch_up(s, today, announce)
+    except sa.exc.OperationalError as exc:
+        if "readonly" not in str(exc):
+            raise
+        # a read-only copy (a backup, another user's file): `due` computes on read instead
 
 
 def _due_rows(items: list[dict[str, Any]], fmt: str, explain: bool) -> list[dict[str, Any]]:

@@ -1,6 +1,8 @@
-"""What is due: the stored follow-ups plus reminders computed from rules when asked.
+"""What is due: the stored follow-ups plus reminders computed from rules.
 
-Rules are not stored as piles of generated tasks; each is one SQL query over indexed columns:
+The rules are written once, here, as SQL queries over indexed columns. `due` reads their results
+from the agenda (services/agenda.py), a per-customer cache these same functions keep up to date;
+they run directly (compute on read) where the agenda cannot answer. The rules:
 
 - cadence (id `c<customer>`): the customer's last contact (the maintained `last_contact_at`, or
   `created_at` if never contacted) plus the cadence is on or before the horizon. Precedence:
@@ -69,6 +71,13 @@ _HALF_YEAR = 183
 def coefficients() -> dict[str, float]:
     """The urgency coefficients (config `urgency.*`)."""
     return {k: float(config.get(f"urgency.{k}")) for k in ("due", "priority", "value", "origin")}
+
+
+def currency_scale() -> int:
+    """Minor units per major unit of the configured currency (100 for USD)."""
+    from ..validate import currency_exponent
+
+    return 10 ** currency_exponent(str(config.get("currency") or "USD"))
 
 
 def due_factor(days_overdue: int) -> float:
@@ -204,18 +213,34 @@ class Scope:
     """Which customers a due computation looks at (owner, tag, one customer)."""
 
     def __init__(
-        self, owner: str | None = None, tag: str | None = None, customer_id: int | None = None
+        self,
+        owner: str | None = None,
+        tag: str | None = None,
+        customer_id: int | None = None,
+        among: tuple[int, int] | list[int] | None = None,
     ) -> None:
         self.owner = owner.strip().lower() if owner else None
         self.tag = tag.strip().lower() if tag else None
         self.customer_id = customer_id
+        self.among = among  # customer ids: a list, or an inclusive (first, last) range
+
+    def customers(self, column: Any) -> Any:
+        """The condition on a customer id column that the one customer or `among` sets."""
+        if self.customer_id is not None:
+            return column == self.customer_id
+        if isinstance(self.among, tuple):
+            return column.between(*self.among)
+        if self.among is not None:
+            return column.in_(self.among)
+        return None
 
     def apply(self, stmt: Any, owner_col: Any = None) -> Any:
         # coalesce() keeps the planner off the index on status: nearly every customer is active,
         # and without ANALYZE statistics SQLite would walk all of them through that index
         stmt = stmt.where(sa.func.coalesce(C.c.status, "") == "active", C.c.erased_at.is_(None))
-        if self.customer_id is not None:
-            stmt = stmt.where(C.c.id == self.customer_id)
+        among = self.customers(C.c.id)
+        if among is not None:
+            stmt = stmt.where(among)
         if self.owner:
             stmt = stmt.where(
                 sa.func.lower(owner_col if owner_col is not None else C.c.owner) == self.owner
@@ -255,7 +280,10 @@ def _row(r: Any, **extra: Any) -> dict[str, Any]:
 # --- the sources -------------------------------------------------------------------------------
 
 
-def _stored(session: Session, today: date, horizon: date, scope: Scope) -> list[dict[str, Any]]:
+def _stored(
+    session: Session, today: date, horizon: date | None, scope: Scope
+) -> list[dict[str, Any]]:
+    """Open follow-ups due by the horizon and not snoozed past today (horizon None: all open)."""
     owner = sa.func.coalesce(F.c.owner, C.c.owner)
     stmt = (
         sa.select(
@@ -268,19 +296,20 @@ def _stored(session: Session, today: date, horizon: date, scope: Scope) -> list[
             F.c.origin,
             F.c.priority,
             F.c.complaint_id,
+            F.c.snoozed_until,
             *_customer_cols(),
         )  # fmt: skip
         .join(C, C.c.id == F.c.customer_id)
         .where(F.c.status == "open")
-        .where(
+    )
+    if horizon is not None:
+        stmt = stmt.where(
             sa.or_(
                 F.c.due_date <= horizon,
                 # a stored birthday keeps the birthday lead, like the computed one
                 sa.and_(F.c.origin == "birthday", F.c.due_date <= _birthday_end(today, horizon)),
             )
-        )
-        .where(sa.or_(F.c.snoozed_until.is_(None), F.c.snoozed_until <= today))
-    )
+        ).where(sa.or_(F.c.snoozed_until.is_(None), F.c.snoozed_until <= today))
     rows = []
     for r in session.execute(scope.apply(stmt, owner)).all():
         rows.append(
@@ -296,6 +325,7 @@ def _stored(session: Session, today: date, horizon: date, scope: Scope) -> list[
                 complaint_id=r.complaint_id,
                 owner=r.owner or r.customer_owner,
                 channel=r.channel,
+                snoozed_until=r.snoozed_until,
             )
         )
     return rows
@@ -479,12 +509,13 @@ def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -
     # follow-up came after it. Per customer that holds for some purchase iff it holds for the
     # latest one, so customers are looked up once each (not once per purchase: a random read
     # of the wide customers row each), and only the ones due get their earliest such purchase.
-    window = (
-        sa.select(P.c.customer_id, sa.func.max(P.c.at).label("last"))
-        .where(P.c.at >= lo, P.c.at < hi)
-        .group_by(P.c.customer_id)
-        .subquery("w")
+    window = sa.select(P.c.customer_id, sa.func.max(P.c.at).label("last")).where(
+        P.c.at >= lo, P.c.at < hi
     )
+    among = scope.customers(P.c.customer_id)
+    if among is not None:
+        window = window.where(among)
+    window = window.group_by(P.c.customer_id).subquery("w")
 
     def not_stored(at: Any, customer: Any) -> Any:
         return ~sa.exists().where(
@@ -526,8 +557,11 @@ def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -
     return rows
 
 
-def _complaints(session: Session, today: date, scope: Scope) -> list[dict[str, Any]]:
-    end = _start_utc(today + timedelta(days=1))
+def _complaints(
+    session: Session, today: date, scope: Scope, until: date | None = None
+) -> list[dict[str, Any]]:
+    """Open complaints without a follow-up whose deadline falls by `until` (default today)."""
+    end = _start_utc((until or today) + timedelta(days=1))
     hours = {p: int(config.get(f"complaints.deadline_hours.{p}")) for p in PRIORITY_WEIGHT}
     limit = sa.case(
         *((K.c.priority == p, _utc(end - timedelta(hours=h))) for p, h in hours.items()),
@@ -599,11 +633,26 @@ def due_page(
 ) -> tuple[list[dict[str, Any]], int]:
     """The first `limit` items of `due_items` (all when 0) and how many are due in all.
 
-    Lifetime spend is only summed for the items that could still rank among the first `limit`.
+    Read from the agenda when it is up to date for the day (see services/agenda.py; `due` brings
+    it up to date first), else computed, summing lifetime spend only for the items that could
+    still rank among the first `limit`.
     """
+    from . import agenda
+
+    today = today or clock.today()
     with _local_zone():
-        items, total = _due_items(session, today, days, owner, tag, channel, None, None, limit)
-    return items, total
+        if agenda.answers(session, today):
+            horizon = horizon_of(today, days)
+            return agenda.page(session, limit, today, horizon, Scope(owner, tag), channel)
+        return _due_items(session, today, days, owner, tag, channel, None, None, limit)
+
+
+def horizon_of(today: date, days: int | None) -> date:
+    """The last day `due` looks at: `days` (config followups.due_days) after today."""
+    days = int(config.get("followups.due_days")) if days is None else days
+    if days < 0:
+        raise InvalidValue("--days", days, "must not be negative")
+    return today + timedelta(days=days)
 
 
 def _due_items(
@@ -617,17 +666,12 @@ def _due_items(
     origins: Iterable[str] | None,
     limit: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    from ..validate import currency_exponent
-
     today = today or clock.today()
-    days = int(config.get("followups.due_days")) if days is None else days
-    if days < 0:
-        raise InvalidValue("--days", days, "must not be negative")
-    horizon = today + timedelta(days=days)
+    horizon = horizon_of(today, days)
     scope = Scope(owner, tag, customer_id)
     wanted = set(origins) if origins is not None else None
     coef = coefficients()
-    scale = 10 ** currency_exponent(str(config.get("currency") or "USD"))
+    scale = currency_scale()
     order = {s: i for i, s in enumerate(SECTIONS)}
     sources = {
         "stored": lambda: _stored(session, today, horizon, scope),

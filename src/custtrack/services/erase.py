@@ -153,6 +153,10 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
         customer.erased_at = customer.updated_at = now
         session.add(customer)
     _drop_unused_tags(session, tag_ids)
+    # the agenda holds follow-up notes and complaint texts: gone now, not at the next `due`
+    from .agenda import drop
+
+    drop(session, cid)
     session.flush()
     session.expire_all()
     return counts
