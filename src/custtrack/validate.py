@@ -39,10 +39,19 @@ def normalize_phone(value: str, region: str | None = None, field: str = "--phone
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
+# A Chinese mobile number, which phonenumbers shows as +86 1xx xxxx xxxx: the common case, done
+# without importing phonenumbers (~25 ms, on every `due` and `show`). tests/test_render_speed.py
+# checks every 5-digit prefix of this range against phonenumbers.
+_CN_MOBILE = re.compile(r"\+86(1[3-9][0-9])([0-9]{4})([0-9]{4})")
+
+
 def format_phone(e164: str | None) -> str:
     """E.164 to the international display form (+86 138 0013 8000)."""
     if not e164:
         return ""
+    mobile = _CN_MOBILE.fullmatch(e164)
+    if mobile:
+        return "+86 " + " ".join(mobile.groups())
     import phonenumbers
 
     try:

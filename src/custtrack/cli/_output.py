@@ -150,25 +150,49 @@ def table(
     compact: one line per row, no vertical rules; columns with `drop` are left out (highest
     first) until the rest fits the terminal, and the `flex` column is cut to the room left.
     """
-    from rich.text import Text
-
     out = console()
     if not rows:
+        from rich.text import Text
+
         out.print(Text(empty))
         return
-    from rich.table import Table
 
     cells = [{c.key: human(r.get(c.key)) for c in cols} for r in rows]
     if compact:
         cols = _fit(cells, cols, out.width)
-    t = Table(title=title, caption=caption, header_style="bold", title_justify="left")
+        lines = _compact_lines(out, cells, cols, title) if caption is None else None
+        if lines is not None:
+            from rich.segment import Segments
+
+            out.print(Segments(lines))
+            return
+    out.print(_rich_table(cells, cols, title, caption, compact))
+
+
+def _rich_table(
+    cells: list[dict[str, str]],
+    cols: Sequence[Col],
+    title: str | None,
+    caption: str | None,
+    compact: bool,
+) -> Any:
+    """The Rich Table of a table() (Rich lays it out: wrapping, narrow terminals)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(
+        title=_as_markup(title, "table.title"),
+        caption=_as_markup(caption, "table.caption"),
+        header_style="bold",
+        title_justify="left",
+    )
     if compact:
         from rich import box
 
         t.box, t.show_edge, t.collapse_padding, t.pad_edge = box.SIMPLE_HEAD, False, True, False
     for c in cols:
         t.add_column(
-            c.header,
+            _as_markup(c.header),
             justify=c.justify,  # type: ignore[arg-type]
             style=c.style,
             max_width=c.max_width,
@@ -177,16 +201,30 @@ def table(
         )
     for row in cells:
         t.add_row(*(Text(row[c.key]) for c in cols))
-    out.print(t)
+    return t
+
+
+def _as_markup(text: str | None, style: str = "") -> Any:
+    """A table title or header as Rich reads it (markup): the Text Rich would make of it when it
+    holds no markup or :emoji: code, so Rich need not load its emoji table (~5 ms)."""
+    if text is None or "[" in text or ":" in text:
+        return text
+    from rich.text import Text
+
+    return Text(text, style=style)
 
 
 def _fit(cells: list[dict[str, str]], cols: Sequence[Col], width: int) -> list[Col]:
     """Choose the columns of a compact table for `width`, and cut the flex column's text."""
     from rich.cells import cell_len
 
+    needs: dict[str, int] = {}
+
     def need(c: Col) -> int:
-        w = max([cell_len(c.header), *(cell_len(r[c.key]) for r in cells)])
-        return min(w, c.max_width) if c.max_width else w
+        if c.key not in needs:
+            w = max([cell_len(c.header), *(cell_len(r[c.key]) for r in cells)])
+            needs[c.key] = min(w, c.max_width) if c.max_width else w
+        return needs[c.key]
 
     kept = list(cols)
     flex_min = 12
@@ -203,6 +241,92 @@ def _fit(cells: list[dict[str, str]], cols: Sequence[Col], width: int) -> list[C
                 if cell_len(r[c.key]) > room:
                     r[c.key] = _cut(r[c.key], room)
     return kept
+
+
+def _compact_lines(
+    out: Any, cells: list[dict[str, str]], cols: Sequence[Col], title: str | None
+) -> list[Any] | None:
+    """The segments Rich's Table prints for a compact table, built directly (Rich's general
+    layout took ~0.1 s for 50 rows of `due`); None where only Rich's own layout is exact: a table
+    wider than the terminal, markup or emoji codes in a header, control characters, an ASCII box.
+
+    Mirrors rich.table for box SIMPLE_HEAD, show_edge/pad_edge False, collapse_padding, padding
+    (0, 1), no_wrap, overflow "ellipsis": each column is as wide as its widest cell (header
+    included) up to max_width; a cell is its text cut with "…" and padded by its justify, then one
+    space of padding (not after the last column) in the cell's style, then the column divider.
+    tests/test_render_speed.py compares the output with Rich's, byte for byte.
+    """
+    from rich import box
+    from rich.cells import cell_len, set_cell_size
+    from rich.segment import Segment
+
+    options = out.options
+    if box.SIMPLE_HEAD.substitute(options, safe=out.safe_box) is not box.SIMPLE_HEAD:
+        return None
+    for text in [title or "", *(c.header for c in cols)]:
+        if "[" in text or ":" in text or not text.isprintable():
+            return None  # Rich reads titles and headers as markup with emoji codes
+    if any(c.justify not in ("left", "right") for c in cols):
+        return None
+    last = len(cols) - 1
+    room = options.max_width - last  # the dividers take one cell each
+    texts, widths = [], []
+    for i, c in enumerate(cols):
+        col = [c.header, *(r[c.key] for r in cells)]
+        if not all(t.isprintable() for t in col):
+            return None  # Rich strips or expands control characters; let it
+        pad = 0 if i == last else 1
+        if room - pad < 1:
+            return None
+        width = min(max(min(cell_len(t), room - pad) + pad for t in col), room)
+        if c.max_width is not None:
+            width = min(width, c.max_width + pad)
+        width = width or 1
+        if width - pad < 1:
+            return None
+        texts.append(col)
+        widths.append(width)
+    table_width = sum(widths) + last
+    if table_width > options.max_width:
+        return None  # Rich would squeeze the columns
+    get_style = out.get_style
+    header_style = get_style("bold")
+    styles = [get_style(c.style) if c.style else None for c in cols]
+    null = get_style("")  # the border and dividers: no style
+    new_line = Segment("\n")
+    lines: list[Any] = []
+    if title:
+        if cell_len(title) > table_width:
+            return None  # Rich would wrap it
+        lines += [Segment(set_cell_size(title, table_width), get_style("table.title")), new_line]
+    divider = Segment(" ", null)
+    for row in range(len(cells) + 1):
+        for i, c in enumerate(cols):
+            style = header_style if row == 0 else styles[i]
+            pad = 0 if i == last else 1
+            width = widths[i] - pad
+            text = texts[i][row]
+            if c.justify == "right":
+                text = text.rstrip()
+            size = cell_len(text)
+            if size > width:
+                text = set_cell_size(text, width - 1) + "…"
+                size = cell_len(text)
+            if size != width:
+                text = (
+                    " " * (width - size) + text
+                    if c.justify == "right"
+                    else text + " " * (width - size)
+                )
+                if cell_len(text) != width:
+                    return None
+            lines.append(Segment(text, style))
+            if pad:
+                lines += [Segment(" ", style or null), divider]
+        lines.append(new_line)
+        if row == 0:
+            lines += [Segment(box.SIMPLE_HEAD.get_row(widths, "head", edge=False), null), new_line]
+    return lines
 
 
 def _cut(text: str, room: int) -> str:
@@ -251,7 +375,12 @@ def heading(text: str) -> None:
 
 def info(message: str) -> None:
     """A line of Rich markup ([bold]…[/]); wrap user data in esc()."""
-    console().print(message)
+    if "[" in message or ":" in message:
+        console().print(message)
+    else:  # no markup and no :emoji: code: the same Text, without loading Rich's emoji table
+        from rich.text import Text
+
+        console().print(Text(message))
 
 
 def success(message: str) -> None:
