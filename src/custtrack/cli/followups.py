@@ -136,7 +136,8 @@ def due(
         limit = 50 if fmt == "table" else 0
     nxt = None
     due_service.horizon_of(today, days)  # bad --days is refused before anything is written
-    _catch_up(today)
+    if as_of is None:  # a look at another day computes on read: the agenda stays at today
+        _catch_up(today)
     with db.session() as s:
         shown, total = due_service.due_page(
             s, limit, today=today, days=days, owner=owner, tag=tag, channel=channel
@@ -174,9 +175,10 @@ def _catch_up(today: Any) -> None:
         with db.session(write=True) as s:
             agenda.catch_up(s, today, announce)
     except sa.exc.OperationalError as exc:
-        if "readonly" not in str(exc):
+        if "readonly" not in str(exc) and "locked" not in str(exc):
             raise
-        # a read-only copy (a backup, another user's file): `due` computes on read instead
+        # a read-only copy (a backup, another user's file), or another command holding the
+        # write lock past the busy timeout (a long import): `due` computes on read instead
 
 
 def _due_rows(items: list[dict[str, Any]], fmt: str, explain: bool) -> list[dict[str, Any]]:
