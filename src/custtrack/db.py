@@ -226,6 +226,13 @@ def upgrade(eng: sa.Engine, revision: str = "head") -> None:
                 raw.execute("PRAGMA foreign_keys = ON")
 
 
+def write_refused(exc: BaseException) -> bool:
+    """Whether a write failed only because the database cannot take one now: a read-only file,
+    or another process holding the write lock past the busy timeout."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlite_errorname", "") in ("SQLITE_READONLY", "SQLITE_BUSY")
+
+
 def commits() -> int:
     """How many write sessions this process has committed: an error report can then tell
     whether the failed command had already saved its change."""

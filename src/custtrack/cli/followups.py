@@ -175,7 +175,7 @@ def _catch_up(today: Any) -> None:
         with db.session(write=True) as s:
             agenda.catch_up(s, today, announce)
     except sa.exc.OperationalError as exc:
-        if "readonly" not in str(exc) and "locked" not in str(exc):
+        if not db.write_refused(exc):
             raise
         # a read-only copy (a backup, another user's file), or another command holding the
         # write lock past the busy timeout (a long import): `due` computes on read instead

@@ -245,7 +245,7 @@ def page(
         return _items(session, [A.c.due_date <= last, *cond], today), total
     ranges = _ranges(today, last)
     many = old >= _BY_RANK
-    coef, scale = rules.coefficients(), rules.currency_scale()
+    coef = rules.coefficients()
     found: list[tuple[Any, ...]] = []
     for n, (lo, hi) in enumerate(ranges):
         full = found[-1][0] if len(found) >= limit else 3  # sections after the page's last: out
@@ -259,12 +259,7 @@ def page(
             stmt = stmt.where(day >= lo)
         order = (A.c.order_key, A.c.key) if lo == hi else (A.c.order_key, A.c.due_date, A.c.key)
         for key, day, order_key in session.execute(stmt.order_by(*order).limit(limit)):
-            delta = (today - day).days
-            terms = rules.urgency_terms(
-                {"days_overdue": max(delta, 0), "days_until": max(-delta, 0), "priority": "",
-                 "spend_minor": 0, "origin": ""}, coef, scale,
-            )  # fmt: skip
-            cents = round(terms["due"] * 100) - order_key
+            cents = round(rules.due_term((today - day).days, coef) * 100) - order_key
             found.append((_section(today, day), -cents, day, key))
         found = sorted(found)[:limit]
     return _items(session, [A.c.key.in_([f[3] for f in found])], today), total
@@ -320,7 +315,6 @@ def _items(session: Session, cond: list[Any], today: date) -> list[dict[str, Any
     coef, scale = rules.coefficients(), rules.currency_scale()
     items = []
     for r in session.execute(stmt).mappings():
-        delta = (today - r["due_date"]).days
         item = {
             "customer_id": r["customer_id"],
             "customer": r["customer"],
@@ -338,13 +332,8 @@ def _items(session: Session, cond: list[Any], today: date) -> list[dict[str, Any
             "origin": r["origin"],
             "due_date": r["due_date"],
             "note": r["note"],
-            "days_overdue": max(delta, 0),
-            "days_until": max(-delta, 0),
-            "section": rules.SECTIONS[0 if delta > 0 else 1 if delta == 0 else 2],
         }
-        item["urgency_terms"] = rules.urgency_terms(item, coef, scale)
-        item["urgency"] = round(sum(item["urgency_terms"].values()), 2)
+        rules.place(item, today)
         items.append(item)
-    order = {s: i for i, s in enumerate(rules.SECTIONS)}
-    items.sort(key=lambda i: (order[i["section"]], -i["urgency"], i["due_date"], i["key"]))
+    rules.rank(items, coef, scale)
     return items

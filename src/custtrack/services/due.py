@@ -90,10 +90,15 @@ def value_factor(spend_major: float) -> float:
     return round(min(1.0, math.log10(1 + max(spend_major, 0)) / 5), 3)
 
 
+def due_term(days_overdue: int, coef: dict[str, float]) -> float:
+    """The due term of the urgency score (days_overdue < 0: due in that many days)."""
+    return round(coef["due"] * due_factor(days_overdue), 2)
+
+
 def urgency_terms(item: dict[str, Any], coef: dict[str, float], scale: int) -> dict[str, float]:
     """The four terms of an item's urgency score (their sum is the score)."""
     return {
-        "due": round(coef["due"] * due_factor(item["days_overdue"] - item["days_until"]), 2),
+        "due": due_term(item["days_overdue"] - item["days_until"], coef),
         "priority": round(coef["priority"] * PRIORITY_WEIGHT.get(item["priority"], 3.9), 2),
         "value": round(coef["value"] * value_factor((item["spend_minor"] or 0) / scale), 2),
         "origin": round(coef["origin"] * ORIGIN_WEIGHT.get(item["origin"], 1.0), 2),
@@ -692,10 +697,7 @@ def _due_items(
             fill_channels(session, found)
             found = [i for i in found if (i["channel"] or "") == channel]
         for item in found:
-            delta = (today - item["due_date"]).days
-            item["days_overdue"] = max(delta, 0)
-            item["days_until"] = max(-delta, 0)
-            item["section"] = "overdue" if delta > 0 else "today" if delta == 0 else "upcoming"
+            place(item, today)
         total += len(found)
         items.extend(found)
         # pruned after each source, so that only one source's list and the candidates are ever
@@ -703,11 +705,25 @@ def _due_items(
         if limit and len(items) > limit:
             items = _candidates(items, limit, coef, scale, order)
     _attach_spend(session, items, today)
+    rank(items, coef, scale)
+    return (items[:limit] if limit else items), total
+
+
+def place(item: dict[str, Any], today: date) -> None:
+    """Set where an item stands on `today`: days overdue or until due, and its section."""
+    delta = (today - item["due_date"]).days
+    item["days_overdue"] = max(delta, 0)
+    item["days_until"] = max(-delta, 0)
+    item["section"] = SECTIONS[0 if delta > 0 else 1 if delta == 0 else 2]
+
+
+def rank(items: list[dict[str, Any]], coef: dict[str, float], scale: int) -> None:
+    """Score placed items (urgency and its terms) and sort them in `due`'s order, in place."""
+    order = {s: i for i, s in enumerate(SECTIONS)}
     for item in items:
         item["urgency_terms"] = urgency_terms(item, coef, scale)
         item["urgency"] = round(sum(item["urgency_terms"].values()), 2)
     items.sort(key=lambda i: (order[i["section"]], -i["urgency"], i["due_date"], i["key"]))
-    return (items[:limit] if limit else items), total
 
 
 def _candidates(
