@@ -433,12 +433,12 @@ def _till_file(path: Path) -> Path:
 def test_column_checks_store_and_report_what_the_row_rules_do(cli, tmp_path, monkeypatch):
     """Blocks of a CSV checked a column at once give the same rows, customers and report as
     every row through `check_row`, on a file full of cells the columns must hand over."""
-    from custtrack.io import readers
-    from custtrack.services import imports
+    from custtrack.io import formats
+    from custtrack.services.imports.purchases import PurchaseImporter
 
     f = _till_file(tmp_path / "till.tsv")
     calls = {"block": 0, "check_row": 0}
-    block, check_row = imports._Purchases.block, imports._Purchases.check_row
+    block, check_row = PurchaseImporter.block, PurchaseImporter.check_row
 
     def spy_block(self, part):  # noqa: ANN001, ANN202
         calls["block"] += 1
@@ -448,8 +448,8 @@ def test_column_checks_store_and_report_what_the_row_rules_do(cli, tmp_path, mon
         calls["check_row"] += 1
         return check_row(self, line, values)
 
-    monkeypatch.setattr(imports._Purchases, "block", spy_block)
-    monkeypatch.setattr(imports._Purchases, "check_row", spy_check_row)
+    monkeypatch.setattr(PurchaseImporter, "block", spy_block)
+    monkeypatch.setattr(PurchaseImporter, "check_row", spy_check_row)
 
     def run(label: str) -> tuple[dict, list, list, list]:
         db = tmp_path / f"{label}.db"
@@ -462,12 +462,12 @@ def test_column_checks_store_and_report_what_the_row_rules_do(cli, tmp_path, mon
         people = rows(db, "SELECT id, name, external_id FROM customers ORDER BY id")
         return report, stored, people, rejects.read_text(encoding="utf-8-sig").splitlines()
 
-    monkeypatch.setattr(readers, "BLOCK_CHARS", 700)  # blocks of ~15 lines
+    monkeypatch.setattr(formats, "BLOCK_CHARS", 700)  # blocks of ~15 lines
     by_column = run("columns")
     assert calls["block"] > 20
     assert 0 < calls["check_row"] < 400  # only the rows the columns could not vouch for
     # every row through the row-by-row rules
-    monkeypatch.setattr(imports._Purchases, "_fits", lambda self, width: False)
+    monkeypatch.setattr(PurchaseImporter, "_fits", lambda self, width: False)
     calls["check_row"] = 0
     by_row = run("rows")
     assert calls["check_row"] == by_row[0]["rows"] == 601
@@ -497,9 +497,9 @@ def test_csv_reader_reads_what_the_csv_module_reads(tmp_path, monkeypatch):
     """The quick split of plain blocks and the csv module for the rest give the same records
     and line numbers: CRLF and lone CR line ends, blank lines, quotes from some line on, a
     last line without a line end."""
-    from custtrack.io import readers
+    from custtrack.io import formats
 
-    monkeypatch.setattr(readers, "BLOCK_CHARS", 64)
+    monkeypatch.setattr(formats, "BLOCK_CHARS", 64)
     body = (
         "a,b,c\r\n1,2,3\r\n\r\n , ,\r\n,,\r\nx\r\n4,5,6\n7,8\n" + "9,10,11\n" * 30
         + 'q,"r\nr",s\n' + "12,13,14\r15,16,17\n" + "18,19,20"
@@ -512,7 +512,7 @@ def test_csv_reader_reads_what_the_csv_module_reads(tmp_path, monkeypatch):
             start, line = line, reader.line_num + 1
             if any(values) and (len(values) > 1 or values[0].strip()):
                 expected.append((start, values))
-    src = readers.open_source(f)
+    src = formats.open_source(f)
     try:
         assert [(1, src.headers), *src.rows] == expected
     finally:

@@ -79,8 +79,8 @@ def _run(kind: str, file: str, map_: list[str] | None, dry_run: bool, skip_bad: 
 
     from .. import db
     from ..errors import CusttrackError, UsageError
+    from ..io.formats import open_source
     from ..io.mapping import auto_map
-    from ..io.readers import open_source
     from ..services import imports
 
     fmt = check_format(fmt, ("table", "json"))

@@ -1,5 +1,5 @@
-"""Reading the sheets people already keep: CSV (any delimiter, UTF-8 with or without BOM, UTF-16,
-GBK/GB18030), XLSX, a JSON array of objects and JSON Lines.
+"""Reading a file into rows: CSV (any delimiter, UTF-8 with or without BOM, UTF-16, GBK/GB18030),
+XLSX, a JSON array of objects and JSON Lines.
 
 Every reader yields (line number, values) after a header, streaming where the format allows, so a
 million-row file is never held in memory as Python objects. A CSV reader also hands on plain

@@ -1,0 +1,228 @@
+"""Running an import as one batch (or not at all), listing batches, and undoing one."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ... import clock
+from ...errors import Conflict, CusttrackError, NotFound, UsageError
+from ...models import ImportBatch
+from .base import LINK_FIELDS, Importer
+from .customers import CustomerImporter
+from .purchases import PurchaseImporter
+from .records import ContactImporter, FeedbackImporter
+from .report import DryRun, ImportFailed, Report
+
+KINDS = ("customers", "purchases", "interactions", "feedback")
+CACHE_KIB = 128 * 1024
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+_IMPORTERS: dict[str, type[Importer]] = {
+    "customers": CustomerImporter,
+    "purchases": PurchaseImporter,
+    "interactions": ContactImporter,
+    "feedback": FeedbackImporter,
+}
+
+
+def check_mapping(kind: str, headers: list[str], mapping: dict[int, str]) -> None:
+    """The file must have the columns this kind cannot do without."""
+    have = set(mapping.values())
+    needs = list(_IMPORTERS[kind].required)
+    if kind != "customers":
+        needs.append(LINK_FIELDS)
+    for options in needs:
+        if not have & set(options):
+            what = " or ".join(options)
+            cols = ", ".join(repr(h) for h in headers)
+            raise UsageError(
+                f"{kind} need a column for {what}; the file has {cols}. "
+                f'Name it with --map, e.g. --map "{headers[0]}={options[0]}"'
+            )
+
+
+def import_rows(
+    session: Session,
+    kind: str,
+    *,
+    source: str,
+    file_format: str,
+    sha256: str | None,
+    headers: list[str],
+    mapping: dict[int, str],
+    rows: Iterator[tuple[int, list[Any]]],
+    dry_run: bool = False,
+    skip_bad: bool = False,
+    create_customers: bool = True,
+    update: bool = True,
+    currency: str | None = None,
+    strict_width: bool = True,
+    progress: Callable[[], None] | None = None,
+) -> Report:
+    """Import rows into the session's write transaction; returns the report.
+
+    Raises ImportFailed if any row is bad (unless skip_bad) and DryRun after a dry run: both roll
+    the caller's transaction back, so nothing is written.
+    """
+    from ...io.mapping import describe
+
+    if kind not in _IMPORTERS:
+        raise UsageError(f"cannot import {kind!r}; choose one of " + ", ".join(KINDS))
+    check_mapping(kind, headers, mapping)
+    used, ignored = describe(headers, mapping)
+    report = Report(kind, source, file_format, used, ignored, dry_run=dry_run)
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        # a big page cache keeps the indexes in memory during a long insert (the default 2 MB
+        # spills to the WAL over and over); it only lasts as long as this process's connection
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
+    b = ImportBatch.__table__
+    if sha256:
+        report.same_file = list(
+            conn.execute(
+                sa.select(b.c.id).where(
+                    b.c.file_sha256 == sha256, b.c.kind == kind, b.c.undone_at.is_(None)
+                )
+            ).scalars()
+        )
+    report.batch_id = conn.execute(
+        sa.insert(b).values(
+            kind=kind,
+            source=source,
+            file_sha256=sha256,
+            rows_added=0,
+            rows_updated=0,
+            rows_skipped=0,
+            started_at=clock.utcnow(),
+        )
+    ).inserted_primary_key[0]
+    importer = _IMPORTERS[kind](
+        session,
+        report,
+        headers,
+        mapping,
+        batch_id=report.batch_id,
+        create_customers=create_customers,
+        update=update,
+        currency=currency,
+        strict_width=strict_width,
+    )
+    # Python's cycle collector rescans every cached key and reference on each full collection:
+    # on a million rows that was a third of the time. An import makes no cycles worth chasing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        importer.run(rows, progress)
+    finally:
+        if collecting:
+            gc.enable()
+    if not report.rows:
+        raise CusttrackError(f"{source} has a header but no data rows: nothing to import")
+    if dry_run or (report.rejected and not skip_bad):
+        report.batch_id = None  # rolled back with everything else
+        raise DryRun(report) if dry_run else ImportFailed(report)
+    conn.execute(
+        sa.update(b)
+        .where(b.c.id == report.batch_id)
+        .values(
+            rows_added=report.added,
+            rows_updated=report.updated,
+            rows_skipped=report.skipped,
+            finished_at=clock.utcnow(),
+        )
+    )
+    return report
+
+
+# -- batches -------------------------------------------------------------------------------------
+
+
+def list_batches(session: Session, limit: int = 0) -> list[dict[str, Any]]:
+    """Import batches, newest first."""
+    b = ImportBatch.__table__
+    stmt = sa.select(b).order_by(b.c.id.desc())
+    if limit:
+        stmt = stmt.limit(limit)
+    rows = []
+    for r in session.execute(stmt):
+        row = dict(r._mapping)
+        row["status"] = "undone" if row["undone_at"] else "imported"
+        rows.append(row)
+    return rows
+
+
+_CHILDREN = ("interactions", "purchases", "feedback")
+_REFERENCES = (*_CHILDREN, "complaints", "followups")
+
+
+def undo(session: Session, batch_id: int) -> dict[str, int]:
+    """Delete exactly the rows a batch added; refuse if someone else's data hangs on them."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"no import batch {batch_id}; see `custtrack import list`")
+    if batch.undone_at is not None:
+        raise Conflict(f"batch {batch_id} was already undone")
+    if batch.finished_at is None:
+        raise Conflict(f"batch {batch_id} never finished; there is nothing to undo")
+    conn = session.connection()
+    ours = "SELECT id FROM customers WHERE batch_id = ?"
+    for table in _REFERENCES:
+        extra = " AND (x.batch_id IS NULL OR x.batch_id != ?)" if table in _CHILDREN else ""
+        params = (batch_id, batch_id) if extra else (batch_id,)
+        rows = conn.exec_driver_sql(
+            f"SELECT DISTINCT c.id, c.name FROM {table} x JOIN customers c ON c.id = x.customer_id "
+            f"WHERE x.customer_id IN ({ours}){extra} LIMIT 6",
+            params,
+        ).all()
+        if rows:
+            who = ", ".join(f"#{cid} {name}" for cid, name in rows[:5])
+            raise Conflict(
+                f"cannot undo batch {batch_id}: customers it added now have {table} recorded "
+                f"outside this batch ({who}{' …' if len(rows) > 5 else ''}). "
+                "Undo the later batches first, or delete those records."
+            )
+    merged = conn.exec_driver_sql(
+        f"SELECT count(*) FROM merges WHERE kept_id IN ({ours})", (batch_id,)
+    ).scalar()
+    if merged:
+        raise Conflict(
+            f"cannot undo batch {batch_id}: other customers were merged into its customers"
+        )
+    touched = [
+        r[0]
+        for r in conn.exec_driver_sql(
+            "SELECT DISTINCT customer_id FROM interactions WHERE batch_id = ?", (batch_id,)
+        )
+    ]
+    counts = {}
+    for table in (*_CHILDREN, "customers"):
+        counts[table] = conn.exec_driver_sql(
+            f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,)
+        ).rowcount
+    for start in range(0, len(touched), 500):
+        part = touched[start : start + 500]
+        conn.exec_driver_sql(
+            "UPDATE customers SET last_contact_at = (SELECT max(at) FROM interactions i "
+            f"WHERE i.customer_id = customers.id) WHERE id IN ({', '.join('?' * len(part))})",
+            tuple(part),
+        )
+    batch.undone_at = clock.utcnow()
+    session.add(batch)
+    session.flush()
+    counts["updated_kept"] = batch.rows_updated
+    return counts

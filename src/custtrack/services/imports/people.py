@@ -1,0 +1,163 @@
+"""Finding (and creating) the customer each row belongs to."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ...errors import InvalidValue
+from ...validate import normalize_email
+from .base import LINK_FIELDS, Importer
+from .report import RowErrors
+
+
+class People:
+    """Finding (and creating) the customer a purchase, contact or feedback belongs to."""
+
+    COLUMNS = (
+        "id",
+        "name",
+        "phone",
+        "email",
+        "external_id",
+        "status",
+        "batch_id",
+        "created_at",
+        "updated_at",
+    )
+
+    def __init__(self, imp: Importer) -> None:
+        self.imp = imp
+        self.by = {"external_id": {}, "phone": {}, "email": {}}
+        self.by_name: dict[str, list[int]] = {}
+        conn = imp.conn
+        rows = conn.exec_driver_sql(
+            "SELECT id, name, phone, email, external_id FROM customers WHERE erased_at IS NULL"
+        )
+        for cid, name, phone, email, ext in rows:
+            self._remember(cid, name, phone, email, ext)
+        # customers merged away still lead to the customer they were merged into
+        for kept, snap in conn.exec_driver_sql("SELECT kept_id, merged_snapshot FROM merges"):
+            try:
+                old = json.loads(snap)
+            except ValueError:
+                continue
+            for key in self.by:
+                if old.get(key):
+                    self.by[key].setdefault(str(old[key]), kept)
+        self.next_id = (conn.exec_driver_sql("SELECT max(id) FROM customers").scalar() or 0) + 1
+        self.created: set[int] = set()
+        self.pending: list[tuple] = []
+        self._links: dict[tuple, dict[str, str | None]] = {}
+
+    def _remember(
+        self, cid: int, name: str | None, phone: str | None, email: str | None, ext: str | None
+    ) -> None:
+        for key, value in (("external_id", ext), ("phone", phone), ("email", email)):
+            if value:
+                self.by[key].setdefault(value, cid)
+        if name:
+            self.by_name.setdefault(name.strip().lower(), []).append(cid)
+
+    def link(self, vals: dict[str, Any], errs: RowErrors) -> dict[str, str | None]:
+        """The row's customer identity, normalised (errors for a bad phone or e-mail)."""
+        raw = (vals.get("external_id"), vals.get("name"), vals.get("phone"), vals.get("email"))
+        got = self._links.get(raw)  # most rows name a customer seen a few lines before
+        if got is not None:
+            return got
+        imp = self.imp
+        mine = RowErrors()
+        ext, name, phone, email = raw
+        out: dict[str, str | None] = {
+            "external_id": imp.text(ext, "external_id", 100, mine),
+            "name": imp.text(name, "name", 200, mine),
+            "phone": None,
+            "email": None,
+        }
+        for key, value in (("phone", phone), ("email", email)):
+            if value is None:
+                continue
+            try:
+                if key == "phone":
+                    out[key] = imp.phone(str(value))
+                else:
+                    out[key] = normalize_email(str(value), imp.column[key])
+            except InvalidValue as exc:
+                mine.invalid(imp.column[key], value, exc)
+        if not any(out.values()) and not mine:
+            cols = [imp.column[f] for f in LINK_FIELDS if f in imp.column]
+            mine.add(", ".join(cols), "", "no customer given on this row")
+        if mine:
+            errs.extend(mine)
+        else:
+            if len(self._links) > 100_000:
+                self._links.clear()
+            self._links[raw] = out
+        return out
+
+    def find(self, link: dict[str, Any], errs: RowErrors | None = None) -> int | None:
+        cid = link.get("id")  # found before: ids do not change during an import
+        if cid is not None:
+            return cid
+        for key in ("external_id", "phone", "email"):
+            if link[key] and link[key] in self.by[key]:
+                link["id"] = self.by[key][link[key]]
+                return link["id"]
+        name = link["name"]
+        if name:
+            ids = self.by_name.get(name.lower(), [])
+            if len(ids) == 1:
+                link["id"] = ids[0]
+                return ids[0]
+            if len(ids) > 1 and errs is not None:
+                errs.add(
+                    self.imp.column["name"],
+                    name,
+                    f"matches {len(ids)} customers; add a customer id, phone or e-mail column",
+                )
+        return None
+
+    def check_known(self, link: dict[str, str | None], errs: RowErrors) -> int | None:
+        cid = self.find(link, errs)
+        if cid is None and not errs and not self.imp.create:
+            key = next(k for k in LINK_FIELDS if link[k])
+            errs.add(
+                self.imp.column[key], link[key], "no such customer (--create-customers adds them)"
+            )
+        return cid
+
+    def find_or_create(self, link: dict[str, str | None], line: int) -> int | None:
+        cid = self.find(link)
+        if cid is not None:
+            return cid
+        if self.imp.erased(line, link["phone"], link["email"]):
+            return None
+        name = link["name"]
+        if not name:
+            name = "Customer " + next(
+                str(link[k]) for k in ("external_id", "phone", "email") if link[k]
+            )
+            self.imp.report.placeholder_names += 1
+        cid, self.next_id = self.next_id, self.next_id + 1
+        imp = self.imp
+        self.pending.append(
+            (
+                cid,
+                name,
+                link["phone"],
+                link["email"],
+                link["external_id"],
+                "active",
+                imp.batch_id,
+                imp.now,
+                imp.now,
+            )
+        )
+        self._remember(cid, name, link["phone"], link["email"], link["external_id"])
+        self.created.add(cid)
+        imp.report.customers_created += 1
+        return cid
+
+    def flush(self) -> None:
+        self.imp.insert("customers", self.COLUMNS, self.pending)
+        self.pending = []

@@ -1,0 +1,211 @@
+"""Rows that belong to a customer, matched on their content: contacts and feedback (purchases,
+which add column checks and order references, are in purchases.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ...errors import InvalidValue
+from ...validate import choice
+from ...vocab import CHANNELS
+from .base import Importer, same_time
+from .report import RowErrors
+
+
+class RecordImporter(Importer):
+    """Purchases, interactions and feedback: rows that belong to a customer."""
+
+    table = ""
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.stored: dict[int, int] = {}  # natural-key hash -> stored rows not yet matched
+        self.loaded: set[int] = set()  # customers whose stored rows are counted
+
+    def parse(self, vals: dict[str, Any], errs: RowErrors) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def key(self, cid: int, rec: dict[str, Any]) -> int | None:
+        """Hash of the natural key (None: matched by order reference instead)."""
+        raise NotImplementedError
+
+    def stored_keys(self, ids: list[int]) -> Iterable[int]:
+        raise NotImplementedError
+
+    def row(self, cid: int, rec: dict[str, Any]) -> tuple:
+        raise NotImplementedError
+
+    def chunk(self, chunk: list[tuple[int, list[Any]]]) -> None:
+        self.store(self.check(chunk))
+
+    def check(self, chunk: list[tuple[int, list[Any]]]) -> list[tuple]:
+        """The chunk's good rows as (line, values, link, rec, customer id or None)."""
+        good = []
+        for line, values in chunk:
+            row = self.check_row(line, values)
+            if row is not None:
+                good.append(row)
+        return good
+
+    def check_row(self, line: int, values: list[Any]) -> tuple | None:
+        """One row through every check; a bad row is rejected (None)."""
+        errs = RowErrors()
+        vals = self.values(values, errs)
+        link = self.people.link(vals, errs)
+        rec = self.parse(vals, errs)
+        cid = None if errs else self.people.check_known(link, errs)
+        if errs:
+            self.reject(line, values, errs)
+            return None
+        return line, values, link, rec, cid
+
+    def store(self, good: list[tuple]) -> None:
+        self.before_insert(good)
+        out = []
+        still_good, row = self.still_good, self.row
+        created, stored = self.people.created, self.stored
+        for line, values, link, rec, cid in good:
+            if not still_good(line, values, rec, cid):
+                continue
+            cid = cid or self.people.find_or_create(link, line)
+            if cid is None:
+                continue  # a forgotten person: flagged
+            if cid not in created:
+                key = self.key(cid, rec)
+                if key is not None and stored.get(key):
+                    stored[key] -= 1  # this line is already stored: claim that row
+                    self.report.unchanged += 1
+                    continue
+            out.append(row(cid, rec))
+        self.people.flush()
+        self.insert(self.table, self.columns, out)
+        self.report.added += len(out)
+
+    def before_insert(self, good: list[tuple]) -> None:
+        self._load_stored(cid for *_, cid in good)
+
+    def _load_stored(self, cids: Iterable[int | None]) -> None:
+        """Count the stored rows of customers seen for the first time (before we add any)."""
+        ids = {cid for cid in cids if cid} - self.people.created - self.loaded
+        todo = sorted(ids)
+        for start in range(0, len(todo), 500):
+            for key in self.stored_keys(todo[start : start + 500]):
+                self.stored[key] = self.stored.get(key, 0) + 1
+        self.loaded |= ids
+
+    def still_good(
+        self, line: int, values: list[Any], rec: dict[str, Any], cid: int | None
+    ) -> bool:
+        return True
+
+    def _stored(self, sql: str, ids: list[int]) -> Iterator[tuple]:
+        marks = ", ".join("?" * len(ids))
+        yield from self.conn.exec_driver_sql(sql.replace("(?)", f"({marks})"), tuple(ids))
+
+
+class ContactImporter(RecordImporter):
+    required = (("at",),)
+    table = "interactions"
+    columns = (
+        "customer_id",
+        "at",
+        "channel",
+        "summary",
+        "outcome",
+        "owner",
+        "batch_id",
+        "created_at",
+    )
+
+    def parse(self, vals: dict[str, Any], errs: RowErrors) -> dict[str, Any]:
+        channel = vals.get("channel") or "other"
+        try:
+            channel = choice(str(channel), CHANNELS, self.column.get("channel", "channel"))
+        except InvalidValue as exc:
+            errs.invalid(self.column["channel"], channel, exc)
+        return {
+            "at": self.moment(vals.get("at"), "at", errs),
+            "channel": channel,
+            "summary": self.text(vals.get("summary"), "summary", 5000, errs),
+            "outcome": self.text(vals.get("outcome"), "outcome", 200, errs),
+            "owner": self.text(vals.get("owner"), "owner", 200, errs),
+        }
+
+    def key(self, cid: int, rec: dict[str, Any]) -> int | None:
+        return hash((cid, rec["at"][0], rec["channel"], rec["summary"]))
+
+    def stored_keys(self, ids: list[int]) -> Iterable[int]:
+        sql = "SELECT customer_id, at, channel, summary FROM interactions WHERE customer_id IN (?)"
+        for cid, at, channel, summary in self._stored(sql, ids):
+            yield hash((cid, same_time(at), channel, summary))
+
+    def row(self, cid: int, rec: dict[str, Any]) -> tuple:
+        return (
+            cid,
+            rec["at"][0],
+            rec["channel"],
+            rec["summary"],
+            rec["outcome"],
+            rec["owner"],
+            self.batch_id,
+            self.now,
+        )
+
+    def finish(self) -> None:
+        super().finish()
+        # last_contact_at is max(interactions.at): one UPDATE for the customers this batch touched
+        self.conn.exec_driver_sql(_LAST_CONTACT_SQL, (self.batch_id,))
+
+
+_LAST_CONTACT_SQL = (
+    "UPDATE customers SET last_contact_at = "
+    "(SELECT max(at) FROM interactions WHERE interactions.customer_id = customers.id) "
+    "WHERE id IN (SELECT DISTINCT customer_id FROM interactions WHERE batch_id = ?)"
+)
+
+
+class FeedbackImporter(RecordImporter):
+    required = (("at",), ("csat", "nps", "text"))
+    table = "feedback"
+    columns = ("customer_id", "at", "csat", "nps", "text", "channel", "batch_id", "created_at")
+
+    def parse(self, vals: dict[str, Any], errs: RowErrors) -> dict[str, Any]:
+        channel = vals.get("channel")
+        if channel is not None:
+            try:
+                channel = choice(str(channel), CHANNELS, self.column["channel"])
+            except InvalidValue as exc:
+                errs.invalid(self.column["channel"], channel, exc)
+        rec = {
+            "at": self.moment(vals.get("at"), "at", errs),
+            "csat": self.integer(vals.get("csat"), "csat", 1, 5, errs),
+            "nps": self.integer(vals.get("nps"), "nps", 0, 10, errs),
+            "text": self.text(vals.get("text"), "text", 5000, errs),
+            "channel": channel,
+        }
+        if not errs and rec["csat"] is None and rec["nps"] is None and not rec["text"]:
+            cols = [self.column[f] for f in ("csat", "nps", "text") if f in self.column]
+            errs.add(", ".join(cols), "", "no score and no text")
+        return rec
+
+    def key(self, cid: int, rec: dict[str, Any]) -> int | None:
+        return hash((cid, rec["at"][0], rec["csat"], rec["nps"], rec["text"]))
+
+    def stored_keys(self, ids: list[int]) -> Iterable[int]:
+        sql = "SELECT customer_id, at, csat, nps, text FROM feedback WHERE customer_id IN (?)"
+        for cid, at, csat, nps, text in self._stored(sql, ids):
+            yield hash((cid, same_time(at), csat, nps, text))
+
+    def row(self, cid: int, rec: dict[str, Any]) -> tuple:
+        return (
+            cid,
+            rec["at"][0],
+            rec["csat"],
+            rec["nps"],
+            rec["text"],
+            rec["channel"],
+            self.batch_id,
+            self.now,
+        )

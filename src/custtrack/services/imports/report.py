@@ -1,0 +1,94 @@
+"""What an import did: counts, bad rows, flagged rows; and the two ways it ends unwritten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import CusttrackError, InvalidValue
+
+
+@dataclass
+class BadRow:
+    line: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Report:
+    """What an import did (or would do)."""
+
+    kind: str
+    source: str
+    file_format: str
+    mapping: list[str]
+    ignored: list[str]
+    dry_run: bool = False
+    batch_id: int | None = None
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    customers_created: int = 0
+    placeholder_names: int = 0
+    errors: list[BadRow] = field(default_factory=list)
+    flagged: list[BadRow] = field(default_factory=list)
+    rejected: list[tuple[int, list[Any], str]] = field(default_factory=list)
+    same_file: list[int] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return self.unchanged + len(self.flagged) + len(self.rejected)
+
+    def summary(self) -> dict[str, Any]:
+        """The stable JSON form (documented in `import --help`)."""
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "format": self.file_format,
+            "dry_run": self.dry_run,
+            "batch": self.batch_id,
+            "rows": self.rows,
+            "added": self.added,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejected),
+            "flagged": len(self.flagged),
+            "customers_created": self.customers_created,
+            "placeholder_names": self.placeholder_names,
+            "mapping": self.mapping,
+            "ignored": self.ignored,
+            "errors": [vars(e) for e in self.errors],
+            "flagged_rows": [vars(e) for e in self.flagged],
+        }
+
+
+class ImportFailed(CusttrackError):
+    """Bad rows in an all-or-nothing import: nothing was written."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        n = len(report.rejected)
+        super().__init__(
+            f"{n} bad row{'s' * (n != 1)} in {report.source}; nothing was imported "
+            "(fix them, or use --skip-bad REJECTS.csv to import the good rows)"
+        )
+
+
+class DryRun(Exception):  # noqa: N818 - a signal, not an error: it rolls the transaction back
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__("dry run")
+
+
+class RowErrors(list):
+    def add(self, column: str, value: Any, reason: str) -> None:
+        shown = "" if value is None else str(value)
+        self.append(BadRow(0, column, shown[:60] + ("…" if len(shown) > 60 else ""), reason))
+
+    def invalid(self, column: str, value: Any, exc: InvalidValue) -> None:
+        reason = exc.reason + (f" ({exc.hint})" if exc.hint else "")
+        self.add(column, value, reason)
