@@ -507,14 +507,17 @@ def test_csv_reader_reads_what_the_csv_module_reads(tmp_path, monkeypatch):
     f = tmp_path / "r.csv"
     f.write_bytes(body.encode())
     with f.open(newline="", encoding="utf-8") as fh:
-        reader, expected, line = csv.reader(fh), [], 1
+        reader, expected, line, blank = csv.reader(fh), [], 1, 0
         for values in reader:
             start, line = line, reader.line_num + 1
             if any(values) and (len(values) > 1 or values[0].strip()):
                 expected.append((start, values))
+            else:
+                blank += 1
     src = formats.open_source(f)
     try:
-        assert [(1, src.headers), *src.rows] == expected
+        assert list(src.rows) == expected  # the header too: `table` decides which row it is
+        assert src.blank == [blank] == [2]
     finally:
         src.close()
     assert expected[-1] == (43, ["18", "19", "20"]) and (39, ["q", "r\nr", "s"]) in expected

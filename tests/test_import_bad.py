@@ -69,7 +69,7 @@ CASES = {
     ),
     "truncated_json": ("p.json", b'[{"email": "ann@example.com", "date": "2026-01-01", "amou',
                        "is not valid JSON"),
-    "truncated_xlsx": ("p.xlsx", _xlsx_truncated, "not a readable Excel file"),
+    "truncated_xlsx": ("p.xlsx", _xlsx_truncated, "p.xlsx is not a readable spreadsheet"),
 }  # fmt: skip
 
 

@@ -170,6 +170,21 @@ def _fallback(text: str, base: date) -> datetime | None:
         return None
 
 
+# A date as Excel stores it when the cell is not formatted as one: days since 1899-12-30, the
+# fraction being the time of day. Five digits are 1927–2173; no other way of writing a date is a
+# five-digit number.
+_EXCEL_SERIAL = re.compile(r"[1-9]\d{4}(?:\.\d+)?")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _from_serial(value: float) -> tuple[date, time | None]:
+    days, fraction = divmod(value, 1)
+    minutes = round(fraction * 24 * 60)
+    day = _EXCEL_EPOCH + timedelta(days=int(days) + minutes // (24 * 60))
+    minutes %= 24 * 60
+    return day, (time(minutes // 60, minutes % 60) if minutes else None)
+
+
 def parse_when(
     text: str, field: str = "date", base: date | None = None
 ) -> tuple[date, time | None]:
@@ -178,6 +193,9 @@ def parse_when(
     if not raw:
         raise InvalidValue(field, text, "empty date", EXAMPLE)
     base = base or clock.today()
+    serial = _EXCEL_SERIAL.fullmatch(raw)
+    if serial:
+        return _from_serial(float(raw))
     iso = raw.replace("T", " ") if re.match(r"\d{4}-\d{2}-\d{2}T", raw) else raw
     if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}(:\d{2})?", iso):
         try:

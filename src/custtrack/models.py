@@ -209,6 +209,7 @@ class FollowUp(_Table, table=True):
     snoozed_until: date | None = None
     complaint_id: int | None = _fk("complaints.id", "SET NULL", index=True, nullable=True)
     interaction_id: int | None = _fk("interactions.id", "SET NULL", index=False, nullable=True)
+    batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     created_at: datetime = _when(default=True)
     closed_at: datetime | None = _when(nullable=True)
 

@@ -72,6 +72,8 @@ def normalize_email(value: str, field: str = "--email") -> str:
 
 
 _MONEY_RE = re.compile(r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)")
+# what is written around an amount: ¥1,280.00, RMB 1280, 1280元, 1280.00 块
+_MONEY_SIGNS = re.compile(r"^(?:[$¥€£￥]|rmb|cny|人民币)\s*|\s*(?:元|圆|块|rmb)$", re.IGNORECASE)
 
 
 def currency_code(value: str, field: str = "--currency") -> str:
@@ -83,7 +85,8 @@ def currency_code(value: str, field: str = "--currency") -> str:
 
 
 def parse_money(value: str | int | Decimal, currency: str, field: str = "AMOUNT") -> int:
-    """A non-negative amount ('12.50', '1,299', '¥88') to integer minor units; never via float.
+    """A non-negative amount ('12.50', '1,299', '¥88', '1280元') to integer minor units; never
+    via float.
 
     Commas are thousands separators only: '1,5' is refused rather than read as 15.
     """
@@ -91,7 +94,9 @@ def parse_money(value: str | int | Decimal, currency: str, field: str = "AMOUNT"
     if text.upper().endswith(currency.upper()):
         text = text[: -len(currency)].strip()
     negative = text.startswith("-")
-    text = text.lstrip("-").strip().lstrip("$¥€£￥").strip()
+    text = _MONEY_SIGNS.sub("", text.lstrip("-").strip()).strip()
+    if text.startswith("-"):  # ¥-5
+        negative, text = True, text[1:].strip()
     match = _MONEY_RE.fullmatch(text)
     if match is None:
         raise InvalidValue(field, value, "not an amount of money", "e.g. 129.90 or 1,299.00")
@@ -125,12 +130,18 @@ def money_str(minor: int | None, currency: str) -> str | None:
 
 
 def choice(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
+    """One of `allowed`, or a word that means it (微信 for wechat: vocab.SYNONYMS)."""
     if value is None:
         return None
     v = value.strip().lower()
-    if v not in allowed:
+    if v in allowed:
+        return v
+    from .vocab import SYNONYMS
+
+    got = SYNONYMS.get(allowed, {}).get(v)
+    if got is None:
         raise InvalidValue(field, value, "must be one of " + ", ".join(allowed))
-    return v
+    return got
 
 
 def check_text(value: str | None, field: str, limit: int = 5000) -> str | None:

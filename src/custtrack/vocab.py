@@ -12,3 +12,67 @@ FOLLOWUP_ORIGINS = ("manual", "cadence", "birthday", "post-purchase", "complaint
 LOST_REASONS = ("price", "competitor", "service", "quality", "other")
 CADENCE_SCOPES = ("tag", "customer", "segment")
 FORMATS = ("table", "json", "csv")
+
+# Words people write in their own sheets and commands for the values above (matched after
+# strip() and lower()); `validate.choice` accepts them wherever it accepts the value itself.
+_WORDS = {
+    CHANNELS: {
+        "phone": "电话 打电话 电话联系 致电 来电 去电 电话回访 手机 call tel telephone",
+        "wechat": "微信 微信聊天 微信联系 微信沟通 企业微信 企微 weixin wx",
+        "email": "邮件 邮箱 电子邮件 发邮件 e-mail mail",
+        "visit": "上门 上门拜访 拜访 面谈 面访 到店 来店 门店 见面 走访 在店 in-person",
+        "meeting": "会议 开会 会面 洽谈会",
+        "sms": "短信 信息 text",
+        "video": "视频 视频通话 视频会议 videocall",
+        "social": "社交 朋友圈 抖音 小红书 微博 qq",
+        "other": "其他 其它",
+    },
+    GENDERS: {
+        "male": "男 男性 先生 m",
+        "female": "女 女性 女士 f",
+        "other": "其他 其它",
+        "unknown": "未知 保密 不详",
+    },
+    PRICE_SENSITIVITY: {
+        "high": "高 较高 很高 敏感",
+        "medium": "中 中等 一般 适中 med mid",
+        "low": "低 较低 不敏感",
+    },
+    CUSTOMER_STATUS: {
+        "active": "正常 活跃 有效 在用 启用 跟进中",
+        "archived": "归档 已归档 停用 无效 作废 冻结",
+    },
+    FOLLOWUP_STATUS: {
+        "open": "待跟进 未完成 进行中 计划中 待办 未跟进",
+        "done": "已完成 完成 已跟进",
+        "cancelled": "取消 已取消 canceled",
+    },
+    COMPLAINT_STATUS: {
+        "open": "未处理 处理中 待处理",
+        "resolved": "已解决 已处理 解决 已完成",
+    },
+    PRIORITIES: {
+        "low": "低",
+        "normal": "普通 一般 中",
+        "high": "高 重要",
+        "urgent": "紧急 加急",
+    },
+    COMPLAINT_CATEGORIES: {
+        "price": "价格",
+        "quality": "质量",
+        "service": "服务",
+        "delivery": "物流 配送 快递 发货 送货",
+        "other": "其他 其它",
+    },
+    LOST_REASONS: {
+        "price": "价格 太贵",
+        "competitor": "竞争对手 竞品 同行",
+        "service": "服务",
+        "quality": "质量",
+        "other": "其他 其它",
+    },
+}
+SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {
+    vocab: {word: value for value, words in table.items() for word in words.split()}
+    for vocab, table in _WORDS.items()
+}

@@ -14,14 +14,19 @@ PANEL = "Data"
 
 # Rich keeps single newlines in help text, so each paragraph is one string.
 IMPORT_HELP = "\n\n".join([
-    "Import customers, purchases, contacts or feedback from CSV, XLSX or JSON.",
-    "Files: CSV with any delimiter (, ; tab |), in UTF-8 (with or without BOM), UTF-16 or "
-    "GBK/GB18030 (what Chinese Excel writes); .xlsx (first sheet, or --sheet); a JSON array of "
-    "objects or JSON Lines. Columns are recognised from common English and Chinese headers "
-    "(姓名, 电话, 金额, 购买日期 …); name others with --map \"Column=field\". The mapping used "
-    "is printed.",
+    "Import customers, purchases, contacts or feedback, or a whole customer tracking sheet "
+    "(客户追踪表: customers with their contacts, follow-ups and purchases), from the files people "
+    "keep.",
+    "Files: .xlsx, .xlsm, .xls (Excel 97–2003, as WPS writes), .ods; CSV or TSV with any "
+    "delimiter in UTF-8, UTF-16, GBK/GB18030 or Big5; a JSON array of objects or JSON Lines. "
+    "In a workbook the sheet that looks most like a table is read (or --sheet NAME|N).",
+    "[bold]The sheet as it is[/]: the header row is found by its content below titles and notes "
+    "(or --header-row N), a group row above it (客户信息 / 跟进情况) is read with it, merged cells "
+    "are filled in, and rows that are not records (合计, 小计, 制表人, 审核 …) are skipped and "
+    "listed. Columns are recognised from common English and Chinese headers (姓名, 电话, 金额, "
+    "购买日期 …); name others with --map \"Column=field\". The mapping used is printed.",
     "[bold]All or nothing[/]: every row is checked with the same rules as the other commands; one "
-    "bad row and nothing is written, and every bad row is listed (line, column, reason). "
+    "bad row and nothing is written, and every bad row is listed (row, column, value, reason). "
     "--skip-bad FILE imports the good rows and writes the bad ones, with a reason column, to FILE. "
     "--dry-run shows what would happen and writes nothing.",
     "[bold]Re-importing is safe[/]: customers are matched on external id, then phone, then e-mail "
@@ -37,8 +42,10 @@ IMPORT_HELP = "\n\n".join([
 imp = sub_app("import", IMPORT_HELP, "Data")
 
 FileArg = Annotated[
-    str, typer.Argument(help="CSV, XLSX, JSON or JSON Lines file.", show_default=False)
-]
+    str,
+    typer.Argument(help="Spreadsheet (.xlsx, .xls, .ods), CSV/TSV, JSON or JSON Lines file.",
+                   show_default=False),
+]  # fmt: skip
 MapOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -56,7 +63,16 @@ SkipBadOpt = Annotated[
 EncodingOpt = Annotated[
     str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
 ]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet (default: the first).")]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option("--sheet", help="Worksheet by name or number (default: the one that looks most "
+                 "like a table).", metavar="NAME|N"),
+]  # fmt: skip
+HeaderRowOpt = Annotated[
+    int | None,
+    typer.Option("--header-row", min=1, metavar="N",
+                 help="The row that holds the column names (default: found by its content)."),
+]  # fmt: skip
 CreateOpt = Annotated[
     bool,
     typer.Option(
@@ -74,13 +90,14 @@ REPORT_JSON = (
 
 
 def _run(kind: str, file: str, map_: list[str] | None, dry_run: bool, skip_bad: str | None,
-         encoding: str | None, sheet: str | None, fmt: str, **kw: Any) -> None:  # fmt: skip
+         fmt: str, read: tuple[str | None, str | None, int | None], **kw: Any) -> None:  # fmt: skip
+    """read: (encoding, sheet, header row) as given."""
     from pathlib import Path
 
     from .. import db
     from ..errors import CusttrackError, UsageError
-    from ..io.formats import open_source
     from ..io.mapping import auto_map
+    from ..io.table import open_table
     from ..services import imports
 
     fmt = check_format(fmt, ("table", "json"))
@@ -90,19 +107,20 @@ def _run(kind: str, file: str, map_: list[str] | None, dry_run: bool, skip_bad: 
             raise UsageError("--skip-bad must name a new file, not the file being imported")
         if not rejects.parent.is_dir():
             raise UsageError(f"--skip-bad {skip_bad}: no such folder {rejects.parent}")
-    src = open_source(file, encoding, sheet)
+    table = open_table(file, kind, *read)
+    src = table.source
     failed: CusttrackError | None = None
     try:
-        mapping = auto_map(kind, src.headers, map_)
+        mapping = auto_map(kind, table.headers, map_, table.groups, table.sample)
         sha = imports.file_sha256(src.path)
         with _progress(src) as tick:
             try:
                 with db.session(write=True) as s:
                     report = imports.import_rows(
                         s, kind, source=src.path.name, file_format=src.describe(), sha256=sha,
-                        headers=src.headers, mapping=mapping, rows=src.rows, dry_run=dry_run,
+                        headers=table.headers, mapping=mapping, rows=table.rows, dry_run=dry_run,
                         skip_bad=rejects is not None, strict_width=src.fmt == "csv",
-                        progress=tick, **kw,
+                        sheet=src.sheet, progress=tick, **kw,
                     )  # fmt: skip
             except imports.DryRun as signal:
                 report = signal.report
@@ -110,9 +128,11 @@ def _run(kind: str, file: str, map_: list[str] | None, dry_run: bool, skip_bad: 
                 report, failed = exc.report, exc
     finally:
         src.close()
+    report.other_sheets = [n for n in src.sheets if n != src.sheet]
+    report.header, report.not_records, report.blank_rows = table.where(), table.skipped, table.blank
     if rejects is not None and report.rejected:
-        _write_rejects(rejects, src.headers, report.rejected)
-    _render(report, fmt, rejects)
+        _write_rejects(rejects, table.headers, report.rejected, src.spreadsheet)
+    _render(report, fmt, rejects, src.spreadsheet)
     if failed is not None:
         raise failed
     if dry_run and report.rejected and rejects is None:
@@ -153,7 +173,9 @@ def _progress(src: Any) -> Any:
     return bar()
 
 
-def _write_rejects(path: Any, headers: list[str], rejected: list[tuple[int, list, str]]) -> None:
+def _write_rejects(
+    path: Any, headers: list[str], rejected: list[tuple[int, list, str]], sheet: bool
+) -> None:
     import csv
 
     from ._output import plain
@@ -161,14 +183,14 @@ def _write_rejects(path: Any, headers: list[str], rejected: list[tuple[int, list
     # utf-8-sig so that Excel shows Chinese text correctly when the file is opened
     with path.open("w", newline="", encoding="utf-8-sig") as f:
         w = csv.writer(f)
-        w.writerow([*headers, "line", "reason"])
+        w.writerow([*headers, "row" if sheet else "line", "reason"])
         for line, values, reason in rejected:
             cells = ["" if v is None else plain(v) for v in values]
             cells += [""] * (len(headers) - len(cells))
             w.writerow([*cells[: len(headers)], line, reason])
 
 
-def _render(report: Any, fmt: str, rejects: Any) -> None:
+def _render(report: Any, fmt: str, rejects: Any, sheet: bool) -> None:
     from . import _output
     from ._output import Col
 
@@ -176,6 +198,10 @@ def _render(report: Any, fmt: str, rejects: Any) -> None:
         _output.write_json(report.summary())
         return
     _output.info(f"Reading {report.source} ({report.file_format})")
+    if report.other_sheets:
+        _output.info("Other sheets: " + ", ".join(report.other_sheets) + " (read one with --sheet)")
+    if report.header:
+        _output.info(f"Header: {report.header}")
     _output.info("Columns: " + ", ".join(report.mapping))
     if report.ignored:
         _output.info("Ignored columns: " + ", ".join(report.ignored))
@@ -185,30 +211,31 @@ def _render(report: Any, fmt: str, rejects: Any) -> None:
             f"This file was imported before (batch {ids}); rows already stored are skipped."
         )
     cols = [
-        Col("line", "Line", "right"),
+        Col("line", "Row" if sheet else "Line", "right"),
         Col("column", "Column"),
         Col("value", "Value", max_width=40),
         Col("reason", "Reason"),
     ]
+    where = f" (sheet {report.sheet})" if report.sheet else ""
     if report.errors:
         shown = report.errors[:500]
         caption = f"{len(report.errors) - 500} more not shown" if len(report.errors) > 500 else None
-        _output.table([vars(e) for e in shown], cols, title="Bad rows", caption=caption)
+        _output.table([vars(e) for e in shown], cols, title="Bad rows" + where, caption=caption)
     if report.flagged:
-        _output.table([vars(e) for e in report.flagged], cols, title="Flagged (not imported)")
-    what = {"interactions": "contacts"}.get(report.kind, report.kind)
-    counts = (f"{report.added} {what} added, {report.updated} updated, {report.skipped} skipped "
-              f"({report.unchanged} already there, {len(report.rejected)} bad, "
-              f"{len(report.flagged)} flagged)")  # fmt: skip
-    if report.customers_created:
-        counts += f"; {report.customers_created} new customers"
+        _output.table(
+            [vars(e) for e in report.flagged], cols, title="Flagged (not imported)" + where
+        )
+    counts = _counts(report)
     failed = not report.dry_run and report.rejected and rejects is None
     if report.dry_run:
-        _output.info(f"Dry run, nothing written: would have {counts.replace(' added', ' to add')}")
+        _output.info(f"Dry run, nothing written: would have {counts}")
     elif failed:
         _output.info(f"Nothing imported. Checked {report.rows} rows.")
     else:
         _output.success(f"Imported batch {report.batch_id}: {counts}")
+    skipped = _not_records(report, "row" if sheet else "line")
+    if skipped:
+        _output.info("  skipped, not records: " + skipped)
     if report.placeholder_names and not failed:  # nobody was created when nothing was imported
         are = "would be" if report.dry_run else "are"
         _output.info(
@@ -217,6 +244,41 @@ def _render(report: Any, fmt: str, rejects: Any) -> None:
         )
     if rejects is not None and report.rejected:
         _output.info(f"  bad rows written to {rejects}")
+
+
+def _counts(report: Any) -> str:
+    """'3 purchases added, 0 updated, 1 skipped (…)', or per part for a tracking sheet."""
+    verb = " to add" if report.dry_run else " added"
+    tail = (f"{report.skipped} skipped ({report.unchanged} already there, "
+            f"{len(report.rejected)} bad, {len(report.flagged)} flagged)")  # fmt: skip
+    if report.parts:
+        c = report.parts["customers"]
+        bits = [f"{c['added'] + c['updated'] + c['unchanged']} customers ({c['added']} new, "
+                f"{c['updated']} updated)"]  # fmt: skip
+        for part, what in (("contacts", "contacts"), ("followups", "follow-ups"),
+                           ("purchases", "purchases")):  # fmt: skip
+            n = report.parts[part]
+            there = f" ({n['unchanged']} already there)" if n["unchanged"] else ""
+            bits.append(f"{n['added']} {what}{verb}{there}")
+        bad = len(report.rejected)
+        return ", ".join(bits) + f"; rows: {bad} bad, {len(report.flagged)} flagged"
+    what = {"interactions": "contacts"}.get(report.kind, report.kind)
+    counts = f"{report.added} {what}{verb}, {report.updated} updated, {tail}"
+    if report.customers_created:
+        counts += f"; {report.customers_created} new customers"
+    return counts
+
+
+def _not_records(report: Any, row: str) -> str:
+    """'row 17 合计, row 18 制表人：张三; 2 blank rows' (the first ten rows named)."""
+    bits = [f"{row} {n} {text}" for n, text in report.not_records[:10]]
+    if len(report.not_records) > 10:
+        bits.append(f"{len(report.not_records) - 10} more")
+    text = ", ".join(bits)
+    if report.blank_rows:
+        blank = f"{report.blank_rows} blank {row}{'s' * (report.blank_rows != 1)}"
+        text = f"{text}; {blank}" if text else blank
+    return text
 
 
 def _kind_doc(what: str, fields: str, example: str) -> str:
@@ -240,9 +302,11 @@ def import_customers(
     ] = True,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
     fmt: ReportFmt = "table",
 ) -> None:
-    _run("customers", file, map_, dry_run, skip_bad, encoding, sheet, fmt, update=update)
+    _run("customers", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
+         update=update)  # fmt: skip
 
 
 _LINK = ("the customer by external_id (customer_id, 客户编号), phone, email or name (if unique); "
@@ -267,9 +331,10 @@ def import_purchases(
     ] = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
     fmt: ReportFmt = "table",
 ) -> None:
-    _run("purchases", file, map_, dry_run, skip_bad, encoding, sheet, fmt,
+    _run("purchases", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
          create_customers=create_customers, currency=currency)  # fmt: skip
 
 
@@ -286,9 +351,10 @@ def import_interactions(
     create_customers: CreateOpt = True,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
     fmt: ReportFmt = "table",
 ) -> None:
-    _run("interactions", file, map_, dry_run, skip_bad, encoding, sheet, fmt,
+    _run("interactions", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
          create_customers=create_customers)  # fmt: skip
 
 
@@ -305,9 +371,10 @@ def import_feedback(
     create_customers: CreateOpt = True,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
     fmt: ReportFmt = "table",
 ) -> None:
-    _run("feedback", file, map_, dry_run, skip_bad, encoding, sheet, fmt,
+    _run("feedback", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
          create_customers=create_customers)  # fmt: skip
 
 

@@ -67,11 +67,9 @@ def clean_fields(raw: dict[str, Any], *, prefix: str = "--") -> dict[str, Any]:
                 raise InvalidValue(opt, value, "not a plausible birthday")
             out[key] = day
         elif key == "gender":
-            aliases = {"f": "female", "m": "male", "女": "female", "男": "male"}
-            out[key] = choice(aliases.get(str(value).lower(), str(value)), GENDERS, opt)
+            out[key] = choice(str(value), GENDERS, opt)
         elif key == "price_sensitivity":
-            aliases = {"med": "medium", "mid": "medium", "低": "low", "中": "medium", "高": "high"}
-            out[key] = choice(aliases.get(str(value).lower(), str(value)), PRICE_SENSITIVITY, opt)
+            out[key] = choice(str(value), PRICE_SENSITIVITY, opt)
         else:
             out[key] = check_text(str(value), opt, 200 if key != "notes" else 5000)
     return out

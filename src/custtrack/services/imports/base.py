@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -24,8 +24,13 @@ from ...validate import (
 )
 from .report import BadRow, Report, RowErrors
 
+if TYPE_CHECKING:
+    from .people import People
+
 CHUNK = 5000
-LINK_FIELDS = ("external_id", "phone", "email", "name")
+# the fields that name a row's customer; `number` is this book's own (#12), from custtrack export
+LINK_FIELDS = ("number", "external_id", "phone", "email", "name")
+IDENTITY = ("external_id", "name", "phone", "email", "number")  # the order of a raw identity
 NOON = time(12, 0)
 PLAIN_AMOUNT = re.compile(r"(\d+)(?:\.(\d*))?")
 ISO_DAY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
@@ -66,6 +71,7 @@ class Importer:
     """State shared by the four kinds: caches, the batch, the customers lookup."""
 
     required: tuple[tuple[str, ...], ...] = ()
+    repeats = False  # the same customer on several rows (a tracking sheet): match by name too
 
     def __init__(
         self,
@@ -79,6 +85,7 @@ class Importer:
         update: bool,
         currency: str | None,
         strict_width: bool,
+        people: People | None = None,
     ) -> None:
         self.s, self.conn, self.report = session, session.connection(), report
         self.headers, self.mapping, self.pairs = headers, mapping, list(mapping.items())
@@ -95,9 +102,11 @@ class Importer:
         self._money: dict[tuple[str, str], int] = {}
         self._phones: dict[str, str] = {}
         self._erased = self._erased_checker()
-        from .people import People
+        if people is None:
+            from .people import People
 
-        self.people = People(self)
+            people = People(self, keys=self.repeats)
+        self.people = people
 
     # -- cells -------------------------------------------------------------------------------
     def values(self, values: list[Any], errs: RowErrors) -> dict[str, Any]:

@@ -72,6 +72,7 @@ def import_rows(
     update: bool = True,
     currency: str | None = None,
     strict_width: bool = True,
+    sheet: str | None = None,
     progress: Callable[[], None] | None = None,
 ) -> Report:
     """Import rows into the session's write transaction; returns the report.
@@ -85,7 +86,7 @@ def import_rows(
         raise UsageError(f"cannot import {kind!r}; choose one of " + ", ".join(KINDS))
     check_mapping(kind, headers, mapping)
     used, ignored = describe(headers, mapping)
-    report = Report(kind, source, file_format, used, ignored, dry_run=dry_run)
+    report = Report(kind, source, file_format, used, ignored, dry_run=dry_run, sheet=sheet)
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         # a big page cache keeps the indexes in memory during a long insert (the default 2 MB

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...errors import InvalidValue
 from ...validate import normalize_email
-from .base import LINK_FIELDS, Importer
+from .base import IDENTITY, LINK_FIELDS, Importer
 from .report import RowErrors
 
 
@@ -26,10 +26,12 @@ class People:
         "updated_at",
     )
 
-    def __init__(self, imp: Importer) -> None:
+    def __init__(self, imp: Importer, keys: bool = False) -> None:
         self.imp = imp
         self.by = {"external_id": {}, "phone": {}, "email": {}}
         self.by_name: dict[str, list[int]] = {}
+        # each customer's (external id, phone, e-mail), for matching by name (a tracking sheet)
+        self.keys_of: dict[int, tuple[str | None, ...]] | None = {} if keys else None
         conn = imp.conn
         rows = conn.exec_driver_sql(
             "SELECT id, name, phone, email, external_id FROM customers WHERE erased_at IS NULL"
@@ -58,21 +60,48 @@ class People:
                 self.by[key].setdefault(value, cid)
         if name:
             self.by_name.setdefault(name.strip().lower(), []).append(cid)
+        if self.keys_of is not None:
+            self.keys_of[cid] = (ext, phone, email)
+
+    def named(self, number: int) -> tuple[str | None, bool]:
+        """The name of customer #number in this book, and whether there is such a customer
+        (forgotten ones have no name)."""
+        row = self.imp.conn.exec_driver_sql(
+            "SELECT name, erased_at FROM customers WHERE id = ?", (number,)
+        ).first()
+        if row is None:
+            return None, False
+        return (None if row[1] else row[0]), True
+
+    def by_number(self, number: int, name: str | None, column: str, errs: RowErrors) -> int | None:
+        """Customer #number of this book (custtrack's own export), if it is the one named."""
+        stored, exists = self.named(number)
+        if not exists:
+            return None
+        if stored is None:
+            errs.add(column, number, "was forgotten on request; not re-created")
+        elif name and stored.strip().lower() != name.strip().lower():
+            errs.add(column, number, f"is {stored} in this book, not {name} (a file from another "
+                                     f"book? leave out the {column} column)")  # fmt: skip
+        else:
+            return number
+        return None
 
     def link(self, vals: dict[str, Any], errs: RowErrors) -> dict[str, str | None]:
         """The row's customer identity, normalised (errors for a bad phone or e-mail)."""
-        raw = (vals.get("external_id"), vals.get("name"), vals.get("phone"), vals.get("email"))
+        raw = tuple(map(vals.get, IDENTITY))
         got = self._links.get(raw)  # most rows name a customer seen a few lines before
         if got is not None:
             return got
         imp = self.imp
         mine = RowErrors()
-        ext, name, phone, email = raw
-        out: dict[str, str | None] = {
+        ext, name, phone, email, number = raw
+        out: dict[str, Any] = {
             "external_id": imp.text(ext, "external_id", 100, mine),
             "name": imp.text(name, "name", 200, mine),
             "phone": None,
             "email": None,
+            "number": imp.integer(number, "number", 1, None, mine),
         }
         for key, value in (("phone", phone), ("email", email)):
             if value is None:
@@ -99,6 +128,11 @@ class People:
         cid = link.get("id")  # found before: ids do not change during an import
         if cid is not None:
             return cid
+        if link["number"] is not None and errs is not None:
+            cid = self.by_number(link["number"], link["name"], self.imp.column["number"], errs)
+            if cid is not None or errs:
+                link["id"] = cid
+                return cid
         for key in ("external_id", "phone", "email"):
             if link[key] and link[key] in self.by[key]:
                 link["id"] = self.by[key][link[key]]
@@ -120,7 +154,7 @@ class People:
     def check_known(self, link: dict[str, str | None], errs: RowErrors) -> int | None:
         cid = self.find(link, errs)
         if cid is None and not errs and not self.imp.create:
-            key = next(k for k in LINK_FIELDS if link[k])
+            key = next(k for k in LINK_FIELDS if link[k] is not None)
             errs.add(
                 self.imp.column[key], link[key], "no such customer (--create-customers adds them)"
             )
@@ -135,7 +169,7 @@ class People:
         name = link["name"]
         if not name:
             name = "Customer " + next(
-                str(link[k]) for k in ("external_id", "phone", "email") if link[k]
+                str(link[k]) for k in ("external_id", "phone", "email", "number") if link[k]
             )
             self.imp.report.placeholder_names += 1
         cid, self.next_id = self.next_id, self.next_id + 1

@@ -9,14 +9,13 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ...validate import currency_exponent
-from .base import CURRENCY, LINK_FIELDS, cell, same_time
+from .base import CURRENCY, IDENTITY, LINK_FIELDS, cell, same_time
 from .records import RecordImporter
 from .report import RowErrors
 
 if TYPE_CHECKING:
     from ...io.formats import Block
 
-IDENTITY = ("external_id", "name", "phone", "email")  # the order of a row's raw identity key
 # 'YYYY-MM-DD HH:MM:SS', what a till exports: positions of its digits and separators
 _SECONDS_FMT = "%Y-%m-%d %H:%M:%S"
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]

@@ -4,6 +4,7 @@ which add column checks and order references, are in purchases.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date
 from typing import Any
 
 from ...errors import InvalidValue
@@ -65,23 +66,30 @@ class RecordImporter(Importer):
         self.before_insert(good)
         out = []
         still_good, row = self.still_good, self.row
-        created, stored = self.people.created, self.stored
         for line, values, link, rec, cid in good:
             if not still_good(line, values, rec, cid):
                 continue
             cid = cid or self.people.find_or_create(link, line)
             if cid is None:
                 continue  # a forgotten person: flagged
-            if cid not in created:
-                key = self.key(cid, rec)
-                if key is not None and stored.get(key):
-                    stored[key] -= 1  # this line is already stored: claim that row
-                    self.report.unchanged += 1
-                    continue
+            if self.is_stored(cid, rec):
+                self.report.unchanged += 1
+                continue
             out.append(row(cid, rec))
         self.people.flush()
         self.insert(self.table, self.columns, out)
         self.report.added += len(out)
+
+    def is_stored(self, cid: int, rec: dict[str, Any]) -> bool:
+        """Whether this row is one already stored (counted by `_load_stored`); it claims that
+        stored row, so a second identical line is a new one."""
+        if cid in self.people.created:
+            return False
+        key = self.key(cid, rec)
+        if key is not None and self.stored.get(key):
+            self.stored[key] -= 1
+            return True
+        return False
 
     def before_insert(self, good: list[tuple]) -> None:
         self._load_stored(cid for *_, cid in good)
@@ -141,7 +149,14 @@ class ContactImporter(RecordImporter):
         for cid, at, channel, summary in self._stored(sql, ids):
             yield hash((cid, same_time(at), channel, summary))
 
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.latest: dict[int, date] = {}  # customer -> local day of their latest contact added
+
     def row(self, cid: int, rec: dict[str, Any]) -> tuple:
+        day = rec["at"][1]
+        if day > self.latest.get(cid, day.min):
+            self.latest[cid] = day
         return (
             cid,
             rec["at"][0],
@@ -155,8 +170,7 @@ class ContactImporter(RecordImporter):
 
     def finish(self) -> None:
         super().finish()
-        # last_contact_at is max(interactions.at): one UPDATE for the customers this batch touched
-        self.conn.exec_driver_sql(_LAST_CONTACT_SQL, (self.batch_id,))
+        contacts_added(self.conn, self.batch_id, self.latest, self.now)
 
 
 _LAST_CONTACT_SQL = (
@@ -164,6 +178,23 @@ _LAST_CONTACT_SQL = (
     "(SELECT max(at) FROM interactions WHERE interactions.customer_id = customers.id) "
     "WHERE id IN (SELECT DISTINCT customer_id FROM interactions WHERE batch_id = ?)"
 )
+# as `log` does: a contact on a day settles the customer's open follow-ups due by then
+_SETTLE_SQL = (
+    "UPDATE followups SET status = 'done', closed_at = ?, interaction_id = "
+    "(SELECT i.id FROM interactions i WHERE i.batch_id = ? "
+    "AND i.customer_id = followups.customer_id ORDER BY i.at DESC, i.id DESC LIMIT 1) "
+    "WHERE customer_id = ? AND status = 'open' AND due_date <= ?"
+)
+
+
+def contacts_added(conn: Any, batch_id: int, latest: dict[int, date], now: str) -> None:
+    """After a batch's contacts: customers' last-contact time (max(interactions.at), one UPDATE
+    for the customers it touched), and their open follow-ups due by the day of the latest one
+    are done (undo reopens them)."""
+    conn.exec_driver_sql(_LAST_CONTACT_SQL, (batch_id,))
+    if latest:
+        rows = [(now, batch_id, cid, day.isoformat()) for cid, day in latest.items()]
+        conn.exec_driver_sql(_SETTLE_SQL, rows)
 
 
 class FeedbackImporter(RecordImporter):

@@ -37,10 +37,23 @@ class Report:
     flagged: list[BadRow] = field(default_factory=list)
     rejected: list[tuple[int, list[Any], str]] = field(default_factory=list)
     same_file: list[int] = field(default_factory=list)
+    # where the table was found (custtrack.io.table), for the report
+    sheet: str | None = None
+    other_sheets: list[str] = field(default_factory=list)
+    header: str | None = None  # 'row 3', when the header is not simply the first row
+    not_records: list[tuple[int, str]] = field(default_factory=list)  # (row, text): 合计 …
+    blank_rows: int = 0
+    # a tracking sheet's rows hold several kinds: what was done for each
+    parts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def skipped(self) -> int:
         return self.unchanged + len(self.flagged) + len(self.rejected)
+
+    @property
+    def where(self) -> str:
+        """'book.xlsx' or 'book.xlsx, sheet 客户': where a bad row is to be found."""
+        return self.source + (f", sheet {self.sheet}" if self.sheet is not None else "")
 
     def summary(self) -> dict[str, Any]:
         """The stable JSON form (documented in `import --help`)."""
@@ -61,8 +74,13 @@ class Report:
             "placeholder_names": self.placeholder_names,
             "mapping": self.mapping,
             "ignored": self.ignored,
-            "errors": [vars(e) for e in self.errors],
-            "flagged_rows": [vars(e) for e in self.flagged],
+            "errors": [{**vars(e), "sheet": self.sheet} for e in self.errors],
+            "flagged_rows": [{**vars(e), "sheet": self.sheet} for e in self.flagged],
+            "sheet": self.sheet,
+            "header": self.header,
+            "not_records": [{"line": n, "text": t} for n, t in self.not_records],
+            "blank_rows": self.blank_rows,
+            "parts": self.parts,
         }
 
 
@@ -73,7 +91,7 @@ class ImportFailed(CusttrackError):
         self.report = report
         n = len(report.rejected)
         super().__init__(
-            f"{n} bad row{'s' * (n != 1)} in {report.source}; nothing was imported "
+            f"{n} bad row{'s' * (n != 1)} in {report.where}; nothing was imported "
             "(fix them, or use --skip-bad REJECTS.csv to import the good rows)"
         )
 
