@@ -23,12 +23,13 @@ def normalize_phone(value: str, region: str | None = None, field: str = "--phone
     from . import config
 
     text = (value or "").strip()
+    given = region
     region = region or config.phone_region()
     hint = "e.g. +86 138 0013 8000"
     if text[:1].isdigit() and not text.startswith("00"):
         # the usual cause: a national number read with the wrong default region
         hint = f"read as a number in region {region}; add the country code (+86 …)"
-        if not config.get("phone_region"):
+        if not config.get("phone_region") and not given:
             hint += " or set your region, e.g. custtrack config set phone_region CN"
     try:
         num = phonenumbers.parse(text, region)
@@ -37,6 +38,25 @@ def normalize_phone(value: str, region: str | None = None, field: str = "--phone
     if not phonenumbers.is_possible_number(num) or not phonenumbers.is_valid_number(num):
         raise InvalidValue(field, value, "not a valid phone number", hint)
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def likely_region(numbers: list[str], default: str) -> str:
+    """The region to read national numbers in, when none is configured: CN if more of these
+    numbers are valid Chinese numbers than valid numbers of `default` (a sheet of 11-digit
+    mobiles on a machine whose locale says US, say), else `default`."""
+    import phonenumbers
+
+    def valid(text: str, region: str) -> bool:
+        try:
+            return phonenumbers.is_valid_number(phonenumbers.parse(text, region))
+        except phonenumbers.NumberParseException:
+            return False
+
+    texts = [t for t in (str(n).strip() for n in numbers) if t[:1].isdigit()][:50]
+    if default == "CN" or not texts:
+        return default
+    cn = sum(valid(t, "CN") for t in texts)
+    return "CN" if cn > sum(valid(t, default) for t in texts) else default
 
 
 # A Chinese mobile number, which phonenumbers shows as +86 1xx xxxx xxxx: the common case, done

@@ -120,7 +120,7 @@ def _run(kind: str, file: str, map_: list[str] | None, dry_run: bool, skip_bad: 
                         s, kind, source=src.path.name, file_format=src.describe(), sha256=sha,
                         headers=table.headers, mapping=mapping, rows=table.rows, dry_run=dry_run,
                         skip_bad=rejects is not None, strict_width=src.fmt == "csv",
-                        sheet=src.sheet, progress=tick, **kw,
+                        sheet=src.sheet, sample=table.sample, progress=tick, **kw,
                     )  # fmt: skip
             except imports.DryRun as signal:
                 report = signal.report
@@ -205,6 +205,12 @@ def _render(report: Any, fmt: str, rejects: Any, sheet: bool) -> None:
     _output.info("Columns: " + ", ".join(report.mapping))
     if report.ignored:
         _output.info("Ignored columns: " + ", ".join(report.ignored))
+    if report.phone_region:
+        _output.info(
+            f"Phones without a country code read as {report.phone_region} numbers (that is what "
+            f"they look like); to say so for good: custtrack config set phone_region "
+            f"{report.phone_region}"
+        )
     if report.same_file:
         ids = ", ".join(str(i) for i in report.same_file)
         _output.info(
@@ -226,6 +232,9 @@ def _render(report: Any, fmt: str, rejects: Any, sheet: bool) -> None:
             [vars(e) for e in report.flagged], cols, title="Flagged (not imported)" + where
         )
     counts = _counts(report)
+    skipped = _not_records(report, "row" if sheet else "line")
+    if skipped:
+        counts += f"; skipped: {skipped}"
     failed = not report.dry_run and report.rejected and rejects is None
     if report.dry_run:
         _output.info(f"Dry run, nothing written: would have {counts}")
@@ -233,9 +242,6 @@ def _render(report: Any, fmt: str, rejects: Any, sheet: bool) -> None:
         _output.info(f"Nothing imported. Checked {report.rows} rows.")
     else:
         _output.success(f"Imported batch {report.batch_id}: {counts}")
-    skipped = _not_records(report, "row" if sheet else "line")
-    if skipped:
-        _output.info("  skipped, not records: " + skipped)
     if report.placeholder_names and not failed:  # nobody was created when nothing was imported
         are = "would be" if report.dry_run else "are"
         _output.info(
@@ -247,25 +253,28 @@ def _render(report: Any, fmt: str, rejects: Any, sheet: bool) -> None:
 
 
 def _counts(report: Any) -> str:
-    """'3 purchases added, 0 updated, 1 skipped (…)', or per part for a tracking sheet."""
-    verb = " to add" if report.dry_run else " added"
-    tail = (f"{report.skipped} skipped ({report.unchanged} already there, "
-            f"{len(report.rejected)} bad, {len(report.flagged)} flagged)")  # fmt: skip
-    if report.parts:
-        c = report.parts["customers"]
-        bits = [f"{c['added'] + c['updated'] + c['unchanged']} customers ({c['added']} new, "
-                f"{c['updated']} updated)"]  # fmt: skip
-        for part, what in (("contacts", "contacts"), ("followups", "follow-ups"),
-                           ("purchases", "purchases")):  # fmt: skip
-            n = report.parts[part]
-            there = f" ({n['unchanged']} already there)" if n["unchanged"] else ""
-            bits.append(f"{n['added']} {what}{verb}{there}")
-        bad = len(report.rejected)
-        return ", ".join(bits) + f"; rows: {bad} bad, {len(report.flagged)} flagged"
-    what = {"interactions": "contacts"}.get(report.kind, report.kind)
-    counts = f"{report.added} {what}{verb}, {report.updated} updated, {tail}"
-    if report.customers_created:
-        counts += f"; {report.customers_created} new customers"
+    """'3 purchases added, 0 updated, 1 skipped (…)'; for a tracking sheet, per part:
+    '12 customers (12 new), 12 contacts, 3 follow-ups, 0 purchases'."""
+    if not report.parts:
+        verb = " to add" if report.dry_run else " added"
+        what = {"interactions": "contacts"}.get(report.kind, report.kind)
+        counts = (f"{report.added} {what}{verb}, {report.updated} updated, {report.skipped} "
+                  f"skipped ({report.unchanged} already there, {len(report.rejected)} bad, "
+                  f"{len(report.flagged)} flagged)")  # fmt: skip
+        if report.customers_created:
+            counts += f"; {report.customers_created} new customers"
+        return counts
+    c = report.parts["customers"]
+    new = f"{c['added']} new" + (f", {c['updated']} updated" if c["updated"] else "")
+    bits = [f"{c['added'] + c['updated'] + c['unchanged']} customers ({new})"]
+    for part, what in (("contacts", "contacts"), ("followups", "follow-ups"),
+                       ("purchases", "purchases")):  # fmt: skip
+        n = report.parts[part]
+        bits.append(f"{n['added']} {what}" + (f" ({n['unchanged']} already there)"
+                                              if n["unchanged"] else ""))  # fmt: skip
+    counts = ", ".join(bits)
+    if report.rejected or report.flagged:
+        counts += f"; {len(report.rejected)} bad rows, {len(report.flagged)} flagged"
     return counts
 
 
@@ -378,6 +387,39 @@ def import_feedback(
          create_customers=create_customers)  # fmt: skip
 
 
+@imp.command("sheet", help=_kind_doc(
+    "a customer tracking sheet (客户追踪表): each row creates or matches a customer (by customer "
+    "id, phone, e-mail, or a name nobody else has), and adds their contact, the follow-up planned "
+    "and a purchase where those columns are filled. A contact settles the customer's open "
+    "follow-ups due by its day, as `log` does",
+    "the customer's fields (as `import customers`: 姓名, 电话, 微信, 地址 …); the contact: "
+    "contact_at (跟进日期, 最近联系时间), channel (跟进方式: 电话, 微信, 拜访 …), "
+    "summary (跟进内容), outcome (跟进结果); the follow-up: next_at (下次跟进时间), "
+    "next_note (下次跟进内容); the purchase: bought_at (购买日期; else the contact's day), "
+    "amount (金额), qty, product, category, order_ref, currency. Under a group header "
+    "(跟进情况 / 日期) the group decides which part a column is",
+    "custtrack import sheet 客户追踪表.xlsx --dry-run",
+))  # fmt: skip
+def import_sheet(
+    file: FileArg,
+    map_: MapOpt = None,
+    dry_run: DryRunOpt = False,
+    skip_bad: SkipBadOpt = None,
+    update: Annotated[
+        bool, typer.Option("--update/--no-update", help="Update customers already stored.")
+    ] = True,
+    currency: Annotated[
+        str | None, typer.Option(help="Currency of amounts without a currency column.")
+    ] = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    fmt: ReportFmt = "table",
+) -> None:
+    _run("sheet", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
+         update=update, currency=currency)  # fmt: skip
+
+
 @imp.command("list")
 def import_list(limit: LimitOpt = 0, fmt: FormatOpt = "table") -> None:
     """List import batches, newest first.
@@ -426,8 +468,12 @@ def import_undo(
         raise typer.Abort()
     with db.session(write=True) as s:
         counts = imports.undo(s, batch)
-    removed = ", ".join(f"{n} {t}" for t, n in counts.items() if t != "updated_kept" and n)
+    removed = ", ".join(
+        f"{n} {t}" for t, n in counts.items() if t not in ("updated_kept", "reopened") and n
+    )
     _output.success(f"Undid {label}: removed {removed or 'nothing'}")
+    if counts.get("reopened"):
+        _output.info(f"  {counts['reopened']} follow-ups its contacts had settled are open again")
     if counts.get("updated_kept"):
         _output.info(f"  {counts['updated_kept']} customer updates from this batch were kept")
 

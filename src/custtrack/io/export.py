@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from .. import models
 from ..errors import Conflict, InvalidValue, NotFound
+from . import FORMULA_START
 
 # export name -> table; tables whose rows belong to a customer also get `customer_name`
 TABLES: dict[str, sa.Table] = {
@@ -37,7 +38,6 @@ TABLES: dict[str, sa.Table] = {
     "merges": models.Merge.__table__,
 }
 ALIASES = {"contacts": "interactions", "follow-ups": "followups", "import_batches": "imports"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CUSTOMERS = models.Customer.__table__
 _TAGS = models.Tag.__table__
 

@@ -118,7 +118,8 @@ _SHEET = {f: w for part in _SHEET_PARTS.values() for f, w in part.items()}
 SHEET_PARTS = {part: tuple(fields) for part, fields in _SHEET_PARTS.items()}
 
 FIELDS: dict[str, tuple[str, ...]] = {
-    "customers": (*_CUSTOMER, *_PROFILE),
+    # erased_at: custtrack export's placeholders of forgotten customers, which are not re-created
+    "customers": (*_CUSTOMER, *_PROFILE, "erased_at"),
     **{kind: (*_CUSTOMER, *extra) for kind, extra in _KIND.items()},
     "sheet": (*_CUSTOMER, *_PROFILE, *_SHEET),
 }
@@ -216,7 +217,12 @@ def auto_map(
     taken = set(mapping.values())
     aliases = _aliases(kind)
     groups = groups or [None] * len(headers)
-    keys = [norm(h) for h in headers]
+    # the header under its group ('跟进情况/日期' is how table names a repeated 日期)
+    subs = [
+        h[len(g) + 1 :] if g and h.startswith(g + "/") else h
+        for h, g in zip(headers, groups, strict=True)
+    ]
+    keys = [norm(h) for h in subs]
 
     def take(i: int, field: str | None) -> None:
         if field and field in fields and field not in taken and i not in mapping:
@@ -233,7 +239,7 @@ def auto_map(
         part = part_of(groups[i]) if kind == "sheet" else None
         if part is not None:
             whole, plain = _part_tables(part)
-            take(i, whole.get(norm(str(groups[i]) + headers[i])) or plain.get(keys[i]))
+            take(i, whole.get(norm(str(groups[i]) + subs[i])) or plain.get(keys[i]))
     for i in free:
         pair = _BY_VALUES.get(keys[i])
         if pair and all(f in fields for f in pair):

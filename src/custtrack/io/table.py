@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from . import mapping
+from . import FORMULA_START, mapping
 from .formats import HEAD_ROWS, Block, Records, Source, open_source
 
 # The first words of a row that is not a record: totals, sign-off lines, notes under the table.
@@ -220,14 +220,17 @@ def _records(
     fill = _DownFill(src.merged, header_at) if src.merged else None
     keys = [mapping.norm(h) for h in table.headers]
     for part in chain([rest], parts):
-        if isinstance(part, Block) and not _maybe_footers(part, table.headers):
-            yield part
-            continue
+        if isinstance(part, Block):
+            _unquote_columns(part)
+            if not _maybe_footers(part, table.headers):
+                yield part
+                continue
         rows = part.rows() if isinstance(part, Block) else part
         kept = []
         for number, values in rows:
             if fill is not None:
                 fill(number, values)
+            _unquote(values)
             why = _not_a_record(values, keys)
             if why is None:
                 kept.append((number, values))
@@ -235,6 +238,21 @@ def _records(
                 table.skipped.append((number, why))
         if kept:
             yield kept
+
+
+def _unquote(values: list) -> None:
+    """'=SUM(…) and '+86… as custtrack export (and the OWASP rule) writes them: the quote off."""
+    for j, v in enumerate(values):
+        if v.__class__ is str and v[:1] == "'" and v[1:2] in FORMULA_START:
+            values[j] = v[1:]
+
+
+def _unquote_columns(block: Block) -> None:
+    for j, column in enumerate(block.columns):
+        if "'" in "".join(column):  # in C; quoted cells are rare
+            block.columns[j] = [
+                v[1:] if v[:1] == "'" and v[1:2] in FORMULA_START else v for v in column
+            ]
 
 
 def _flat(parts: Iterator[Any]) -> Iterator[tuple[int, list]]:

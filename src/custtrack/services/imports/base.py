@@ -85,6 +85,7 @@ class Importer:
         update: bool,
         currency: str | None,
         strict_width: bool,
+        region: str | None = None,
         people: People | None = None,
     ) -> None:
         self.s, self.conn, self.report = session, session.connection(), report
@@ -93,6 +94,7 @@ class Importer:
         self.batch_id, self.create, self.update = batch_id, create_customers, update
         self.currency = (currency or config.get("currency") or "USD").upper()
         self.strict_width = strict_width
+        self.region = region  # national phone numbers' region, if not the configured one
         self.now = db_time(clock.utcnow())
         self.today = clock.today()
         self.zone = clock.local_zone()  # once per import: it was two config reads per row
@@ -250,7 +252,8 @@ class Importer:
     def phone(self, value: str) -> str:
         got = self._phones.get(value)
         if got is None:
-            got = self._phones[value] = normalize_phone(value, field=self.column["phone"])
+            got = normalize_phone(value, self.region, field=self.column["phone"])
+            self._phones[value] = got
         return got
 
     # -- forgotten people --------------------------------------------------------------------

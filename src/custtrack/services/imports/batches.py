@@ -19,8 +19,9 @@ from .customers import CustomerImporter
 from .purchases import PurchaseImporter
 from .records import ContactImporter, FeedbackImporter
 from .report import DryRun, ImportFailed, Report
+from .sheet import SheetImporter
 
-KINDS = ("customers", "purchases", "interactions", "feedback")
+KINDS = ("customers", "purchases", "interactions", "feedback", "sheet")
 CACHE_KIB = 128 * 1024
 
 
@@ -37,6 +38,7 @@ _IMPORTERS: dict[str, type[Importer]] = {
     "purchases": PurchaseImporter,
     "interactions": ContactImporter,
     "feedback": FeedbackImporter,
+    "sheet": SheetImporter,
 }
 
 
@@ -44,7 +46,7 @@ def check_mapping(kind: str, headers: list[str], mapping: dict[int, str]) -> Non
     """The file must have the columns this kind cannot do without."""
     have = set(mapping.values())
     needs = list(_IMPORTERS[kind].required)
-    if kind != "customers":
+    if kind not in ("customers", "sheet"):  # those two name the customer in their own way
         needs.append(LINK_FIELDS)
     for options in needs:
         if not have & set(options):
@@ -54,6 +56,22 @@ def check_mapping(kind: str, headers: list[str], mapping: dict[int, str]) -> Non
                 f"{kind} need a column for {what}; the file has {cols}. "
                 f'Name it with --map, e.g. --map "{headers[0]}={options[0]}"'
             )
+
+
+def _phone_region(mapping: dict[int, str], sample: list[list[Any]]) -> str | None:
+    """The region for the file's national phone numbers when none is configured and the
+    numbers say otherwise than the locale (see validate.likely_region); None: the usual one."""
+    from ... import config
+    from ...validate import likely_region
+    from .base import cell
+
+    column = next((i for i, f in mapping.items() if f == "phone"), None)
+    if column is None or config.get("phone_region"):
+        return None
+    numbers = [cell(row[column]) for row in sample if column < len(row)]
+    default = config.phone_region()
+    region = likely_region([n for n in numbers if isinstance(n, str)], default)
+    return region if region != default else None
 
 
 def import_rows(
@@ -73,6 +91,7 @@ def import_rows(
     currency: str | None = None,
     strict_width: bool = True,
     sheet: str | None = None,
+    sample: list[list[Any]] | None = None,
     progress: Callable[[], None] | None = None,
 ) -> Report:
     """Import rows into the session's write transaction; returns the report.
@@ -87,6 +106,7 @@ def import_rows(
     check_mapping(kind, headers, mapping)
     used, ignored = describe(headers, mapping)
     report = Report(kind, source, file_format, used, ignored, dry_run=dry_run, sheet=sheet)
+    report.phone_region = _phone_region(mapping, sample or [])
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         # a big page cache keeps the indexes in memory during a long insert (the default 2 MB
@@ -122,6 +142,7 @@ def import_rows(
         update=update,
         currency=currency,
         strict_width=strict_width,
+        region=report.phone_region,
     )
     # Python's cycle collector rescans every cached key and reference on each full collection:
     # on a million rows that was a third of the time. An import makes no cycles worth chasing.
@@ -167,8 +188,8 @@ def list_batches(session: Session, limit: int = 0) -> list[dict[str, Any]]:
     return rows
 
 
-_CHILDREN = ("interactions", "purchases", "feedback")
-_REFERENCES = (*_CHILDREN, "complaints", "followups")
+_CHILDREN = ("interactions", "purchases", "feedback", "followups")
+_REFERENCES = (*_CHILDREN, "complaints")
 
 
 def undo(session: Session, batch_id: int) -> dict[str, int]:
@@ -210,7 +231,15 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
             "SELECT DISTINCT customer_id FROM interactions WHERE batch_id = ?", (batch_id,)
         )
     ]
-    counts = {}
+    # follow-ups the batch's contacts settled are open again (`log` would not have closed them)
+    counts = {
+        "reopened": conn.exec_driver_sql(
+            "UPDATE followups SET status = 'open', closed_at = NULL, interaction_id = NULL "
+            "WHERE interaction_id IN (SELECT id FROM interactions WHERE batch_id = ?) "
+            "AND (batch_id IS NULL OR batch_id != ?)",
+            (batch_id, batch_id),
+        ).rowcount
+    }
     for table in (*_CHILDREN, "customers"):
         counts[table] = conn.exec_driver_sql(
             f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,)

@@ -13,7 +13,7 @@ from ...errors import InvalidValue
 from ...validate import choice
 from ...vocab import CUSTOMER_STATUS, LOST_REASONS
 from .base import Importer, db_time
-from .report import RowErrors
+from .report import BadRow, RowErrors
 
 # the words of a sheet's status column that mean the customer was lost (to mark, not archive)
 LOST_WORDS = ("lost", "流失", "已流失", "流失客户")
@@ -133,6 +133,10 @@ class CustomerImporter(Importer):
         for line, values in chunk:
             errs = RowErrors()
             vals = self.values(values, errs)
+            if vals.get("erased_at") is not None:
+                self.report.flagged.append(BadRow(line, self.column["erased_at"], str(vals[
+                    "erased_at"]), "a customer forgotten on request; not re-created"))  # fmt: skip
+                continue
             fields, tags = self.clean(vals, errs)
             cid = self.match(fields, line, errs)
             if errs:

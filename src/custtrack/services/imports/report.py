@@ -43,6 +43,7 @@ class Report:
     header: str | None = None  # 'row 3', when the header is not simply the first row
     not_records: list[tuple[int, str]] = field(default_factory=list)  # (row, text): 合计 …
     blank_rows: int = 0
+    phone_region: str | None = None  # national numbers read in this region (not the config's)
     # a tracking sheet's rows hold several kinds: what was done for each
     parts: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -81,6 +82,7 @@ class Report:
             "not_records": [{"line": n, "text": t} for n, t in self.not_records],
             "blank_rows": self.blank_rows,
             "parts": self.parts,
+            "phone_region": self.phone_region,
         }
 
 
