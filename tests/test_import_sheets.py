@@ -517,3 +517,30 @@ def test_dates_and_money_as_cells_keep_them():
     assert parse_when("2025/3/19")[0] == parse_when("2025年3月19日")[0] == date(2025, 3, 19)
     for text in ("¥1,280.00", "1280元", "1,280.00", "RMB 1280", "1280.00 元", "￥1280"):
         assert parse_money(text, "CNY") == 128000, text
+
+
+def test_chinese_mobiles_are_valid_by_their_first_five_digits():
+    """The import's shortcut for Chinese mobiles (base.Importer.phone) holds for phonenumbers'
+    rules as installed: every 11-digit 1[3-9]… number is valid or not by its first five digits."""
+    import phonenumbers
+
+    for prefix in range(13000, 20000):
+        valid = {
+            phonenumbers.is_valid_number(phonenumbers.parse(f"{prefix}{tail}", "CN"))
+            for tail in ("000000", "999999", "504317")
+        }
+        assert len(valid) == 1, prefix
+
+
+def test_phone_shortcut_gives_what_phonenumbers_gives(cn, tmp_path, isolated):
+    numbers = ["13800138000", "138 0013 8001", "+86 138-0013-8002", "008613800138003",
+               "13800138004"]  # fmt: skip
+    f = tmp_path / "c.csv"
+    f.write_text("姓名,电话\n" + "".join(f"客{i},{n}\n" for i, n in enumerate(numbers)), "utf-8")
+    cn("import", "customers", f)
+    got = [p for (p,) in rows(isolated, "SELECT phone FROM customers ORDER BY id")]
+    assert got == [f"+861380013800{i}" for i in range(5)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("姓名,电话\n甲,13800138000\n乙,14000000000\n", "utf-8")  # 140: no such range
+    result = cn("import", "customers", bad, "-f", "json", code=1)
+    assert json.loads(result.stdout)["errors"][0]["value"] == "14000000000"

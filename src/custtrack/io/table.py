@@ -273,14 +273,18 @@ def _maybe_footers(block: Block, headers: list[str]) -> bool:
 
 def _not_a_record(values: list, keys: list[str]) -> str | None:
     """Why a row is not a record (its first text, as shown), or None for a record."""
-    cells = [_text(v) for v in values]
-    first = next((c for c in cells if c), "")
+    j, first = next(((j, v) for j, v in enumerate(values) if v != "" and v is not None), (0, ""))
+    if first.__class__ is not str:
+        return None  # a number or a date first: data
     if _FOOTER.match(first):
+        first = first.strip()
         return first if len(first) <= _SHOWN else first[:_SHOWN] + "…"
-    named = [k for k in keys if k]
-    same = sum(1 for k, c in zip(keys, cells, strict=False) if k and mapping.norm(c) == k)
-    if named and same * 2 > len(named):
-        return "(the header again)"
+    if j < len(keys) and keys[j] and mapping.norm(first) == keys[j]:  # the header again?
+        named = [k for k in keys if k]
+        cells = [_text(v) for v in values]
+        same = sum(1 for k, c in zip(keys, cells, strict=False) if k and mapping.norm(c) == k)
+        if same * 2 > len(named):
+            return "(the header again)"
     return None
 
 

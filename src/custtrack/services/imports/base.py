@@ -36,6 +36,7 @@ PLAIN_AMOUNT = re.compile(r"(\d+)(?:\.(\d*))?")
 ISO_DAY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 CURRENCY = re.compile(r"[A-Z]{3}")
+_CN_MOBILE = re.compile(r"(\+86|0086)?[ -]?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})")
 
 
 def cell(value: Any) -> Any:
@@ -103,6 +104,8 @@ class Importer:
         self._exponents: dict[str, int] = {}
         self._money: dict[tuple[str, str], int] = {}
         self._phones: dict[str, str] = {}
+        self._cn_ok: set[str] = set()  # first five digits of valid Chinese mobile numbers
+        self.cn = (region or config.phone_region()) == "CN"
         self._erased = self._erased_checker()
         if people is None:
             from .people import People
@@ -252,7 +255,20 @@ class Importer:
     def phone(self, value: str) -> str:
         got = self._phones.get(value)
         if got is None:
-            got = normalize_phone(value, self.region, field=self.column["phone"])
+            # a Chinese mobile whose first five digits made a valid number before is valid
+            # (tests/test_import_sheets.py checks that phonenumbers' rules go by those five):
+            # a tenth of the time of phonenumbers for a sheet of 100k different numbers
+            mobile = _CN_MOBILE.fullmatch(value)
+            if mobile and (mobile[1] or self.cn):
+                digits = "".join(mobile.groups()[1:])
+                if digits[:5] in self._cn_ok:
+                    got = "+86" + digits
+            if got is None:
+                got = normalize_phone(value, self.region, field=self.column["phone"])
+                if mobile and got == "+86" + "".join(mobile.groups()[1:]):
+                    self._cn_ok.add(got[3:8])
+            if len(self._phones) > 200_000:
+                self._phones.clear()
             self._phones[value] = got
         return got
 

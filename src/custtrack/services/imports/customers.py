@@ -12,9 +12,12 @@ from ... import clock
 from ...errors import InvalidValue
 from ...validate import choice
 from ...vocab import CUSTOMER_STATUS, LOST_REASONS
+from ..customers import TEXT_FIELDS
 from .base import Importer, db_time
 from .report import BadRow, RowErrors
 
+# text fields as clean_fields checks them (stripped, non-empty, at most so long)
+_PLAIN = {key: 5000 if key == "notes" else 200 for key in (*TEXT_FIELDS, "external_id")}
 # the words of a sheet's status column that mean the customer was lost (to mark, not archive)
 LOST_WORDS = ("lost", "流失", "已流失", "流失客户")
 
@@ -65,6 +68,9 @@ class CustomerImporter(Importer):
         for key in EDITABLE:
             value = vals.get(key)
             if value is None:
+                continue
+            if key in _PLAIN and value.__class__ is str and len(value) <= _PLAIN[key]:
+                fields[key] = value  # what clean_fields makes of it, without the call
                 continue
             if key == "phone":
                 try:
