@@ -432,6 +432,14 @@ def _seed(cli) -> None:
     cli("log", "Anna", "-c", "email", "--at", "2026-08-01", "--outcome", "no answer")
     cli("feedback", "#1", "--csat", "5", "--nps", "9", "--text", "好喝")
     cli("feedback", "Anna", "--nps", "3")
+    cli("plan", "#1", "2026-11-27 10:30", "--note", "bring samples", "-c", "visit")
+    cli("plan", "#3", "2026-11-10", "--note", "-- call back")
+    cli("plan", "Anna", "2026-12-05", "--note", "newsletter")
+    cli("snooze", "3", "2026-12-01")
+    cli("cancel", "2")
+    cli("complain", "#1", "--category", "delivery", "--text", "快递晚了", "--priority", "high")
+    cli("complain", "Anna", "--category", "quality", "--text", "=cracked lid")
+    cli("resolve", "2", "--resolution", "sent a new lid")
 
 
 IGNORED = {  # made by the import itself, not data the user keeps
@@ -439,6 +447,9 @@ IGNORED = {  # made by the import itself, not data the user keeps
     "interactions": {"id", "batch_id", "created_at"},
     "purchases": {"id", "batch_id", "created_at"},
     "feedback": {"id", "batch_id", "created_at"},
+    # links between records (a follow-up's complaint and contact) are not carried over
+    "followups": {"id", "batch_id", "complaint_id", "interaction_id"},
+    "complaints": {"id", "batch_id", "updated_at"},
 }
 
 
@@ -456,6 +467,9 @@ def test_export_then_import_gives_the_same_data(cli, tmp_path, monkeypatch, fmt)
     _seed(cli)
     tables = list(IGNORED)
     before = {t: _export(cli, t) for t in tables}
+    assert [len(before[t]) for t in tables] == [5, 3, 3, 2, 3, 2]
+    assert {f["status"] for f in before["followups"]} == {"open", "cancelled"}
+    assert {c["status"] for c in before["complaints"]} == {"open", "resolved"}
     if fmt == "xlsx":
         cli("export", "all", "-f", "xlsx", "-o", tmp_path / "all.xlsx")
         files = {t: (tmp_path / "all.xlsx", ["--sheet", t]) for t in tables}
@@ -544,3 +558,41 @@ def test_phone_shortcut_gives_what_phonenumbers_gives(cn, tmp_path, isolated):
     bad.write_text("姓名,电话\n甲,13800138000\n乙,14000000000\n", "utf-8")  # 140: no such range
     result = cn("import", "customers", bad, "-f", "json", code=1)
     assert json.loads(result.stdout)["errors"][0]["value"] == "14000000000"
+
+
+def test_followups_and_complaints_from_a_shop_sheet(cn, tmp_path, isolated, snapshot):
+    cn("add", "王芳", "--phone", "13800138000")
+    before = snapshot()
+    calls = tmp_path / "calls.csv"
+    calls.write_text(
+        "电话,日期,时间,内容,跟进状态,优先级\n"
+        "13800138000,2026-11-25,14:30,送样品,待跟进,重要\n"
+        "13800138000,2026-11-01,,问新茶,已完成,\n",
+        encoding="utf-8",
+    )
+    report = cn.json("import", "followups", calls)
+    assert report["added"] == 2
+    got = rows(isolated, "SELECT due_date, due_time, note, status, priority, closed_at IS NOT NULL "
+                         "FROM followups ORDER BY id")  # fmt: skip
+    assert got == [("2026-11-25", "14:30:00.000000", "送样品", "open", "high", 0),
+                   ("2026-11-01", None, "问新茶", "done", "normal", 1)]  # fmt: skip
+    assert cn.json("show", "王芳")["next_followup"]["note"] == "送样品"
+    book = tmp_path / "投诉.csv"
+    book.write_text(
+        "手机,投诉日期,投诉类型,投诉内容,处理人,处理结果\n"
+        "13800138000,2026-11-02 10:00,物流,快递晚了三天,张三,补偿了一包桂花糕\n"
+        "13800138000,2026-11-18,质量,茶叶受潮,,\n",
+        encoding="utf-8",
+    )
+    report = cn.json("import", "complaints", book)
+    assert report["added"] == 2
+    got = rows(isolated, "SELECT category, status, assignee, resolved_at IS NOT NULL FROM "
+                         "complaints ORDER BY id")  # fmt: skip
+    assert got == [("delivery", "resolved", "张三", 1), ("quality", "open", None, 0)]
+    assert cn.json("import", "complaints", book)["unchanged"] == 2
+    cn("import", "undo", "3", "--yes")  # the second complaints import added nothing
+    cn("import", "undo", "2", "--yes")
+    cn("import", "undo", "1", "--yes")
+    after = snapshot()
+    for table in ("followups", "complaints", "customers"):
+        assert after[table] == before[table], table

@@ -188,6 +188,7 @@ class Complaint(_Table, table=True):
     resolution: str | None = None
     opened_at: datetime = _when(default=True)
     resolved_at: datetime | None = _when(nullable=True)
+    batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     updated_at: datetime = _when(default=True)
 
 

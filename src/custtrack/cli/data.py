@@ -14,7 +14,8 @@ PANEL = "Data"
 
 # Rich keeps single newlines in help text, so each paragraph is one string.
 IMPORT_HELP = "\n\n".join([
-    "Import customers, purchases, contacts or feedback, or a whole customer tracking sheet "
+    "Import customers, purchases, contacts, feedback, follow-ups or complaints, or a whole "
+    "customer tracking sheet "
     "(客户追踪表: customers with their contacts, follow-ups and purchases), from the files people "
     "keep.",
     "Files: .xlsx, .xlsm, .xls (Excel 97–2003, as WPS writes), .ods; CSV or TSV with any "
@@ -384,6 +385,52 @@ def import_feedback(
     fmt: ReportFmt = "table",
 ) -> None:
     _run("feedback", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
+         create_customers=create_customers)  # fmt: skip
+
+
+@imp.command("followups", help=_kind_doc(
+    "follow-ups (planned contacts), open or done; a date may be in the future. Matched on "
+    "customer, day, time, note and origin, whatever their status",
+    f"{_LINK}; due_date (日期, 下次跟进日期), due_time, channel, note (内容), owner, status "
+    "(open, done, cancelled; 待跟进, 已完成 …), origin, priority, snoozed_until, created_at, "
+    "closed_at",
+    "custtrack import followups calls-to-make.xlsx",
+))  # fmt: skip
+def import_followups(
+    file: FileArg,
+    map_: MapOpt = None,
+    dry_run: DryRunOpt = False,
+    skip_bad: SkipBadOpt = None,
+    create_customers: CreateOpt = True,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    fmt: ReportFmt = "table",
+) -> None:
+    _run("followups", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
+         create_customers=create_customers)  # fmt: skip
+
+
+@imp.command("complaints", help=_kind_doc(
+    "complaints, open or resolved (a resolution or a time resolved says resolved). Matched on "
+    "customer, time opened, category and text",
+    f"{_LINK}; opened_at (投诉日期), category (price, quality, service, delivery, other; 价格, "
+    "质量, 服务, 物流 …), priority, text (投诉内容), assignee (处理人), status, resolution "
+    "(处理结果), resolved_at",
+    "custtrack import complaints 投诉登记.xlsx",
+))  # fmt: skip
+def import_complaints(
+    file: FileArg,
+    map_: MapOpt = None,
+    dry_run: DryRunOpt = False,
+    skip_bad: SkipBadOpt = None,
+    create_customers: CreateOpt = True,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    fmt: ReportFmt = "table",
+) -> None:
+    _run("complaints", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
          create_customers=create_customers)  # fmt: skip
 
 

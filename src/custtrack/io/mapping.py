@@ -64,6 +64,31 @@ _KIND = {
         "outcome": "outcome result 结果 跟进结果",
         "owner": "owner by staff rep 负责人 跟进人 销售",
     },
+    "followups": {
+        "due_date": "due duedate date day when nextcontact nextfollowup 日期 跟进日期 计划日期 "
+        "下次跟进 下次跟进日期 下次跟进时间 预约日期 提醒日期",
+        "due_time": "duetime time 时间 预约时间 提醒时间",
+        "channel": "channel method via 方式 跟进方式 渠道",
+        "note": "note notes content task subject 内容 跟进内容 事项 备注 计划内容",
+        "owner": "owner assignee by staff rep 负责人 跟进人 销售",
+        "status": "status done 状态 跟进状态 完成情况",
+        "origin": "origin 来源",
+        "priority": "priority 优先级 重要程度",
+        "snoozed_until": "snoozeduntil snoozed 推迟到 延后到",
+        "created_at": "createdat planned plannedat 创建时间 登记时间",
+        "closed_at": "closedat completedat donedate 完成时间 完成日期",
+    },
+    "complaints": {
+        "opened_at": _AT + " openedat opened complaintdate 投诉日期 投诉时间 反馈日期 登记日期",
+        "category": "category type kind issue 类别 分类 投诉类型 问题类型 类型",
+        "priority": "priority severity 优先级 紧急程度 严重程度",
+        "text": "text complaint description details content 内容 投诉内容 问题描述 描述 问题",
+        "assignee": "assignee owner handler 处理人 负责人 跟进人",
+        "status": "status 状态 处理状态",
+        "resolution": "resolution solution outcome 处理结果 解决方案 处理方式 处理意见 结果",
+        "resolved_at": "resolvedat resolveddate closedat 解决日期 解决时间 处理日期 处理时间 "
+        "完成时间",
+    },
     "feedback": {
         "at": _AT + " feedbackdate 反馈时间 反馈日期",
         "csat": "csat satisfaction rating score stars 满意度 评分 打分",
@@ -128,9 +153,6 @@ IGNORE = ("-", "ignore", "skip")
 # sheet 联系方式 ("how to reach them") is mostly the phone number, in a contact log the channel
 _BY_VALUES = {"联系方式": ("phone", "channel")}
 _PHONE_LIKE = re.compile(r"[+\d][\d\s().-]{6,}")
-# what custtrack's own export writes: its `id` and `customer_id` are this book's customer numbers
-# (the field `number`, as in #12)
-_EXPORT_MARKS = {"id", "batch_id", "created_at"}
 
 
 def norm(header: Any) -> str:
@@ -185,11 +207,12 @@ def part_of(group: str | None) -> str | None:
 
 
 def is_export(kind: str, headers: Sequence[str]) -> bool:
-    """Headers as `custtrack export` writes them for this kind."""
+    """Headers as `custtrack export` writes them for this kind: its `id` (customers) and
+    `customer_id` (the rest) are this book's customer numbers, the field `number` (as in #12)."""
     have = set(headers)
     if kind == "customers":
-        return _EXPORT_MARKS | {"name", "updated_at"} <= have
-    return _EXPORT_MARKS | {"customer_id", "customer_name"} <= have
+        return {"id", "name", "created_at", "updated_at"} <= have
+    return {"id", "customer_id", "customer_name"} <= have
 
 
 def _by_values(field_pair: tuple[str, str], values: list[Any]) -> str:

@@ -18,6 +18,7 @@ from ... import clock, config
 from ...errors import InvalidValue
 from ...validate import (
     check_text,
+    choice,
     currency_exponent,
     normalize_phone,
     parse_money,
@@ -190,6 +191,61 @@ class Importer:
 
         day, at = parse_when(text, col, base=self.today)
         return datetime.combine(day, at or NOON, tzinfo=self.zone)
+
+    def day(self, value: Any, field: str, errs: RowErrors) -> tuple[date, time | None] | None:
+        """A day, with a time of day if given, past or future (a follow-up's due date)."""
+        col = self.column.get(field, field)
+        try:
+            if isinstance(value, datetime):
+                return value.date(), (value.time() if value.time() != time(0) else None)
+            if isinstance(value, date):
+                return value, None
+            from ...dates import parse_when
+
+            return parse_when(str(value), col, base=self.today)
+        except InvalidValue as exc:
+            errs.invalid(col, value, exc)
+            return None
+
+    def clock_time(self, value: Any, field: str, errs: RowErrors) -> time | None:
+        """A time of day ('10:00', 10:00 as a spreadsheet keeps it); None if empty."""
+        if value is None or isinstance(value, time):
+            return value
+        col = self.column.get(field, field)
+        text = str(value).strip()
+        try:
+            return time.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            fraction = float(text)  # Excel keeps a time of day as a fraction of a day
+        except ValueError:
+            fraction = -1.0
+        if 0 <= fraction < 1:
+            minutes = round(fraction * 24 * 60)
+            return time(minutes // 60 % 24, minutes % 60)
+        errs.add(col, value, "not a time of day (e.g. 14:30)")
+        return None
+
+    def word(self, value: Any, field: str, vocab: tuple[str, ...], errs: RowErrors) -> str | None:
+        """One of a vocabulary (or a word for it: 已解决 for resolved); None if empty."""
+        if value is None:
+            return None
+        col = self.column.get(field, field)
+        try:
+            return choice(str(value), vocab, col)
+        except InvalidValue as exc:
+            errs.invalid(col, value, exc)
+            return None
+
+    def _moment_or_now(
+        self, vals: dict[str, Any], field: str, errs: RowErrors, default: str | None = "now"
+    ) -> str | None:
+        """The stored text of a past time the file gives; else now (or `default`)."""
+        if vals.get(field) is None:
+            return self.now if default == "now" else default
+        got = self.moment(vals[field], field, errs)
+        return got[0] if got else None
 
     def money(self, value: Any, currency: str, errs: RowErrors) -> int | None:
         col = self.column.get("amount", "amount")

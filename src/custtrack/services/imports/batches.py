@@ -17,11 +17,16 @@ from ...models import ImportBatch
 from .base import LINK_FIELDS, Importer
 from .customers import CustomerImporter
 from .purchases import PurchaseImporter
-from .records import ContactImporter, FeedbackImporter
+from .records import (
+    ComplaintImporter,
+    ContactImporter,
+    FeedbackImporter,
+    FollowupImporter,
+)
 from .report import DryRun, ImportFailed, Report
 from .sheet import SheetImporter
 
-KINDS = ("customers", "purchases", "interactions", "feedback", "sheet")
+KINDS = ("customers", "purchases", "interactions", "feedback", "followups", "complaints", "sheet")
 CACHE_KIB = 128 * 1024
 
 
@@ -38,6 +43,8 @@ _IMPORTERS: dict[str, type[Importer]] = {
     "purchases": PurchaseImporter,
     "interactions": ContactImporter,
     "feedback": FeedbackImporter,
+    "followups": FollowupImporter,
+    "complaints": ComplaintImporter,
     "sheet": SheetImporter,
 }
 
@@ -188,8 +195,8 @@ def list_batches(session: Session, limit: int = 0) -> list[dict[str, Any]]:
     return rows
 
 
-_CHILDREN = ("interactions", "purchases", "feedback", "followups")
-_REFERENCES = (*_CHILDREN, "complaints")
+# the tables of the rows an import adds (besides customers), each with its batch
+_CHILDREN = ("interactions", "purchases", "feedback", "followups", "complaints")
 
 
 def undo(session: Session, batch_id: int) -> dict[str, int]:
@@ -203,13 +210,11 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
         raise Conflict(f"batch {batch_id} never finished; there is nothing to undo")
     conn = session.connection()
     ours = "SELECT id FROM customers WHERE batch_id = ?"
-    for table in _REFERENCES:
-        extra = " AND (x.batch_id IS NULL OR x.batch_id != ?)" if table in _CHILDREN else ""
-        params = (batch_id, batch_id) if extra else (batch_id,)
+    for table in _CHILDREN:
         rows = conn.exec_driver_sql(
             f"SELECT DISTINCT c.id, c.name FROM {table} x JOIN customers c ON c.id = x.customer_id "
-            f"WHERE x.customer_id IN ({ours}){extra} LIMIT 6",
-            params,
+            f"WHERE x.customer_id IN ({ours}) AND (x.batch_id IS NULL OR x.batch_id != ?) LIMIT 6",
+            (batch_id, batch_id),
         ).all()
         if rows:
             who = ", ".join(f"#{cid} {name}" for cid, name in rows[:5])

@@ -4,12 +4,19 @@ which add column checks and order references, are in purchases.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from ...errors import InvalidValue
 from ...validate import choice
-from ...vocab import CHANNELS
+from ...vocab import (
+    CHANNELS,
+    COMPLAINT_CATEGORIES,
+    COMPLAINT_STATUS,
+    FOLLOWUP_ORIGINS,
+    FOLLOWUP_STATUS,
+    PRIORITIES,
+)
 from .base import Importer, same_time
 from .report import RowErrors
 
@@ -237,6 +244,161 @@ class FeedbackImporter(RecordImporter):
             rec["nps"],
             rec["text"],
             rec["channel"],
+            self.batch_id,
+            self.now,
+        )
+
+
+def _db_clock(at: time | None) -> str | None:
+    """A time of day as SQLAlchemy stores it on SQLite."""
+    return at.strftime("%H:%M:%S.%f") if at is not None else None
+
+
+class FollowupImporter(RecordImporter):
+    """Planned contacts (custtrack export's followups, or a list of calls to make). Matched on
+    (customer, day, time, note, origin), whatever their status."""
+
+    required = (("due_date",),)
+    table = "followups"
+    columns = (
+        "customer_id",
+        "due_date",
+        "due_time",
+        "channel",
+        "note",
+        "owner",
+        "status",
+        "origin",
+        "priority",
+        "snoozed_until",
+        "batch_id",
+        "created_at",
+        "closed_at",
+    )
+
+    def parse(self, vals: dict[str, Any], errs: RowErrors) -> dict[str, Any]:
+        when = self.day(vals.get("due_date"), "due_date", errs) if vals.get("due_date") else None
+        if vals.get("due_date") is None:
+            errs.add(self.column["due_date"], "", "empty date")
+        at = self.clock_time(vals.get("due_time"), "due_time", errs)
+        snoozed = (
+            self.day(vals["snoozed_until"], "snoozed_until", errs)
+            if vals.get("snoozed_until")
+            else None
+        )
+        rec = {
+            "day": when[0] if when else None,
+            "time": at or (when[1] if when else None),
+            "note": self.text(vals.get("note"), "note", 1000, errs),
+            "owner": self.text(vals.get("owner"), "owner", 200, errs),
+            "snoozed": snoozed[0] if snoozed else None,
+            "created": self._moment_or_now(vals, "created_at", errs),
+            "closed": self._moment_or_now(vals, "closed_at", errs, default=None),
+        }
+        for key, vocab, default in (
+            ("channel", CHANNELS, None),
+            ("status", FOLLOWUP_STATUS, "open"),
+            ("origin", FOLLOWUP_ORIGINS, "manual"),
+            ("priority", PRIORITIES, "normal"),
+        ):
+            rec[key] = self.word(vals.get(key), key, vocab, errs) or default
+        if rec["status"] != "open" and rec["closed"] is None:
+            rec["closed"] = self.now  # closed, but the file does not say when: now
+        return rec
+
+    def key(self, cid: int, rec: dict[str, Any]) -> int | None:
+        return hash(
+            (cid, rec["day"].isoformat(), _db_clock(rec["time"]), rec["note"], rec["origin"])
+        )
+
+    def stored_keys(self, ids: list[int]) -> Iterable[int]:
+        sql = (
+            "SELECT customer_id, due_date, due_time, note, origin FROM followups "
+            "WHERE customer_id IN (?)"
+        )
+        for cid, day, at, note, origin in self._stored(sql, ids):
+            at = _db_clock(at if isinstance(at, time) or at is None else time.fromisoformat(at))
+            yield hash((cid, str(day), at, note, origin))
+
+    def row(self, cid: int, rec: dict[str, Any]) -> tuple:
+        return (
+            cid,
+            rec["day"].isoformat(),
+            _db_clock(rec["time"]),
+            rec["channel"],
+            rec["note"],
+            rec["owner"],
+            rec["status"],
+            rec["origin"],
+            rec["priority"],
+            rec["snoozed"].isoformat() if rec["snoozed"] else None,
+            self.batch_id,
+            rec["created"],
+            rec["closed"],
+        )
+
+
+class ComplaintImporter(RecordImporter):
+    """Complaints, open or resolved. Matched on (customer, time opened, category, text)."""
+
+    required = (("opened_at",), ("category", "text"))
+    table = "complaints"
+    columns = (
+        "customer_id",
+        "category",
+        "priority",
+        "text",
+        "assignee",
+        "status",
+        "resolution",
+        "opened_at",
+        "resolved_at",
+        "batch_id",
+        "updated_at",
+    )
+
+    def parse(self, vals: dict[str, Any], errs: RowErrors) -> dict[str, Any]:
+        opened = self.moment(vals.get("opened_at"), "opened_at", errs)
+        rec = {
+            "opened": opened[0] if opened else None,
+            "text": self.text(vals.get("text"), "text", 5000, errs),
+            "assignee": self.text(vals.get("assignee"), "assignee", 100, errs),
+            "resolution": self.text(vals.get("resolution"), "resolution", 5000, errs),
+            "resolved": self._moment_or_now(vals, "resolved_at", errs, default=None),
+        }
+        for key, vocab, default in (
+            ("category", COMPLAINT_CATEGORIES, "other"),
+            ("priority", PRIORITIES, "normal"),
+            ("status", COMPLAINT_STATUS, None),
+        ):
+            rec[key] = self.word(vals.get(key), key, vocab, errs) or default
+        if rec["status"] is None:  # a resolution or a time resolved says it is resolved
+            rec["status"] = "resolved" if rec["resolved"] or rec["resolution"] else "open"
+        if rec["status"] == "resolved" and rec["resolved"] is None:
+            rec["resolved"] = self.now
+        return rec
+
+    def key(self, cid: int, rec: dict[str, Any]) -> int | None:
+        return hash((cid, rec["opened"], rec["category"], rec["text"]))
+
+    def stored_keys(self, ids: list[int]) -> Iterable[int]:
+        sql = (
+            "SELECT customer_id, opened_at, category, text FROM complaints WHERE customer_id IN (?)"
+        )
+        for cid, opened, category, text in self._stored(sql, ids):
+            yield hash((cid, same_time(opened), category, text))
+
+    def row(self, cid: int, rec: dict[str, Any]) -> tuple:
+        return (
+            cid,
+            rec["category"],
+            rec["priority"],
+            rec["text"],
+            rec["assignee"],
+            rec["status"],
+            rec["resolution"],
+            rec["opened"],
+            rec["resolved"],
             self.batch_id,
             self.now,
         )

@@ -12,11 +12,11 @@ plan once done is not planned again.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from ... import config
-from ...errors import InvalidValue, UsageError
+from ...errors import UsageError
 from .customers import CustomerImporter
 from .purchases import PurchaseImporter
 from .records import ContactImporter, RecordImporter, contacts_added
@@ -136,19 +136,10 @@ class SheetImporter(CustomerImporter):
         if it is more than a year back (history, not a plan: counted as 'too old')."""
         if not self.plans or vals.get("next_at") is None:
             return None
-        value, col = vals["next_at"], self.column["next_at"]
-        try:
-            if isinstance(value, datetime):
-                day, at = value.date(), (value.time() if value.time() != time(0) else None)
-            elif isinstance(value, date):
-                day, at = value, None
-            else:
-                from ...dates import parse_when
-
-                day, at = parse_when(str(value), col, base=self.today)
-        except InvalidValue as exc:
-            errs.invalid(col, value, exc)
+        when = self.day(vals["next_at"], "next_at", errs)
+        if when is None:
             return None
+        day, at = when
         note = self.text(vals.get("next_note"), "next_note", 1000, errs)
         if day < self.today - timedelta(days=PLAN_DAYS):
             self.counts["followups"]["too_old"] += 1
