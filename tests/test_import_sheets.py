@@ -596,3 +596,23 @@ def test_followups_and_complaints_from_a_shop_sheet(cn, tmp_path, isolated, snap
     after = snapshot()
     for table in ("followups", "complaints", "customers"):
         assert after[table] == before[table], table
+
+
+def test_amounts_say_their_currency(cli, tmp_path, isolated):
+    cli("config", "set", "phone_region", "CN")
+    f = tmp_path / "ledger.csv"
+    f.write_text("姓名,电话,购买日期,金额\n王芳,13800138000,2026-11-01,1280元\n"
+                 "李雷,13900139000,2026-11-02,¥88.50\n", encoding="utf-8")  # fmt: skip
+    out = cli("import", "sheet", f).stdout  # no currency set: the amounts say CNY
+    assert "Amounts read as CNY, as they say" in out
+    assert rows(isolated, "SELECT amount_minor, currency FROM purchases ORDER BY id") == [
+        (128000, "CNY"), (8850, "CNY")
+    ]  # fmt: skip
+    cli("config", "set", "currency", "USD")
+    g = tmp_path / "more.csv"
+    g.write_text("姓名,电话,购买日期,金额\n王芳,13800138000,2026-11-03,99元\n", encoding="utf-8")
+    result = cli("import", "sheet", g, "-f", "json", code=1)
+    assert json.loads(result.stdout)["errors"][0]["reason"] == (
+        "is in CNY, not USD (give the currency, e.g. --currency CNY)"
+    )
+    assert cli.json("import", "sheet", g, "--currency", "CNY")["parts"]["purchases"]["added"] == 1

@@ -103,6 +103,11 @@ def get(key: str) -> Any:
     return _merged(config_path()).get(key, DEFAULTS.get(key))
 
 
+def is_set(key: str) -> bool:
+    """Whether the user chose this setting (it is in the config file), not just its default."""
+    return key in _load(config_path())
+
+
 def _coerce(key: str, raw: str) -> Any:
     from .errors import InvalidValue
 

@@ -96,6 +96,18 @@ _MONEY_RE = re.compile(r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d
 _MONEY_SIGNS = re.compile(r"^(?:[$¥€£￥]|rmb|cny|人民币)\s*|\s*(?:元|圆|块|rmb)$", re.IGNORECASE)
 
 
+# the currencies a sign or word around an amount names (¥ is the yen's sign as well as the yuan's)
+_SIGNS = (("元", ("CNY",)), ("圆", ("CNY",)), ("块", ("CNY",)), ("人民币", ("CNY",)),
+          ("RMB", ("CNY",)), ("¥", ("CNY", "JPY")), ("￥", ("CNY", "JPY")), ("€", ("EUR",)),
+          ("£", ("GBP",)))  # fmt: skip
+
+
+def currency_of(amount: str) -> tuple[str, ...]:
+    """The currencies an amount's own sign or word names ('1280元' -> CNY); () if none."""
+    text = amount.upper()
+    return next((codes for sign, codes in _SIGNS if sign in text), ())
+
+
 def currency_code(value: str, field: str = "--currency") -> str:
     """An ISO 4217 code such as CNY or USD, upper-cased."""
     code = (value or "").strip().upper()
@@ -113,6 +125,10 @@ def parse_money(value: str | int | Decimal, currency: str, field: str = "AMOUNT"
     text = str(value).strip().replace("_", "")
     if text.upper().endswith(currency.upper()):
         text = text[: -len(currency)].strip()
+    said = currency_of(text)
+    if said and currency.upper() not in said:
+        raise InvalidValue(field, value, f"is in {' or '.join(said)}, not {currency.upper()}",
+                           f"give the currency, e.g. --currency {said[0]}")  # fmt: skip
     negative = text.startswith("-")
     text = _MONEY_SIGNS.sub("", text.lstrip("-").strip()).strip()
     if text.startswith("-"):  # ¥-5

@@ -212,6 +212,11 @@ def _render(report: Any, fmt: str, rejects: Any, sheet: bool) -> None:
             f"they look like); to say so for good: custtrack config set phone_region "
             f"{report.phone_region}"
         )
+    if report.currency_guess:
+        _output.info(
+            f"Amounts read as {report.currency_guess}, as they say (no currency is set); to set "
+            f"it for good: custtrack config set currency {report.currency_guess}"
+        )
     if report.same_file:
         ids = ", ".join(str(i) for i in report.same_file)
         _output.info(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ... import clock
+from ... import clock, config
 from ...errors import Conflict, CusttrackError, NotFound, UsageError
 from ...models import ImportBatch
 from .base import LINK_FIELDS, Importer
@@ -68,7 +69,6 @@ def check_mapping(kind: str, headers: list[str], mapping: dict[int, str]) -> Non
 def _phone_region(mapping: dict[int, str], sample: list[list[Any]]) -> str | None:
     """The region for the file's national phone numbers when none is configured and the
     numbers say otherwise than the locale (see validate.likely_region); None: the usual one."""
-    from ... import config
     from ...validate import likely_region
     from .base import cell
 
@@ -79,6 +79,21 @@ def _phone_region(mapping: dict[int, str], sample: list[list[Any]]) -> str | Non
     default = config.phone_region()
     region = likely_region([n for n in numbers if isinstance(n, str)], default)
     return region if region != default else None
+
+
+def _currency(mapping: dict[int, str], sample: list[list[Any]]) -> str | None:
+    """The currency the file's amounts say they are in (1280元, ¥88), when none is configured."""
+    from ...validate import currency_of
+
+    column = next((i for i, f in mapping.items() if f == "amount"), None)
+    if column is None:
+        return None
+    said = Counter(
+        currency_of(row[column])[0]
+        for row in sample
+        if column < len(row) and isinstance(row[column], str) and currency_of(row[column])
+    )
+    return said.most_common(1)[0][0] if said else None
 
 
 def import_rows(
@@ -114,6 +129,8 @@ def import_rows(
     used, ignored = describe(headers, mapping)
     report = Report(kind, source, file_format, used, ignored, dry_run=dry_run, sheet=sheet)
     report.phone_region = _phone_region(mapping, sample or [])
+    if currency is None and not config.is_set("currency"):
+        currency = report.currency_guess = _currency(mapping, sample or [])
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         # a big page cache keeps the indexes in memory during a long insert (the default 2 MB

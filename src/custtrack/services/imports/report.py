@@ -44,6 +44,7 @@ class Report:
     not_records: list[tuple[int, str]] = field(default_factory=list)  # (row, text): 合计 …
     blank_rows: int = 0
     phone_region: str | None = None  # national numbers read in this region (not the config's)
+    currency_guess: str | None = None  # the amounts' own currency, none being configured
     # a tracking sheet's rows hold several kinds: what was done for each
     parts: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -83,6 +84,7 @@ class Report:
             "blank_rows": self.blank_rows,
             "parts": self.parts,
             "phone_region": self.phone_region,
+            "currency_guess": self.currency_guess,
         }
 
 
