@@ -1,6 +1,7 @@
 """Build a benchmark database of a tea & gift shop at scale S, M or L (fixed seed, real shapes).
 
-    python benchmarks/generate.py --scale M --db /tmp/bench-M.db [--import-csv /tmp/bench-M.csv]
+    python benchmarks/generate.py --scale M --db /tmp/bench-M.db [--import-csv /tmp/bench-M.csv] \
+        [--import-xlsx /tmp/bench-M-sheet.xlsx]
 
 The schema comes from custtrack itself (`db.engine()` runs the migrations) and every row goes in
 through custtrack's bulk path (`services.bulk.insert_rows`: Core executemany), one transaction per
@@ -29,6 +30,7 @@ SCALES = {  # customers, purchases, interactions, rows of the import CSV
     "M": (100_000, 1_000_000, 1_000_000, 1_000_000),
     "L": (1_000_000, 10_000_000, 10_000_000, 1_000_000),
 }
+SHEET_ROWS = {"S": 2_000, "M": 100_000, "L": 100_000}  # customers in the tracking sheet (.xlsx)
 REFERENCE_DATE = date(2026, 11, 20)
 TIMEZONE = "Asia/Shanghai"
 UTC_OFFSET_S = 8 * 3600  # Asia/Shanghai has no DST, so a fixed offset is exact
@@ -83,6 +85,21 @@ COMPLAINT_CATS = ["price", "quality", "service", "delivery", "other"]
 COMPLAINT_W = [15, 30, 20, 30, 5]
 PRIORITIES = ["low", "normal", "high", "urgent"]
 PRIORITY_W = [15, 60, 20, 5]
+# the tracking sheet (客户追踪表) is kept in Chinese, as the shop keeps it
+SHEET_TITLE = "某某茶庄 客户追踪表（2026年）"
+SHEET_HEADER = ["序号", "姓名", "手机", "城市", "跟进日期", "跟进方式", "跟进内容", "下次跟进日期",
+                "购买日期", "产品", "金额"]  # fmt: skip
+PRODUCTS_ZH = [  # PRODUCTS, in the same order
+    "西湖龙井250g", "安溪铁观音200g", "普洱茶饼357g", "茉莉龙珠100g", "滇红200g", "白牡丹150g",
+    "宜兴紫砂壶", "盖碗套装", "茶盘", "旅行茶具", "小礼盒", "大礼盒", "月饼礼盒", "桂花糕", "话梅",
+    "芝麻糖",
+]  # fmt: skip
+SHEET_CHANNELS = ["微信", "电话", "拜访", "短信"]
+SHEET_CHANNEL_W = [40, 35, 15, 10]
+SHEET_SUMMARIES = [
+    "介绍新到的明前龙井", "询问订单进度", "生日祝福", "邀请参加品茶会", "发送价目表",
+    "商谈批发价格", "确认已收货", "推荐紫砂壶", "中秋礼盒预订", "回访满意度", None,
+]  # fmt: skip
 
 
 def _utc_strings(seconds: np.ndarray) -> list[str]:
@@ -488,6 +505,91 @@ def write_import_csv(path: Path, rows: int, seed: int = 2026) -> None:
     frame.to_csv(path, index=False)
 
 
+def write_import_xlsx(path: Path, rows: int, seed: int = 2026) -> None:
+    """A shop's tracking sheet (客户追踪表) of `rows` customers: a title row above the header,
+    one distinct customer a row (phones 13800000000 + i, stored as numbers), ~70% with their
+    latest contact (a date, or a date and time for 40% of them), ~40% with the next follow-up
+    planned (a date: mostly within the next 30 days, some overdue, always after that row's
+    contact), ~50% with a purchase (a date, a product, an amount with 2 decimals), and a 合计
+    row at the end. Dates are real Excel date/datetime cells; contacts and purchases are never
+    after REFERENCE_DATE."""
+    from datetime import datetime, timedelta
+
+    from openpyxl import Workbook
+
+    rng = np.random.default_rng(seed + 2)
+    ref_day = int(np.datetime64(REFERENCE_DATE.isoformat(), "D").astype(np.int64))
+    names = (
+        np.array(SURNAMES, dtype=object)[rng.integers(0, len(SURNAMES), rows)]
+        + np.array(GIVEN, dtype=object)[rng.integers(0, len(GIVEN), rows)]
+        + np.array(GIVEN + [""] * 20, dtype=object)[rng.integers(0, len(GIVEN) + 20, rows)]
+    )
+    city = _pick(rng, CITIES, CITY_W, rows)
+    planned = rng.random(rows) < 0.40
+    contacted = planned | (rng.random(rows) < 0.5)  # ~70%: a plan comes from a contact
+    bought = rng.random(rows) < 0.50
+    due = np.where(rng.random(rows) < 0.85, ref_day + rng.integers(0, 31, rows),
+                   ref_day - rng.integers(1, 60, rows))  # fmt: skip
+    contact_day = np.where(
+        planned,
+        np.minimum(due - rng.integers(1, 46, rows), ref_day - 1),
+        ref_day - 1 - rng.integers(0, 365 * 2, rows),
+    )
+    with_time = rng.random(rows) < 0.40
+    contact_s = rng.integers(9 * 3600, 21 * 3600, rows) // 60 * 60  # shop hours, whole minutes
+    channel = _pick(rng, SHEET_CHANNELS, SHEET_CHANNEL_W, rows)
+    summary = _pick(rng, SHEET_SUMMARIES, None, rows)
+    buy_day = ref_day - 1 - rng.integers(0, 365 * 2, rows)
+    prod = rng.choice(len(PRODUCTS), size=rows, p=_zipf(len(PRODUCTS)))
+    median = np.array([p[2] for p in PRODUCTS], float)[prod]
+    cents = np.round(median * rng.lognormal(0.0, 0.25, rows) * 100).astype(np.int64)
+    product = np.array(PRODUCTS_ZH, dtype=object)[prod]
+
+    epoch = date(1970, 1, 1)
+    days = [epoch + timedelta(days=d) for d in range(ref_day - 365 * 3, ref_day + 32)]
+    first = ref_day - 365 * 3
+
+    def day(d: int) -> date:
+        return days[d - first]
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("客户追踪表")
+    ws.append([SHEET_TITLE])
+    ws.append(SHEET_HEADER)
+    total = 0
+    for i, (nm, ct, pl, co, by, dd, cd, wt, cs, ch, su, bd, pr, ce) in enumerate(zip(
+        names.tolist(), city.tolist(), planned.tolist(), contacted.tolist(), bought.tolist(),
+        due.tolist(), contact_day.tolist(), with_time.tolist(), contact_s.tolist(),
+        channel.tolist(), summary.tolist(), buy_day.tolist(), product.tolist(), cents.tolist(),
+        strict=True,
+    )):  # fmt: skip
+        row: list[Any] = [i + 1, nm, 13_800_000_000 + i, ct]
+        if co:
+            at = day(cd)
+            if wt:
+                at = datetime(at.year, at.month, at.day, cs // 3600, cs // 60 % 60)
+            row += [at, ch, su]
+        else:
+            row += [None, None, None]
+        row.append(day(dd) if pl else None)
+        if by:
+            total += ce
+            row += [day(bd), pr, ce / 100]
+        else:
+            row += [None, None, None]
+        ws.append(row)
+    ws.append(["合计", None, None, None, None, None, None, None, None, None, total / 100])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def sheet_rows(path: Path) -> int:
+    """Customers in a sheet written by write_import_xlsx (its rows less title, header and 合计)."""
+    from python_calamine import CalamineWorkbook
+
+    return len(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()) - 3
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), required=True)
@@ -495,6 +597,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--import-csv", type=Path, help="also write the import benchmark's CSV")
     parser.add_argument("--import-rows", type=int, help="rows in that CSV (default by scale)")
+    parser.add_argument(
+        "--import-xlsx", type=Path, help="also write the sheet import's tracking sheet (.xlsx)"
+    )
+    parser.add_argument(
+        "--xlsx-rows", type=int, help="customers in that sheet (default by scale: SHEET_ROWS)"
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing database")
     args = parser.parse_args(argv)
 
@@ -513,6 +621,13 @@ def main(argv: list[str] | None = None) -> int:
         write_import_csv(args.import_csv, rows, args.seed)
         print(
             f"  import CSV     {rows:>11,} rows  {time.perf_counter() - t1:6.1f} s", file=sys.stderr
+        )
+    if args.import_xlsx:
+        rows = args.xlsx_rows or SHEET_ROWS[args.scale]
+        t1 = time.perf_counter()
+        write_import_xlsx(args.import_xlsx, rows, args.seed)
+        print(
+            f"  import sheet   {rows:>11,} rows  {time.perf_counter() - t1:6.1f} s", file=sys.stderr
         )
     size = args.db.stat().st_size / 1e6
     print(

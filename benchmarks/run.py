@@ -1,6 +1,7 @@
 """Time custtrack's commands as whole processes next to the fastest way to do the same job.
 
     python benchmarks/run.py --scale M --db /tmp/bench-M.db          # generates the DB if missing
+    python benchmarks/run.py --scale S --only "import sheet" --import-xlsx /tmp/sheet-100k.xlsx
 
 Every command and every baseline runs as its own process with this interpreter (sys.executable),
 round-robin (one of each per round, so a busy machine slows both sides of a ratio alike), after a
@@ -37,8 +38,9 @@ CT = [PY, "-m", "custtrack"]
 BASE = HERE / "baselines"
 DAILY = ("add", "log", "show", "due")
 NAMES = [  # every process timed, in table order
-    "F1", "--help", "add", "log", "show", "due", "rfm", "report", "import", "value --model",
-    "baseline show", "baseline due", "baseline rfm", "baseline import",
+    "F1", "--help", "add", "log", "show", "due", "rfm", "report", "import", "import sheet",
+    "value --model", "baseline show", "baseline due", "baseline rfm", "baseline import",
+    "baseline import sheet",
 ]  # fmt: skip
 DAILY_MB = 150
 SCALE_DRIFT = 1.15  # daily commands at L within 15% of M
@@ -213,7 +215,7 @@ class Harness:
     def benches(self) -> list[Bench]:
         runs = self.args.runs + (0 if self.args.quick else 1)
         heavy, log_ids, phones = self.pick_customers(runs)
-        db, csv = str(self.db), str(self.args.import_csv)
+        db, csv, xlsx = str(self.db), str(self.args.import_csv), str(self.args.import_xlsx)
         empty = self.empty_schema()
         self.meta = {"show_customer": heavy, "log_customers": log_ids}
         return [
@@ -229,12 +231,17 @@ class Harness:
             Bench("report", [*CT, "report"], probe=["report"]),
             Bench("import", [*CT, "import", "purchases", csv, *self.args.import_args],
                   probe=["import", "purchases"], before=self.fresh_copy(empty, "ct")),
+            Bench("import sheet", [*CT, "import", "sheet", xlsx], probe=["import", "sheet"],
+                  before=self.fresh_copy(empty, "sheet-ct")),
             Bench("value --model", [*CT, "value", "--model"], probe=["value"]),
             Bench("baseline show", [PY, str(BASE / "show.py"), db, str(heavy)]),
             Bench("baseline due", [PY, str(BASE / "due.py"), db]),
             Bench("baseline rfm", [PY, str(BASE / "rfm.py"), db]),
             Bench("baseline import", per_run=lambda i: [PY, str(BASE / "import_csv.py"), csv,
                   str(self.work / "import-base.db")], before=self.fresh_copy(empty, "base")),
+            Bench("baseline import sheet", [PY, str(BASE / "import_xlsx.py"), xlsx,
+                  str(self.work / "import-sheet-base.db")],
+                  before=self.fresh_copy(empty, "sheet-base")),
         ]  # fmt: skip
 
     # ------------------------------------------------------------------ running
@@ -285,6 +292,7 @@ TARGETS = [  # row, measured, baseline, max ratio, max peak MB, max seconds
     ("rfm", "rfm", "baseline rfm", 1.3, None, None),
     ("report", "report", "baseline rfm", 3.0, 800, None),
     ("import", "import", "baseline import", 2.0, 1024, None),
+    ("import sheet", "import sheet", "baseline import sheet", 2.0, 1024, None),
     ("value --model", "value --model", None, None, None, 3.0),
 ]
 
@@ -439,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
         "--import-csv", type=Path, help="CSV for the import (default DB-import.csv)"
     )
     parser.add_argument(
+        "--import-xlsx", type=Path, help="tracking sheet for `import sheet` (default DB-sheet.xlsx)"
+    )
+    parser.add_argument(
         "--import-args", nargs="*", default=[], help="extra arguments for `import purchases`"
     )
     parser.add_argument("--out", type=Path, default=HERE / "results")
@@ -454,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     args.db = (args.db or Path(tempfile.gettempdir()) / f"bench-{args.scale}.db").resolve()
     args.import_csv = (args.import_csv or args.db.with_name(args.db.stem + "-import.csv")).resolve()
+    sheet = args.db.with_name(args.db.stem + "-sheet.xlsx")
+    args.import_xlsx = (args.import_xlsx or sheet).resolve()
     # Generate in child processes: Linux carries a process's peak RSS across fork+exec, so a
     # run.py grown by building the data would inflate every measured child's peak memory.
     gen = [sys.executable, str(Path(__file__).with_name("generate.py")), "--scale", args.scale]
@@ -468,6 +481,14 @@ def main(argv: list[str] | None = None) -> int:
         rows = str(generate.SCALES[args.scale][3])
         here = str(Path(__file__).parent)
         subprocess.run([sys.executable, "-c", code, here, str(args.import_csv), rows], check=True)
+    if not args.import_xlsx.exists():
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[1]); import generate; "
+            "generate.write_import_xlsx(__import__('pathlib').Path(sys.argv[2]), int(sys.argv[3]))"
+        )
+        rows = str(generate.SHEET_ROWS[args.scale])
+        here = str(Path(__file__).parent)
+        subprocess.run([sys.executable, "-c", code, here, str(args.import_xlsx), rows], check=True)
     if args.only:
         only = {"--help" if n == "help" else n for n in args.only}
         unknown = only - set(NAMES)
@@ -517,6 +538,7 @@ def main(argv: list[str] | None = None) -> int:
         "reference_date": generate.REFERENCE_DATE.isoformat(),
         "database": {"rows": counts, "size_mb": round(args.db.stat().st_size / 1e6, 1)},
         "import_rows": sum(1 for _ in args.import_csv.open(encoding="utf-8")) - 1,
+        "import_sheet_rows": generate.sheet_rows(args.import_xlsx),
         "machine": info,
         "rows": rows,
         "measurements": {name: b.summary() for name, b in by_name.items()},

@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 ROWS = [
     "--help", "add", "log", "show", "show vs query", "due", "due vs query", "rfm", "report",
-    "import", "value --model",
+    "import", "import sheet", "value --model",
 ]  # fmt: skip
-BASELINES = ["F1", "baseline show", "baseline due", "baseline rfm", "baseline import"]
+BASELINES = ["F1", "baseline show", "baseline due", "baseline rfm", "baseline import",
+             "baseline import sheet"]  # fmt: skip
 # built by the foundation, so they must run; the rest may still be "missing" while being built
 MUST_RUN = ["F1", "--help", "add", "log", "show", *BASELINES[1:]]
 
@@ -24,10 +25,11 @@ MUST_RUN = ["F1", "--help", "add", "log", "show", *BASELINES[1:]]
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("bench")
-    db, csv = tmp / "S.db", tmp / "S-import.csv"
+    db, csv, xlsx = tmp / "S.db", tmp / "S-import.csv", tmp / "S-sheet.xlsx"
     gen = subprocess.run(
         [sys.executable, str(BENCH / "generate.py"), "--scale", "S", "--db", str(db),
-         "--import-csv", str(csv), "--import-rows", "2000"],
+         "--import-csv", str(csv), "--import-rows", "2000", "--import-xlsx", str(xlsx),
+         "--xlsx-rows", "2000"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert gen.returncode == 0, gen.stderr
@@ -36,7 +38,8 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> dict:
     con.close()
     run = subprocess.run(
         [sys.executable, str(BENCH / "run.py"), "--scale", "S", "--db", str(db), "--import-csv",
-         str(csv), "--runs", "1", "--quick", "--out", str(tmp / "results")],
+         str(csv), "--import-xlsx", str(xlsx), "--runs", "1", "--quick", "--out",
+         str(tmp / "results")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
@@ -104,3 +107,5 @@ def test_machine_info_and_targets_recorded(bench: dict) -> None:
     assert targets["--help"] == "≤ 0.4×F1"
     assert targets["rfm"] == "≤ 1.3×baseline rfm"
     assert result["import_rows"] == 2000
+    assert result["import_sheet_rows"] == 2000
+    assert targets["import sheet"] == "≤ 2×baseline import sheet; < 1024 MB"
