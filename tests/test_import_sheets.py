@@ -269,7 +269,7 @@ def test_gbk_csv_with_a_title_line_as_wps_exports_it(cn, tmp_path):
     f = tmp_path / "wps.csv"
     f.write_bytes(text.encode("gbk"))
     out = cn("import", "sheet", f).stdout
-    assert "gb18030" in out and "Header: line 2" not in out and "Header: row 2" in out
+    assert "gb18030" in out and "Header: line 2" in out
     flat = " ".join(out.split("\n"))
     assert "2 customers (2 new), 2 contacts, 0 follow-ups, 0 purchases" in flat
     assert "skipped: line 6 合计; 1 blank line" in flat
@@ -616,3 +616,23 @@ def test_amounts_say_their_currency(cli, tmp_path, isolated):
         "is in CNY, not USD (give the currency, e.g. --currency CNY)"
     )
     assert cli.json("import", "sheet", g, "--currency", "CNY")["parts"]["purchases"]["added"] == 1
+
+
+def test_two_row_header_in_a_csv(cn, tmp_path, isolated):
+    """Without merged cells (a CSV), a group runs on to the right until the next one, and a
+    header cell left empty under a group name is that name (序号, 备注)."""
+    f = tmp_path / "two.csv"
+    f.write_text(
+        "序号,客户信息,,跟进情况,,购买记录,,备注\n"
+        ",姓名,电话,日期,内容,日期,金额,\n"
+        "1,王芳,13800138000,2026-11-01,问价,2026-11-02,88,老客户\n",
+        encoding="utf-8",
+    )
+    report = cn.json("import", "sheet", f)
+    assert report["header"] == "lines 1–2"
+    assert "跟进情况/日期 → contact_at" in report["mapping"]
+    assert "购买记录/日期 → bought_at" in report["mapping"]
+    assert "备注 → notes" in report["mapping"] and report["ignored"] == ["序号"]
+    assert rows(isolated, "SELECT substr(at, 1, 10), amount_minor FROM purchases") == [
+        ("2026-11-02", 8800)
+    ]

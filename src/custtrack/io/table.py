@@ -49,11 +49,14 @@ class Table:
         return self.source.blank[0] - self._blank_before
 
     def where(self) -> str | None:
-        """'header: row 3' (or 'rows 2–3'), when the header is not simply the first row."""
-        if not self.header_rows or (self.header_rows == (1,) and self.found):
+        """'row 3' (or 'rows 2–3'; 'line' in a text file): where the header was found."""
+        if not self.header_rows:
             return None
+        unit = "row" if self.source.spreadsheet else "line"
         rows = self.header_rows
-        return f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}–{rows[-1]}"
+        if len(rows) == 1:
+            return f"{unit} {rows[0]}"
+        return f"{unit}s {rows[0]}–{rows[-1]}"
 
 
 def open_table(
