@@ -1,4 +1,4 @@
-"""Write examples/tracking-sheet.xlsx: a customer tracking sheet as a tea shop keeps it in Excel or WPS.
+"""Write examples/tracking-sheet.xlsx: a customer tracking sheet as a shop keeps it in Excel or WPS.
 
     python examples/tracking_sheet.py
 
