@@ -13,7 +13,7 @@ import typer.main
 import typer.testing
 from typer.testing import CliRunner
 
-from custtrack import clock, config, db
+from custtrack import clock, config, db, i18n
 from custtrack.cli import app
 
 # Typer rebuilds the whole command tree on every CliRunner.invoke (~0.3 s); build it once.
@@ -29,8 +29,16 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CUSTTRACK_TODAY", "2026-11-20")
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     monkeypatch.setenv("COLUMNS", "200")
-    for var in ("CUSTTRACK_USER", "CUSTTRACK_DEBUG", "NO_COLOR"):
+    for var in (
+        "CUSTTRACK_USER",
+        "CUSTTRACK_DEBUG",
+        "NO_COLOR",
+        "LANGUAGE",
+        "LC_ALL",
+        "LC_MESSAGES",
+    ):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")  # tests in Chinese set LANG=zh_CN.UTF-8 themselves
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # platformdirs never reaches the real one
     _reset()
     yield dbfile
@@ -38,6 +46,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _reset() -> None:
+    i18n.use("en")
     db.dispose()
     db.set_db(None)
     clock.set_today(None)

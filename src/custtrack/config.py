@@ -14,6 +14,7 @@ from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     "user": "",  # who "--mine" means; CUSTTRACK_USER overrides
+    "language": "",  # zh-CN or en; "" = from LANGUAGE / LC_ALL / LC_MESSAGES / LANG
     "phone_region": "",  # default region for numbers without +CC; "" = from the locale, else US
     "currency": "USD",
     "timezone": "",  # IANA name; "" = TZ or the system's zone
@@ -174,6 +175,15 @@ def set_value(key: str, raw: str) -> Any:
         _zone(value)
     if key == "currency":
         value = value.upper()
+    if key == "language":
+        from .i18n import _, normalize
+
+        if value.strip().lower() in ("", "auto"):
+            value = ""
+        elif normalize(value) is None:
+            raise InvalidValue(key, raw, _("must be zh-CN or en"), _('or "" for the environment'))
+        else:
+            value = normalize(value)
     if key == "phone_region" and value:
         import phonenumbers
 

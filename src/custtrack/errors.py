@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .i18n import _, ngettext
+
 
 class CusttrackError(Exception):
     """A problem with the data or the request, explained in the user's words (exit code 1)."""
@@ -20,9 +22,9 @@ class InvalidValue(UsageError):
 
     def __init__(self, field: str, value: object, reason: str, hint: str | None = None) -> None:
         self.field, self.value, self.reason, self.hint = field, value, reason, hint
-        msg = f"{field} {value!r}: {reason}"
+        msg = _("{field} {value}: {reason}").format(field=field, value=repr(value), reason=reason)
         if hint:
-            msg += f" ({hint})"
+            msg = _("{message} ({hint})").format(message=msg, hint=hint)
         super().__init__(msg)
 
 
@@ -36,7 +38,14 @@ class Ambiguous(CusttrackError):
     def __init__(self, ref: str, candidates: list[str]) -> None:
         self.candidates = candidates
         shown = "; ".join(candidates[:10]) + (" …" if len(candidates) > 10 else "")
-        super().__init__(f"{ref!r} matches {len(candidates)} customers: {shown}. Use the id.")
+        n = len(candidates)
+        super().__init__(
+            ngettext(
+                "{ref} matches {n} customer: {shown}. Use the id.",
+                "{ref} matches {n} customers: {shown}. Use the id.",
+                n,
+            ).format(ref=repr(ref), n=n, shown=shown)
+        )
 
 
 class Conflict(CusttrackError):

@@ -157,6 +157,19 @@ def format_money(minor: int | None, currency: str) -> str:
     return f"{amount:,.{exp}f}"
 
 
+def money_text(minor: int | None, currency: str) -> str:
+    """An amount with its currency, as people read it: "1,280.00 CNY" in English, "¥1,280.00" in
+    Chinese (other currencies keep their code: "12.50 USD")."""
+    if minor is None:
+        return ""
+    from .i18n import is_chinese
+
+    if currency == "CNY" and is_chinese():
+        sign = "-" if minor < 0 else ""
+        return f"{sign}¥{format_money(abs(minor), currency)}"
+    return f"{format_money(minor, currency)} {currency}"
+
+
 def money_str(minor: int | None, currency: str) -> str | None:
     """Exact decimal string for JSON/CSV (no thousands separators)."""
     if minor is None:

@@ -1,4 +1,10 @@
-"""The fixed vocabularies of custtrack (kept import-free so the CLI can use them for --help)."""
+"""The fixed vocabularies of custtrack (kept import-free so the CLI can use them for --help).
+
+The values are stored and written (JSON, CSV) in English; people see them through `label()`,
+in the interface language.
+"""
+
+from .i18n import C_, pgettext
 
 CHANNELS = ("phone", "wechat", "email", "visit", "meeting", "sms", "video", "social", "other")
 GENDERS = ("female", "male", "other", "unknown")
@@ -76,3 +82,37 @@ SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {
     vocab: {word: value for value, words in table.items() for word in words.split()}
     for vocab, table in _WORDS.items()
 }
+
+
+# What people see for each stored value (English msgids with the vocabulary as context; the
+# catalogue gives the Chinese). Values not listed here are shown as stored.
+_LABELS = (
+    C_("channel", "phone"), C_("channel", "wechat"), C_("channel", "email"),
+    C_("channel", "visit"), C_("channel", "meeting"), C_("channel", "sms"),
+    C_("channel", "video"), C_("channel", "social"), C_("channel", "other"),
+    C_("gender", "female"), C_("gender", "male"), C_("gender", "other"), C_("gender", "unknown"),
+    C_("price_sensitivity", "low"), C_("price_sensitivity", "medium"),
+    C_("price_sensitivity", "high"),
+    C_("customer_status", "active"), C_("customer_status", "archived"),
+    C_("complaint_category", "price"), C_("complaint_category", "quality"),
+    C_("complaint_category", "service"), C_("complaint_category", "delivery"),
+    C_("complaint_category", "other"),
+    C_("priority", "low"), C_("priority", "normal"), C_("priority", "high"),
+    C_("priority", "urgent"),
+    C_("complaint_status", "open"), C_("complaint_status", "resolved"),
+    C_("followup_status", "open"), C_("followup_status", "done"),
+    C_("followup_status", "cancelled"),
+    C_("origin", "manual"), C_("origin", "cadence"), C_("origin", "birthday"),
+    C_("origin", "post-purchase"), C_("origin", "complaint"), C_("origin", "at-risk"),
+    C_("lost_reason", "price"), C_("lost_reason", "competitor"), C_("lost_reason", "service"),
+    C_("lost_reason", "quality"), C_("lost_reason", "other"),
+    C_("cadence_scope", "tag"), C_("cadence_scope", "customer"), C_("cadence_scope", "segment"),
+)  # fmt: skip
+
+
+def label(vocabulary: str, value: str | None) -> str:
+    """A stored value as people read it: `label("channel", "wechat")` is 微信 in Chinese.
+    `vocabulary` is one of the contexts above ("channel", "origin", "stage", "segment" …)."""
+    if not value:
+        return ""
+    return pgettext(vocabulary, value)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
+from ..i18n import N_, _
 from ._app import app
 
 # Each module registers its commands on `app` (imported for that side effect, in help order).
@@ -29,15 +30,37 @@ def _root(
         typer.Option(
             "--db",
             envvar="CUSTTRACK_DB",
-            help="Database file (or SQLAlchemy URL). Default: custtrack.db in your data folder.",
+            help=N_(
+                "Database file (or SQLAlchemy URL). Default: custtrack.db in your data folder."
+            ),
             show_envvar=True,
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help=N_(
+                "Interface language for this run: zh-CN (简体中文) or en. Default: the "
+                "`language` setting, else LANGUAGE / LC_ALL / LC_MESSAGES / LANG."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help=N_("Show the version.")),
     ] = False,
 ) -> None:
     from .. import db as store
+
+    if lang is not None:
+        from ..i18n import normalize
+
+        if normalize(lang) is None:  # the language itself was chosen before parsing (_app.py)
+            from ..errors import InvalidValue
+
+            raise InvalidValue("--lang", lang, _("must be zh-CN or en"))
 
     store.set_db(db)
     store.on_upgrade(_upgrading)
@@ -47,8 +70,10 @@ def _upgrading(old: str, new: str) -> None:
     from ._output import notice
 
     notice(
-        f"Upgrading the database from schema {old} to {new} (every row is kept; on a large "
-        "database this takes a few minutes)…"
+        _(
+            "Upgrading the database from schema {old} to {new} (every row is kept; on a large "
+            "database this takes a few minutes)…"
+        ).format(old=old, new=new)
     )
 
 

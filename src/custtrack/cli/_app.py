@@ -8,6 +8,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from ..i18n import N_, _
+
 
 def _is_cli_signal(exc: BaseException) -> bool:
     """Typer's own exits and usage errors, which it already reports well."""
@@ -29,6 +31,28 @@ def _is_usage_error(exc: BaseException) -> bool:
 class _Group(TyperGroup):
     """Every command runs inside this: known errors become `Error: …` and exit code 1 or 2."""
 
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        """The root command's entry (console script and tests alike): choose the language first,
+        since help and errors may be shown while the arguments are parsed."""
+        import sys
+
+        from .. import i18n
+
+        argv = list(sys.argv[1:] if args is None else args)
+        i18n.use(i18n.choose(_root_option(argv, "--lang")))
+        if not argv or "--help" in argv or "-h" in argv:
+            from . import _localize
+
+            _localize.install()
+        return super().main(args, *rest, **kwargs)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help:  # a group alone (`custtrack import`): its help
+            from . import _localize
+
+            _localize.install()
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:
         from .. import db
 
@@ -36,7 +60,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
-            _fail("interrupted; nothing was changed by the unfinished command", 130)
+            _fail(_("interrupted; nothing was changed by the unfinished command"), 130)
         except BrokenPipeError:
             # the reader (e.g. `| head`) went away: stop quietly, as Unix tools do
             import sys
@@ -45,8 +69,15 @@ class _Group(TyperGroup):
             raise typer.Exit(141) from None
         except Exception as exc:
             if _is_usage_error(exc):
+                from ._localize import usage_message
+
                 where = exc.ctx.command_path if exc.ctx else "custtrack"  # type: ignore[attr-defined]
-                _fail(f"{exc.format_message()} (see `{where} --help`)", 2)  # type: ignore[attr-defined]
+                _fail(
+                    _("{message} (see `{command} --help`)").format(
+                        message=usage_message(exc), command=where
+                    ),
+                    2,
+                )
             if _is_cli_signal(exc) or os.environ.get("CUSTTRACK_DEBUG"):
                 raise
             from ..errors import CusttrackError
@@ -54,12 +85,17 @@ class _Group(TyperGroup):
             if isinstance(exc, CusttrackError):
                 _fail(str(exc), exc.exit_code)
             # a failure while showing the result comes after the change was committed
-            what = "Nothing was saved" if db.commits() == saved else "The change was saved"
-            _fail(
-                f"unexpected {type(exc).__name__}: {exc}. {what}. "
-                "Run with CUSTTRACK_DEBUG=1 to see the details.",
-                1,
-            )
+            if db.commits() == saved:
+                text = _(
+                    "unexpected {error}: {detail}. Nothing was saved. "
+                    "Run with CUSTTRACK_DEBUG=1 to see the details."
+                )
+            else:
+                text = _(
+                    "unexpected {error}: {detail}. The change was saved. "
+                    "Run with CUSTTRACK_DEBUG=1 to see the details."
+                )
+            _fail(text.format(error=type(exc).__name__, detail=exc), 1)
 
 
 def _fail(message: str, code: int) -> None:
@@ -67,6 +103,25 @@ def _fail(message: str, code: int) -> None:
 
     error(message)
     raise typer.Exit(code)
+
+
+def _root_option(argv: list[str], name: str) -> str | None:
+    """The value of a root option (before the command name), read ahead of Click's parse."""
+    takes_value = ("--db", "--lang")
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == name:
+            return argv[i + 1] if i + 1 < len(argv) else None
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+        if arg in takes_value:
+            i += 2
+            continue
+        if not arg.startswith("-"):
+            return None  # the command: the root's options end here
+        i += 1
+    return None
 
 
 app = typer.Typer(
@@ -77,9 +132,11 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help="Track customers, every contact with them, purchases, feedback and follow-ups.\n\n"
-    "Data lives in one SQLite file (see --db). Start with [bold]custtrack demo[/] or "
-    "[bold]custtrack add[/].",
+    help=N_(
+        "Track customers, every contact with them, purchases, feedback and follow-ups.\n\n"
+        "Data lives in one SQLite file (see --db). Start with [bold]custtrack demo[/] or "
+        "[bold]custtrack add[/]."
+    ),
 )
 
 

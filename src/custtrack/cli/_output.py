@@ -87,7 +87,7 @@ def emit(
     cols: Sequence[Col],
     fmt: str = "table",
     title: str | None = None,
-    empty: str = "Nothing to show.",
+    empty: str | None = None,
     caption: str | None = None,
 ) -> None:
     """Print rows as a table, JSON (a list of objects) or CSV (every field of the rows)."""
@@ -141,7 +141,7 @@ def table(
     rows: Sequence[dict[str, Any]],
     cols: Sequence[Col],
     title: str | None = None,
-    empty: str = "Nothing to show.",
+    empty: str | None = None,
     caption: str | None = None,
     compact: bool = False,
 ) -> None:
@@ -154,7 +154,9 @@ def table(
     if not rows:
         from rich.text import Text
 
-        out.print(Text(empty))
+        from ..i18n import _
+
+        out.print(Text(_("Nothing to show.") if empty is None else empty))
         return
 
     cells = [{c.key: human(r.get(c.key)) for c in cols} for r in rows]
@@ -401,10 +403,15 @@ def warn(message: str) -> None:
     """A plain-text warning on stderr."""
     from rich.text import Text
 
-    console(stderr=True).print(Text.assemble(("Warning:", "yellow"), " ", message))
+    from ..i18n import _
+
+    console(stderr=True).print(Text.assemble((_("Warning:"), "yellow"), " ", message))
 
 
 def error(message: str) -> None:
     from rich.markup import escape
 
-    console(stderr=True).print(f"[red]Error:[/] {escape(message)}", soft_wrap=True)
+    from ..i18n import _
+
+    label = _("Error:")
+    console(stderr=True).print(f"[red]{label}[/] {escape(message)}", soft_wrap=True)

@@ -1,0 +1,183 @@
+"""Typer and its Click speak the interface language too: their help panels and usage line, our
+commands' help (docstrings and option help, English in the code, translated when shown) and
+their parse errors.
+
+Typer keeps its panel titles in module constants and its Click writes English f-strings, with no
+catalogue of their own; this module is the one place that puts ours in their stead. The help is
+translated from the English kept on each command object, so a command tree built once (as the
+tests do) can be shown in either language.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..i18n import N_, _, ngettext
+
+_installed = False
+
+
+def install() -> None:
+    """Route Typer's help rendering through the translation (once; it follows the language)."""
+    global _installed
+    if _installed:
+        return
+    from typer import rich_utils
+    from typer._click import formatting
+
+    original_help = rich_utils.rich_format_help
+
+    def rich_format_help(*, obj: Any, ctx: Any, markup_mode: Any) -> None:
+        _panel_titles(rich_utils)
+        translate_command(obj, ctx)
+        return original_help(obj=obj, ctx=ctx, markup_mode=markup_mode)
+
+    original_usage = formatting.HelpFormatter.write_usage
+
+    def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+        return original_usage(self, prog, _placeholders(args), prefix or _("Usage: "))
+
+    rich_utils.rich_format_help = rich_format_help
+    formatting.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
+    # the highlighter styles "Usage: " by a pattern: give it the translated word too
+    rich_utils.OptionHighlighter.highlights = [
+        *rich_utils.OptionHighlighter.highlights,
+        r"(?P<usage>用法：)",
+    ]
+    rich_utils.highlighter = rich_utils.OptionHighlighter()
+    _installed = True
+
+
+def _panel_titles(rich_utils: Any) -> None:
+    rich_utils.ARGUMENTS_PANEL_TITLE = _("Arguments")
+    rich_utils.OPTIONS_PANEL_TITLE = _("Options")
+    rich_utils.COMMANDS_PANEL_TITLE = _("Commands")
+    rich_utils.ERRORS_PANEL_TITLE = _("Error")
+    rich_utils.ABORTED_TEXT = _("Aborted.")
+    rich_utils.DEFAULT_STRING = _("[default: {}]")
+    rich_utils.ENVVAR_STRING = _("[env var: {}]")
+    rich_utils.REQUIRED_LONG_STRING = _("[required]")
+    rich_utils.DEPRECATED_STRING = _("(deprecated) ")
+
+
+def _placeholders(args: str) -> str:
+    """The usage line's [OPTIONS], COMMAND and [ARGS]... in the interface language."""
+    for word in _PLACEHOLDERS:
+        args = args.replace(word, _(word))
+    return args
+
+
+_PLACEHOLDERS = (N_("OPTIONS"), N_("COMMAND"), N_("ARGS"))
+
+
+_TEXTS = ("help", "short_help", "epilog", "rich_help_panel")
+
+
+def translate_command(obj: Any, ctx: Any) -> None:
+    """Set the help texts of a command, its parameters and (for a group) its subcommands to the
+    interface language, from the English each object was built with."""
+    _translate(obj)
+    for param in obj.get_params(ctx):
+        _translate(param)
+    for sub in getattr(obj, "commands", {}).values():
+        _translate(sub)
+
+
+def _translate(obj: Any) -> None:
+    english = obj.__dict__.setdefault("_custtrack_en", {k: getattr(obj, k, None) for k in _TEXTS})
+    for key, text in english.items():
+        if text:
+            setattr(obj, key, _(text))
+    if getattr(obj, "name", None) == "help" and english.get("help"):
+        obj.help = _("Show this message and exit.")
+
+
+def usage_message(exc: Any) -> str:
+    """One line for a Typer/Click parse error, in the interface language."""
+    from typer._click import exceptions as e
+
+    hint = _hint(exc)
+    if isinstance(exc, e.NoSuchOption):
+        text = _("No such option: {option}").format(option=exc.option_name)
+        if exc.possibilities:
+            text += " " + _("(did you mean {options}?)").format(
+                options=", ".join(sorted(exc.possibilities))
+            )
+        return text
+    if isinstance(exc, e.MissingParameter):
+        if (exc.param_type or getattr(exc.param, "param_type_name", "")) == "argument":
+            return _("Missing argument {name}.").format(name=hint)
+        return _("Missing option {name}.").format(name=hint)
+    if isinstance(exc, e.BadParameter):
+        reason = _reason(exc)
+        if hint:
+            return _("Invalid value for {name}: {reason}").format(name=hint, reason=reason)
+        return _("Invalid value: {reason}").format(reason=reason)
+    message = exc.message
+    for pattern, translate in _PATTERNS:
+        m = re.fullmatch(pattern, message, re.S)
+        if m:
+            return translate(m)
+    return _(message)
+
+
+def _hint(exc: Any) -> str:
+    from typer._click.exceptions import _join_param_hints
+
+    if getattr(exc, "param_hint", None) is not None:
+        return str(_join_param_hints(exc.param_hint))
+    param = getattr(exc, "param", None)
+    return str(_join_param_hints(param.get_error_hint())) if param is not None else ""
+
+
+# pydantic's error types (Typer converts values with pydantic) → our reason
+_REASONS = {
+    "int_parsing": lambda v: _("{value} is not a whole number").format(value=v),
+    "int_from_float": lambda v: _("{value} is not a whole number").format(value=v),
+    "float_parsing": lambda v: _("{value} is not a number").format(value=v),
+    "decimal_parsing": lambda v: _("{value} is not a number").format(value=v),
+    "bool_parsing": lambda v: _("{value} is not yes or no").format(value=v),
+}
+
+
+def _reason(exc: Any) -> str:
+    cause = exc.__cause__
+    errors = cause.errors() if hasattr(cause, "errors") else []
+    if errors:
+        kind, value = errors[0].get("type"), errors[0].get("input")
+        if kind in _REASONS:
+            return _REASONS[kind](repr(value))
+    return exc.message
+
+
+_PATTERNS = [
+    (
+        r"No such command '(.*)'\. Did you mean (.*)\?",
+        lambda m: _("No such command '{name}'. Did you mean {names}?").format(
+            name=m[1], names=m[2]
+        ),
+    ),
+    (r"No such command '(.*)'\.", lambda m: _("No such command '{name}'.").format(name=m[1])),
+    (r"Missing command\.", lambda m: _("Missing command.")),
+    (
+        r"Got unexpected extra argument\(s\) \((.*)\)",
+        lambda m: ngettext(
+            "Unexpected extra argument: {args}",
+            "Unexpected extra arguments: {args}",
+            len(m[1].split()),
+        ).format(args=m[1]),
+    ),  # fmt: skip
+    (
+        r"Option '(.*)' requires an argument\.",
+        lambda m: _("Option {option} needs a value.").format(option=m[1]),
+    ),
+    (
+        r"Option '(.*)' requires (\d+) arguments\.",
+        lambda m: _("Option {option} needs {n} values.").format(option=m[1], n=m[2]),
+    ),
+    (
+        r"Option '(.*)' does not take a value\.",
+        lambda m: _("Option {option} does not take a value.").format(option=m[1]),
+    ),
+]
