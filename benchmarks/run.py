@@ -37,10 +37,11 @@ PY = sys.executable
 CT = [PY, "-m", "custtrack"]
 BASE = HERE / "baselines"
 DAILY = ("add", "log", "show", "due")
+ZH = {"LANG": "zh_CN.UTF-8"}  # the " zh" rows: the same commands in the Chinese interface
 NAMES = [  # every process timed, in table order
-    "F1", "--help", "add", "log", "show", "due", "rfm", "report", "import", "import sheet",
-    "value --model", "baseline show", "baseline due", "baseline rfm", "baseline import",
-    "baseline import sheet",
+    "F1", "--help", "add", "log", "show", "due", "--help zh", "add zh", "log zh", "show zh",
+    "due zh", "rfm", "report", "import", "import sheet", "value --model", "baseline show",
+    "baseline due", "baseline rfm", "baseline import", "baseline import sheet",
 ]  # fmt: skip
 DAILY_MB = 150
 SCALE_DRIFT = 1.15  # daily commands at L within 15% of M
@@ -166,7 +167,10 @@ class Harness:
             "TZ": generate.TIMEZONE,
             "COLUMNS": "120",
             "NO_COLOR": "1",
+            "LANG": "en_US.UTF-8",  # the rows without " zh" in English, whatever this shell's
         }
+        for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            self.env.pop(var, None)
 
     # ------------------------------------------------------------------ setup
     def pick_customers(self, runs: int) -> tuple[int, list[int], list[str]]:
@@ -214,7 +218,8 @@ class Harness:
 
     def benches(self) -> list[Bench]:
         runs = self.args.runs + (0 if self.args.quick else 1)
-        heavy, log_ids, phones = self.pick_customers(runs)
+        heavy, log_ids, phones = self.pick_customers(runs)  # phones: runs+1 for add, …
+        phones += self.pick_customers(runs)[2]  # … and as many again for add zh
         db, csv, xlsx = str(self.db), str(self.args.import_csv), str(self.args.import_xlsx)
         empty = self.empty_schema()
         self.meta = {"show_customer": heavy, "log_customers": log_ids}
@@ -227,6 +232,14 @@ class Harness:
                   "phone", "-m", "benchmark call"], probe=["log"]),  # fmt: skip
             Bench("show", [*CT, "show", str(heavy)], probe=["show"]),
             Bench("due", [*CT, "due"], probe=["due"]),
+            Bench("--help zh", [*CT, "--help"], probe=[], env=ZH),
+            Bench("add zh", per_run=lambda i: [*CT, "add", f"Bench Customer {phones[-1 - i][-8:]}",
+                  "--phone", phones[-1 - i], "--city", "杭州", "--tag", "bench"], probe=["add"],
+                  env=ZH),
+            Bench("log zh", per_run=lambda i: [*CT, "log", str(log_ids[i % len(log_ids)]), "-c",
+                  "phone", "-m", "benchmark call"], probe=["log"], env=ZH),
+            Bench("show zh", [*CT, "show", str(heavy)], probe=["show"], env=ZH),
+            Bench("due zh", [*CT, "due"], probe=["due"], env=ZH),
             Bench("rfm", [*CT, "rfm", "--format", "csv"], probe=["rfm"]),
             Bench("report", [*CT, "report"], probe=["report"]),
             Bench("import", [*CT, "import", "purchases", csv, *self.args.import_args],
@@ -264,7 +277,7 @@ class Harness:
             for b in benches:
                 if b.status != "ok":
                     continue
-                env = self.env | (b.before(i) if b.before else {})
+                env = self.env | b.env | (b.before(i) if b.before else {})
                 argv = b.per_run(i) if b.per_run else b.argv
                 code, secs, peak, cpu, tail = run_once(argv, env)
                 if code != 0:
@@ -289,6 +302,11 @@ TARGETS = [  # row, measured, baseline, max ratio, max peak MB, max seconds
     ("show vs query", "show", "baseline show", None, None, None),
     ("due", "due", "F1", 1.3, DAILY_MB, None),
     ("due vs query", "due", "baseline due", None, None, None),
+    ("--help zh", "--help zh", "F1", 0.4, None, None),
+    ("add zh", "add zh", "F1", 1.3, DAILY_MB, None),
+    ("log zh", "log zh", "F1", 1.3, DAILY_MB, None),
+    ("show zh", "show zh", "F1", 1.3, DAILY_MB, None),
+    ("due zh", "due zh", "F1", 1.3, DAILY_MB, None),
     ("rfm", "rfm", "baseline rfm", 1.3, None, None),
     ("report", "report", "baseline rfm", 3.0, 800, None),
     ("import", "import", "baseline import", 2.0, 1024, None),
@@ -323,11 +341,12 @@ def evaluate(
         checks: list[tuple[str, bool | None]] = []
         if max_ratio is not None:
             checks.append((f"≤ {max_ratio:g}×{base}", _le(row.get("ratio"), max_ratio)))
-        if max_mb is not None and (name not in DAILY or scale in ("M", "L")):
+        daily = name.removesuffix(" zh") in DAILY
+        if max_mb is not None and (not daily or scale in ("M", "L")):
             checks.append((f"< {max_mb} MB", _le(row.get("peak_mb"), max_mb)))
         if max_s is not None and scale != "L":  # the fit target is for 100,000 customers
             checks.append((f"< {max_s:g} s", _le(row.get("median_s"), max_s)))
-        if name in DAILY and scale == "L" and previous_m and not label.endswith("query"):
+        if daily and scale == "L" and previous_m and not label.endswith("query"):
             # ratio to ratio: each against F1 of its own run, as absolute times drift
             m = previous_m.get(name, {}).get("median_s")
             f1_m = previous_m.get("F1", {}).get("median_s")
@@ -457,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         nargs="+",
         help="time only these rows, their baselines and every row against those baselines "
-        "('help' for --help)",
+        "('help' for --help, 'help zh' for --help zh)",
     )
     parser.add_argument("--quick", action="store_true", help="no warm-up (smoke tests)")
     args = parser.parse_args(argv)
@@ -490,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         here = str(Path(__file__).parent)
         subprocess.run([sys.executable, "-c", code, here, str(args.import_xlsx), rows], check=True)
     if args.only:
-        only = {"--help" if n == "help" else n for n in args.only}
+        only = {n.replace("help", "--help") if n.startswith("help") else n for n in args.only}
         unknown = only - set(NAMES)
         if unknown:
             parser.error(f"unknown rows {sorted(unknown)}; choose from {NAMES} ('help' for --help)")
