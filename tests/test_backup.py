@@ -147,7 +147,7 @@ def test_restore_round_trip_keeps_replaced_file(cli, isolated, tmp_path):
     cli("backup", tmp_path / "b.db")
     cli("add", "Added Later")
     res = cli("restore", tmp_path / "b.db", "--yes")
-    assert "Restored" in res.stdout and "(1 customers)" in res.stdout
+    assert "Restored" in res.stdout and "(1 customer)" in res.stdout
     assert [c["name"] for c in cli.json("list")] == ["Ann Lee"]
     kept = list(isolated.parent.glob("test.db.replaced-*"))
     assert len(kept) == 1 and kept[0].name in res.stdout

@@ -177,9 +177,8 @@ def test_delete_prompt_answered_no_keeps_everything(cli, snapshot) -> None:
 def test_delete_prompt_answered_yes_cascades(cli, snapshot) -> None:
     _with_history(cli)
     result = cli("delete", "Ann", input="y\n")
-    assert (
-        "Deleted #1 Ann (1 interactions, 1 purchases, 1 feedback, 1 complaints, 1 followups)"
-        in (result.stdout)
+    assert "Deleted #1 Ann (1 interaction, 1 purchase, 1 feedback, 1 complaint, 1 followup)" in (
+        result.stdout
     )
     after = snapshot()
     for table in (

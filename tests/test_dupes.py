@@ -75,7 +75,7 @@ def test_merge_moves_everything_and_records_it(cli, isolated):
     cli("complain", "2", "--category", "delivery", "--text", "late")
     result = cli("merge", "1", "2", "--yes", "--reason", "same person")
     assert "Merged #2 W Fang" in result.stdout and "into #1 Wang Fang" in result.stdout
-    assert "1 feedback" in result.stdout and "1 complaints" in result.stdout
+    assert "1 feedback" in result.stdout and "1 complaint" in result.stdout
     assert "filled in: city, notes, email" in result.stdout
     data = cli.json("show", "1")
     c = data["customer"]

@@ -185,7 +185,7 @@ def test_dry_run_reports_and_writes_nothing(cn, tmp_path, snapshot):
     assert report["dry_run"] is True
     assert (report["added"], report["unchanged"], report["rejected"]) == (1, 1, 0)
     out = cn("import", "customers", f, "--dry-run").stdout
-    assert "Dry run, nothing written" in out and "1 customers to add" in out
+    assert "Dry run, nothing written" in out and "1 customer to add" in out
     assert snapshot() == before
 
 
@@ -225,7 +225,7 @@ def test_skip_bad_imports_good_rows_and_writes_rejects(cn, tmp_path):
     )
     rejects = tmp_path / "rejects.csv"
     result = cn("import", "purchases", f, "--skip-bad", rejects, "--no-create-customers")
-    assert "1 purchases added" in result.stdout and f"written to {rejects}" in result.stdout
+    assert "1 purchase added" in result.stdout and f"written to {rejects}" in result.stdout
     with rejects.open(encoding="utf-8-sig") as fh:
         got = list(csv.DictReader(fh))
     assert [r["line"] for r in got] == ["3", "4"]
@@ -305,7 +305,7 @@ def test_import_list_and_undo(cn, tmp_path, isolated, snapshot):
     assert snapshot() == mid
     cn("import", "undo", "2", "--yes")
     out = cn("import", "undo", "1", "--yes").stdout
-    assert "removed 2 purchases, 1 customers" in out
+    assert "removed 2 purchases, 1 customer" in out
     after = snapshot()
     for table in ("customers", "purchases", "interactions"):
         assert after[table] == before[table], table
@@ -536,4 +536,4 @@ def test_the_no_name_note_only_when_customers_were_or_would_be_created(cn, tmp_p
     failed = cn("import", "purchases", f, code=1)
     assert "Nothing imported" in failed.stdout and "have no name" not in failed.stdout
     dry = cn("import", "purchases", f, "--dry-run", "--skip-bad", str(tmp_path / "bad.csv"))
-    assert "1 new customers have no name in the file: they would be called" in dry.stdout
+    assert "1 new customer has no name in the file: they would be called" in dry.stdout

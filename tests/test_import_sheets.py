@@ -160,7 +160,7 @@ def test_dry_run_and_undo_of_a_sheet(cn, tmp_path, snapshot, isolated):
     assert cn.json("show", "王芳")["customer"]["city"] == "杭州"
     out = cn("import", "undo", "1", "--yes").stdout
     assert "removed 3 interactions, 2 purchases, 2 followups, 2 customers" in out
-    assert "1 follow-ups its contacts had settled are open again" in out
+    assert "1 follow-up its contacts had settled is open again" in out
     after = snapshot()
     for table in ("interactions", "purchases", "followups"):
         assert after[table] == before[table], table
@@ -238,7 +238,7 @@ def test_old_xls_as_wps_writes_it(cn, tmp_path):
     book.save(str(tmp_path / "old.xls"))
     out = cn("import", "purchases", tmp_path / "old.xls").stdout
     assert "(XLS, sheet 客户)" in out and "Header: row 2" in out
-    assert "1 purchases added" in out and "skipped: row 4 总计" in out
+    assert "1 purchase added" in out and "skipped: row 4 总计" in out
     wang = cn.json("show", "王芳")
     assert wang["customer"]["external_id"] == "K-1"
     assert wang["customer"]["phone"] == "+8613943464097"
@@ -295,7 +295,7 @@ def test_big5_and_utf16_text_files(cn, tmp_path):
 def test_text_saved_with_an_excel_name_and_a_web_page(cn, tmp_path):
     fake = tmp_path / "系统导出.xls"
     fake.write_bytes("姓名\t手机\n王芳\t13800138000\n".encode("gbk"))  # what shop systems export
-    assert "1 customers added" in cn("import", "customers", fake).stdout
+    assert "1 customer added" in cn("import", "customers", fake).stdout
     page = tmp_path / "page.xls"
     page.write_bytes(b"<html><table><tr><td>x</td></tr></table></html>")
     result = cn("import", "customers", page, code=1)

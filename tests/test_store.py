@@ -330,7 +330,7 @@ def test_failed_upgrade_changes_nothing(tmp_path: Path) -> None:
                 f"VALUES (42, '{T0}', 'phone', '{T0}')"
             )
             raw.execute("PRAGMA foreign_keys = ON")
-        with pytest.raises(CusttrackError, match="break 1 references"):
+        with pytest.raises(CusttrackError, match="break 1 reference"):
             db.upgrade(eng)
         assert db.schema_version(eng) == "0001"
         with eng.connect() as conn:

@@ -25,9 +25,10 @@ def _zone(name: str) -> tzinfo:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             from .errors import InvalidValue
+            from .i18n import _
 
             raise InvalidValue(
-                "timezone", name, "unknown time zone", "e.g. Asia/Shanghai"
+                "timezone", name, _("unknown time zone"), _("e.g. Asia/Shanghai")
             ) from None
     tz = os.environ.get("TZ", "").lstrip(":")
     if tz:
@@ -62,8 +63,11 @@ def today() -> date:
             return date.fromisoformat(env)
         except ValueError:
             from .errors import InvalidValue
+            from .i18n import _
 
-            raise InvalidValue("CUSTTRACK_TODAY", env, "not a date", "use YYYY-MM-DD") from None
+            raise InvalidValue(
+                "CUSTTRACK_TODAY", env, _("not a date"), _("use YYYY-MM-DD")
+            ) from None
     return datetime.now(local_zone()).date()
 
 

@@ -83,8 +83,11 @@ def _load(path: Path) -> dict[str, Any]:
             return _flatten(tomllib.load(fh))
     except tomllib.TOMLDecodeError as exc:
         from .errors import CusttrackError
+        from .i18n import _
 
-        raise CusttrackError(f"config file {path} is not valid TOML: {exc}") from None
+        raise CusttrackError(
+            _("config file {path} is not valid TOML: {error}").format(path=path, error=exc)
+        ) from None
 
 
 @cache
@@ -111,6 +114,7 @@ def is_set(key: str) -> bool:
 
 def _coerce(key: str, raw: str) -> Any:
     from .errors import InvalidValue
+    from .i18n import _
 
     default = DEFAULTS[key]
     if isinstance(default, bool):
@@ -119,37 +123,40 @@ def _coerce(key: str, raw: str) -> Any:
             return True
         if low in ("0", "false", "no", "off"):
             return False
-        raise InvalidValue(key, raw, "expected true or false")
+        raise InvalidValue(key, raw, _("expected true or false"))
     if isinstance(default, int):
         try:
             return int(raw)
         except ValueError:
-            raise InvalidValue(key, raw, "expected a whole number") from None
+            raise InvalidValue(key, raw, _("expected a whole number")) from None
     if isinstance(default, float):
         try:
             return float(raw)
         except ValueError:
-            raise InvalidValue(key, raw, "expected a number") from None
+            raise InvalidValue(key, raw, _("expected a number")) from None
     if isinstance(default, list):
         try:
             return [float(x) for x in raw.replace(",", " ").split()]
         except ValueError:
-            raise InvalidValue(key, raw, "expected numbers, e.g. 30,60,120,240") from None
+            raise InvalidValue(key, raw, _("expected numbers, e.g. 30,60,120,240")) from None
     return raw
 
 
 def _check(key: str, raw: str, value: Any) -> None:
     """Range checks that the type alone does not give."""
     from .errors import InvalidValue
+    from .i18n import _
 
     if isinstance(value, bool):
         return
     if key.startswith("complaints.deadline_hours.") and value <= 0:
-        raise InvalidValue(key, raw, "must be at least 1 hour")
+        raise InvalidValue(key, raw, _("must be at least 1 hour"))
     if isinstance(value, int | float) and value < 0:
-        raise InvalidValue(key, raw, "must not be negative")
+        raise InvalidValue(key, raw, _("must not be negative"))
     if key == "currency" and not (len(value) == 3 and value.isalpha()):
-        raise InvalidValue(key, raw, "expected a 3-letter currency code", "e.g. CNY, USD, EUR")
+        raise InvalidValue(
+            key, raw, _("expected a 3-letter currency code"), _("e.g. CNY, USD, EUR")
+        )
 
 
 def source(key: str) -> str:
@@ -164,9 +171,12 @@ def set_value(key: str, raw: str) -> Any:
     import tomli_w
 
     from .errors import InvalidValue
+    from .i18n import _, pgettext
 
     if key not in DEFAULTS:
-        raise InvalidValue("key", key, "unknown setting", "see `custtrack config show`")
+        raise InvalidValue(
+            pgettext("config", "key"), key, _("unknown setting"), _("see `custtrack config show`")
+        )
     value = _coerce(key, raw)
     _check(key, raw, value)
     if key == "timezone" and value:
@@ -176,7 +186,7 @@ def set_value(key: str, raw: str) -> Any:
     if key == "currency":
         value = value.upper()
     if key == "language":
-        from .i18n import _, normalize
+        from .i18n import normalize
 
         if value.strip().lower() in ("", "auto"):
             value = ""
@@ -188,7 +198,7 @@ def set_value(key: str, raw: str) -> Any:
         import phonenumbers
 
         if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
-            raise InvalidValue(key, raw, "unknown region code", "e.g. CN, US, GB")
+            raise InvalidValue(key, raw, _("unknown region code"), _("e.g. CN, US, GB"))
         value = value.upper()
     path = config_path()
     current = dict(_load(path))

@@ -17,8 +17,9 @@ from datetime import date, datetime, time, timedelta
 
 from . import clock
 from .errors import InvalidValue
+from .i18n import N_, _
 
-EXAMPLE = "e.g. 2026-12-01, tomorrow, +3d, in 2 weeks, next friday, eom, 明天, 下周一, 3天后"
+EXAMPLE = N_("e.g. 2026-12-01, tomorrow, +3d, in 2 weeks, next friday, eom, 明天, 下周一, 3天后")
 
 _WEEKDAYS = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2,
@@ -88,7 +89,9 @@ def _split_time(text: str) -> tuple[str, time | None]:
     if ampm == "am" and hour == 12:
         hour = 0
     if hour > 23 or minute > 59:
-        raise InvalidValue("time", match.group(0).strip(), "not a time of day", "e.g. 14:30 or 9am")
+        raise InvalidValue(
+            _("time"), match.group(0).strip(), _("not a time of day"), _("e.g. 14:30 or 9am")
+        )
     return rest, time(hour, minute)
 
 
@@ -191,7 +194,7 @@ def parse_when(
     """Parse a date with an optional time of day; raise InvalidValue naming `field`."""
     raw = (text or "").strip()
     if not raw:
-        raise InvalidValue(field, text, "empty date", EXAMPLE)
+        raise InvalidValue(field, text, _("empty date"), _(EXAMPLE))
     base = base or clock.today()
     serial = _EXCEL_SERIAL.fullmatch(raw)
     if serial:
@@ -202,20 +205,20 @@ def parse_when(
             dt = datetime.fromisoformat(iso)
             return dt.date(), dt.time().replace(second=0, microsecond=0)
         except ValueError:
-            raise InvalidValue(field, text, "not a valid date", EXAMPLE) from None
+            raise InvalidValue(field, text, _("not a valid date"), _(EXAMPLE)) from None
     day_text, at = _split_time(raw)
     try:
         # a bare time of day ("下午3点", "9am") is today at that time
         day = base if at is not None and not day_text else _parse_day(day_text, base)
     except ValueError:
-        raise InvalidValue(field, text, "not a valid date", EXAMPLE) from None
+        raise InvalidValue(field, text, _("not a valid date"), _(EXAMPLE)) from None
     if day is None:
         if at is None and re.fullmatch(r"[\d\s:.-/]+", raw):
             # purely numeric but not one of our formats: do not let dateparser guess
-            raise InvalidValue(field, text, "not a valid date", EXAMPLE)
+            raise InvalidValue(field, text, _("not a valid date"), _(EXAMPLE))
         parsed = _fallback(raw, base)
         if parsed is None:
-            raise InvalidValue(field, text, "cannot read this date", EXAMPLE)
+            raise InvalidValue(field, text, _("cannot read this date"), _(EXAMPLE))
         has_time = parsed.time() != time(12, 0) and bool(re.search(r"\d:\d|am|pm|点", raw))
         return parsed.date(), (parsed.time().replace(second=0, microsecond=0) if has_time else None)
     return day, at
@@ -225,7 +228,7 @@ def parse_date(text: str, field: str = "date", base: date | None = None) -> date
     """Parse a calendar date (a time of day, if given, is an error)."""
     day, at = parse_when(text, field, base)
     if at is not None:
-        raise InvalidValue(field, text, "expected a date without a time", EXAMPLE)
+        raise InvalidValue(field, text, _("expected a date without a time"), _(EXAMPLE))
     return day
 
 
@@ -254,4 +257,4 @@ def parse_period(text: str, field: str = "--every") -> int:
         days = n * {"d": 1, "w": 7, "m": 30, "y": 365}[unit]
         if days > 0:
             return days
-    raise InvalidValue(field, text, "not a length of time", "e.g. 30d, 2w, 3m")
+    raise InvalidValue(field, text, _("not a length of time"), _("e.g. 30d, 2w, 3m"))

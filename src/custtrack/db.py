@@ -119,6 +119,7 @@ def engine(loc: str | None = None) -> sa.Engine:
         import sqlalchemy as sa
 
         from .errors import CusttrackError
+        from .i18n import _
 
         eng = bare_engine(loc)
         try:
@@ -126,7 +127,9 @@ def engine(loc: str | None = None) -> sa.Engine:
         except sa.exc.DatabaseError as exc:
             eng.dispose()
             raise CusttrackError(
-                f"cannot open the database {loc}: {exc.orig or exc} (is it a custtrack database?)"
+                _(
+                    "cannot open the database {location}: {error} (is it a custtrack database?)"
+                ).format(location=loc, error=exc.orig or exc)
             ) from None
         _engines[loc] = eng
         _resume_gc()
@@ -175,13 +178,16 @@ def _ensure_schema(eng: sa.Engine) -> None:
     from alembic.script import ScriptDirectory
 
     from .errors import CusttrackError
+    from .i18n import _
 
     scripts = ScriptDirectory.from_config(_alembic_config())
     known = {rev.revision for rev in scripts.walk_revisions()}
     if version is not None and version not in known:
         raise CusttrackError(
-            f"the database was written by a newer custtrack (schema {version}); "
-            "upgrade custtrack to open it"
+            _(
+                "the database was written by a newer custtrack (schema {version}); "
+                "upgrade custtrack to open it"
+            ).format(version=version)
         )
     if version is not None and _on_upgrade is not None:
         _on_upgrade(version, HEAD)
@@ -216,10 +222,16 @@ def upgrade(eng: sa.Engine, revision: str = "head") -> None:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         from .errors import CusttrackError
+                        from .i18n import ngettext
 
                         raise CusttrackError(
-                            f"upgrading the database would break {len(broken)} references "
-                            f"(first: {tuple(broken[0])}); nothing was changed"
+                            ngettext(
+                                "upgrading the database would break {n} reference "
+                                "(first: {first}); nothing was changed",
+                                "upgrading the database would break {n} references "
+                                "(first: {first}); nothing was changed",
+                                len(broken),
+                            ).format(n=len(broken), first=tuple(broken[0]))
                         )
         finally:
             if raw is not None:
@@ -248,10 +260,13 @@ def _refuse_missing_file() -> None:
     path = sqlite_path(loc)
     if path is not None and not path.exists():
         from .errors import CusttrackError
+        from .i18n import _
 
         raise CusttrackError(
-            f"no database at {path} (check --db / CUSTTRACK_DB; a command that records "
-            "something, such as `custtrack add` or `custtrack import`, creates it)"
+            _(
+                "no database at {path} (check --db / CUSTTRACK_DB; a command that records "
+                "something, such as `custtrack add` or `custtrack import`, creates it)"
+            ).format(path=path)
         )
 
 

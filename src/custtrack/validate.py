@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from .errors import InvalidValue
+from .i18n import N_, _, is_chinese, ngettext
 
 # ISO 4217 currencies whose minor unit is not 1/100
 _EXPONENT = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "KWD": 3, "BHD": 3,
@@ -25,18 +26,24 @@ def normalize_phone(value: str, region: str | None = None, field: str = "--phone
     text = (value or "").strip()
     given = region
     region = region or config.phone_region()
-    hint = "e.g. +86 138 0013 8000"
+    hint = _("e.g. +86 138 0013 8000")
     if text[:1].isdigit() and not text.startswith("00"):
         # the usual cause: a national number read with the wrong default region
-        hint = f"read as a number in region {region}; add the country code (+86 …)"
         if not config.get("phone_region") and not given:
-            hint += " or set your region, e.g. custtrack config set phone_region CN"
+            hint = _(
+                "read as a number in region {region}; add the country code (+86 …) or set "
+                "your region, e.g. custtrack config set phone_region CN"
+            ).format(region=region)
+        else:
+            hint = _("read as a number in region {region}; add the country code (+86 …)").format(
+                region=region
+            )
     try:
         num = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise InvalidValue(field, value, "not a phone number", hint) from None
+        raise InvalidValue(field, value, _("not a phone number"), hint) from None
     if not phonenumbers.is_possible_number(num) or not phonenumbers.is_valid_number(num):
-        raise InvalidValue(field, value, "not a valid phone number", hint)
+        raise InvalidValue(field, value, _("not a valid phone number"), hint)
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -87,8 +94,44 @@ def normalize_email(value: str, field: str = "--email") -> str:
     try:
         info = validate_email((value or "").strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidValue(field, value, str(exc).rstrip(".")) from None
+        raise InvalidValue(field, value, _email_reason(str(exc))) from None
     return info.normalized.lower()
+
+
+# email_validator's own (English) reasons for the common mistakes, for the catalogue; the rest
+# read "not a valid e-mail address" in a language other than English
+_EMAIL_REASONS = (
+    N_("An email address must have an @-sign"),
+    N_("There must be something after the @-sign"),
+    N_("There must be something before the @-sign"),
+    N_("The part after the @-sign is not valid. It should have a period"),
+    N_("An email address cannot have two periods in a row"),
+    N_("An email address cannot have a period immediately before the @-sign"),
+    N_("An email address cannot have a period immediately after the @-sign"),
+    N_("An email address cannot end with a period"),
+    N_("An email address cannot start with a period"),
+    N_("The part after the @-sign is not valid. It is not within a valid top-level domain"),
+    N_("The part after the @-sign is a special-use or reserved name that cannot be used with email"),  # noqa: E501
+)  # fmt: skip
+_EMAIL_PREFIXES = (
+    ("The part after the @-sign contains invalid characters: ",
+     N_("The part after the @-sign contains invalid characters: {chars}")),
+    ("The email address contains invalid characters before the @-sign: ",
+     N_("The email address contains invalid characters before the @-sign: {chars}")),
+)  # fmt: skip
+
+
+def _email_reason(message: str) -> str:
+    """email_validator's reason in the interface language (English as the library says it)."""
+    text = message.rstrip(".")
+    if not is_chinese():
+        return text
+    if text in _EMAIL_REASONS:
+        return _(text)
+    for prefix, msgid in _EMAIL_PREFIXES:
+        if text.startswith(prefix):
+            return _(msgid).format(chars=text[len(prefix) :])
+    return _("not a valid e-mail address")
 
 
 _MONEY_RE = re.compile(r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)")
@@ -112,40 +155,55 @@ def currency_code(value: str, field: str = "--currency") -> str:
     """An ISO 4217 code such as CNY or USD, upper-cased."""
     code = (value or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise InvalidValue(field, value, "not a currency code", "three letters, e.g. CNY, USD, EUR")
+        raise InvalidValue(
+            field, value, _("not a currency code"), _("three letters, e.g. CNY, USD, EUR")
+        )
     return code
 
 
-def parse_money(value: str | int | Decimal, currency: str, field: str = "AMOUNT") -> int:
+def parse_money(value: str | int | Decimal, currency: str, field: str | None = None) -> int:
     """A non-negative amount ('12.50', '1,299', '¥88', '1280元') to integer minor units; never
     via float.
 
     Commas are thousands separators only: '1,5' is refused rather than read as 15.
     """
+    if field is None:
+        field = _("AMOUNT")  # the argument of `buy`
     text = str(value).strip().replace("_", "")
     if text.upper().endswith(currency.upper()):
         text = text[: -len(currency)].strip()
     said = currency_of(text)
     if said and currency.upper() not in said:
-        raise InvalidValue(field, value, f"is in {' or '.join(said)}, not {currency.upper()}",
-                           f"give the currency, e.g. --currency {said[0]}")  # fmt: skip
+        named = said[0]
+        if len(said) > 1:
+            named = _("{first} or {second}").format(first=", ".join(said[:-1]), second=said[-1])
+        why = _("is in {named}, not {currency}").format(named=named, currency=currency.upper())
+        hint = _("give the currency, e.g. --currency {code}").format(code=said[0])
+        raise InvalidValue(field, value, why, hint)
     negative = text.startswith("-")
     text = _MONEY_SIGNS.sub("", text.lstrip("-").strip()).strip()
     if text.startswith("-"):  # ¥-5
         negative, text = True, text[1:].strip()
     match = _MONEY_RE.fullmatch(text)
     if match is None:
-        raise InvalidValue(field, value, "not an amount of money", "e.g. 129.90 or 1,299.00")
+        raise InvalidValue(field, value, _("not an amount of money"), _("e.g. 129.90 or 1,299.00"))
     amount = Decimal(match["num"].replace(",", ""))
     if negative and amount:
-        raise InvalidValue(field, value, "must not be negative", "record a refund as a note")
+        raise InvalidValue(field, value, _("must not be negative"), _("record a refund as a note"))
     exp = currency_exponent(currency)
     minor = amount.scaleb(exp)
     if minor != minor.to_integral_value():
-        why = f"has more than {exp} decimals for {currency}" if exp else f"{currency} has no cents"
+        if exp:
+            why = ngettext(
+                "has more than {n} decimal for {currency}",
+                "has more than {n} decimals for {currency}",
+                exp,
+            ).format(n=exp, currency=currency)
+        else:
+            why = _("{currency} has no cents").format(currency=currency)
         raise InvalidValue(field, value, why)
     if minor > 10**15:
-        raise InvalidValue(field, value, "is implausibly large")
+        raise InvalidValue(field, value, _("is implausibly large"))
     return int(minor)
 
 
@@ -189,7 +247,9 @@ def choice(value: str | None, allowed: tuple[str, ...], field: str) -> str | Non
 
     got = SYNONYMS.get(allowed, {}).get(v)
     if got is None:
-        raise InvalidValue(field, value, "must be one of " + ", ".join(allowed))
+        raise InvalidValue(
+            field, value, _("must be one of {values}").format(values=", ".join(allowed))
+        )
     return got
 
 
@@ -197,5 +257,9 @@ def check_text(value: str | None, field: str, limit: int = 5000) -> str | None:
     if value is None:
         return None
     if len(value) > limit:
-        raise InvalidValue(field, value[:20] + "…", f"is {len(value)} characters; at most {limit}")
+        n = len(value)
+        why = ngettext(
+            "is {n} character; at most {limit}", "is {n} characters; at most {limit}", n
+        ).format(n=n, limit=limit)
+        raise InvalidValue(field, value[:20] + "…", why)
     return value

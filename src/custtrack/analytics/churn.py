@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..i18n import C_, N_
 from .lifecycle import active_at
 
+# in English in JSON; translated with _() where a table shows them
 DEFINITIONS = {
-    "active": "bought within the last {churn_days} days and not marked lost since",
-    "churn_rate": "customers active at the start who are no longer active at the end ÷ "
-    "customers active at the start",
-    "retention_rate": "customers active at the start still active at the end ÷ customers "
-    "active at the start (= 1 − churn rate)",
-    "repurchase_rate": "customers active at the start who bought again in the period ÷ "
-    "customers active at the start",
+    "active": N_("bought within the last {churn_days} days and not marked lost since"),
+    "churn_rate": N_(
+        "customers active at the start who are no longer active at the end ÷ "
+        "customers active at the start"
+    ),
+    "retention_rate": N_(
+        "customers active at the start still active at the end ÷ customers "
+        "active at the start (= 1 − churn rate)"
+    ),
+    "repurchase_rate": N_(
+        "customers active at the start who bought again in the period ÷ "
+        "customers active at the start"
+    ),
 }
+# the reason of a churned customer with none recorded (the others are vocab.LOST_REASONS)
+INACTIVE = C_("lost_reason", "inactive")
 
 
 def period_bounds(as_of: pd.Timestamp, period: str, count: int) -> list[tuple]:
@@ -107,7 +117,7 @@ def cohort_table(occasions: pd.DataFrame, as_of: pd.Timestamp, months: int = 12)
 def reasons(stages_frame: pd.DataFrame) -> pd.DataFrame:
     """Churned customers by reason ('inactive' when none was recorded)."""
     churned = stages_frame[stages_frame["stage"] == "churned"]
-    counts = churned["lost_reason"].fillna("inactive").value_counts()
+    counts = churned["lost_reason"].fillna(INACTIVE).value_counts()
     total = int(counts.sum())
     return pd.DataFrame(
         [

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, hyp2f1
 
+from ..i18n import N_, _
 from .lifecycle import day_number, day_numbers, in_order
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ WEEKS_PER_MONTH = 365.25 / 12 / 7
 
 @dataclass
 class Fit:
-    """A fitted model: parameters by name, log-likelihood, and whether it is usable."""
+    """A fitted model: parameters by name, log-likelihood, and whether it is usable; why not
+    in English (`reason`, as JSON writes it) and in the interface language (`note`)."""
 
     model: str
     params: dict[str, float] = field(default_factory=dict)
@@ -44,6 +46,13 @@ class Fit:
     n: int = 0
     ok: bool = False
     reason: str = ""
+    note: str = ""
+
+    def unusable(self, message: str, **fields: object) -> Fit:
+        """Say why the fit is not usable: `message` (marked N_) with its named fields."""
+        self.reason = message.format(**fields)
+        self.note = _(message).format(**fields)
+        return self
 
 
 def calibration_arrays(
@@ -160,11 +169,16 @@ def fit_bgnbd(summary: Columns) -> Fit:
     n, repeaters = len(summary["x"]), int((np.asarray(summary["x"]) > 0).sum())
     fit = Fit("BG/NBD", n=n)
     if n < MIN_CUSTOMERS or repeaters < MIN_REPEATERS:
-        fit.reason = (
-            f"too few data for BG/NBD (need {MIN_CUSTOMERS} buyers and {MIN_REPEATERS} "
-            f"repeat buyers, have {n} and {repeaters})"
+        return fit.unusable(
+            N_(
+                "too few data for BG/NBD (need {customers} buyers and {repeaters} "
+                "repeat buyers, have {n} and {have})"
+            ),
+            customers=MIN_CUSTOMERS,
+            repeaters=MIN_REPEATERS,
+            n=n,
+            have=repeaters,
         )
-        return fit
     keys, w = _grouped(summary, ["x", "t_x", "T"])
     x, tx, T = keys[:, 0], keys[:, 1], keys[:, 2]
     xs = _by_x(x, w)
@@ -177,12 +191,10 @@ def fit_bgnbd(summary: Columns) -> Fit:
     try:
         res = minimize(neg, start, jac=True, method="L-BFGS-B", bounds=[(-12, 12)] * 4)
     except (ValueError, FloatingPointError) as exc:
-        fit.reason = f"the BG/NBD fit failed: {exc}"
-        return fit
+        return fit.unusable(N_("the BG/NBD fit failed: {error}"), error=exc)
     params = np.exp(res.x)
     if not res.success or not np.isfinite(res.fun) or np.any(np.abs(res.x) >= 11.9):
-        fit.reason = f"the BG/NBD fit did not converge ({res.message})"
-        return fit
+        return fit.unusable(N_("the BG/NBD fit did not converge ({message})"), message=res.message)
     fit.params = dict(zip(("r", "alpha", "a", "b"), map(float, params), strict=True))
     fit.log_likelihood, fit.ok = float(-res.fun), True
     return fit
@@ -216,8 +228,11 @@ def fit_gamma_gamma(summary: Columns) -> Fit:
     rep = {"x": x_all[use], "monetary": m_all[use]}
     fit = Fit("Gamma-Gamma", n=len(rep["x"]))
     if fit.n < MIN_REPEATERS:
-        fit.reason = f"too few repeat buyers for Gamma-Gamma ({fit.n}, need {MIN_REPEATERS})"
-        return fit
+        return fit.unusable(
+            N_("too few repeat buyers for Gamma-Gamma ({n}, need {repeaters})"),
+            n=fit.n,
+            repeaters=MIN_REPEATERS,
+        )
     keys, w = _grouped(rep, ["x", "monetary"])
     x, m = keys[:, 0], keys[:, 1]
     xs = _by_x(x, w)
@@ -230,12 +245,13 @@ def fit_gamma_gamma(summary: Columns) -> Fit:
     try:
         res = minimize(neg, start, jac=True, method="L-BFGS-B", bounds=[(-12, 14)] * 3)
     except (ValueError, FloatingPointError) as exc:
-        fit.reason = f"the Gamma-Gamma fit failed: {exc}"
-        return fit
+        return fit.unusable(N_("the Gamma-Gamma fit failed: {error}"), error=exc)
     params = np.exp(res.x)
     if not res.success or not np.isfinite(res.fun) or params[1] <= 1:
-        fit.reason = f"the Gamma-Gamma fit is not usable ({res.message}; q must exceed 1)"
-        return fit
+        return fit.unusable(
+            N_("the Gamma-Gamma fit is not usable ({message}; q must exceed 1)"),
+            message=res.message,
+        )
     fit.params = dict(zip(("p", "q", "gamma"), map(float, params), strict=True))
     fit.log_likelihood, fit.ok = float(-res.fun), True
     return fit
@@ -304,7 +320,8 @@ def predictive_clv(
     """Per customer: p_alive, expected purchases and discounted expected value over the horizon.
 
     Month by month: expected purchases in month i × expected spend, discounted by
-    (1 + annual rate)^(i/12). `method` says which model produced the figures.
+    (1 + annual rate)^(i/12). `method` says which model produced the figures: its parts,
+    joined by " + ", are catalogue messages (for method_text in the CLI).
     """
     import pandas as pd
 
@@ -325,13 +342,13 @@ def predictive_clv(
         out["p_alive"] = heur["p_alive"]
         out["expected_purchases"] = heur["expected_purchases"]
         per_month = [out["expected_purchases"].to_numpy() / max(horizon_months, 1)] * horizon_months
-        method = "heuristic"
+        method = N_("heuristic")
     if gg.ok:
         spend = expected_spend(gg, x, summary["monetary"].to_numpy(float))
         method += " + Gamma-Gamma"
     else:
         spend = summary["mean_spend"].to_numpy(float)
-        method += " + own mean spend"
+        method += " + " + N_("own mean spend")
     value = np.zeros(len(x))
     for i, n in enumerate(per_month, start=1):
         value += n * spend / (1 + annual_discount) ** (i / 12)

@@ -13,13 +13,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..dates import add_months
+from ..i18n import C_, N_, _
 
 if TYPE_CHECKING:
     import pandas as pd
 
 EPOCH = date(1970, 1, 1)
 
-STAGES = ("potential", "new", "active", "loyal", "at risk", "churned", "won back")
+# stored and written (JSON) in English; people read them through vocab.label("stage", name)
+STAGES = (
+    C_("stage", "potential"), C_("stage", "new"), C_("stage", "active"), C_("stage", "loyal"),
+    C_("stage", "at risk"), C_("stage", "churned"), C_("stage", "won back"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -32,38 +37,53 @@ class Thresholds:
     at_risk_p_alive: float = 0.3
 
 
-def explain(t: Thresholds) -> list[dict[str, str]]:
-    """The stage definitions with the thresholds in force, checked in this order."""
-    return [
-        {"stage": "potential", "rule": "no purchase yet"},
-        {
-            "stage": "churned",
-            "rule": f"no purchase for more than {t.churn_days} days (lifecycle.churn_days), or "
-            "marked lost (`custtrack lost`) with no purchase since",
-        },
-        {
-            "stage": "at risk",
-            "rule": f"days since the last purchase exceed {t.at_risk_factor:g} × the customer's "
-            f"own mean gap between purchases, and at least {t.at_risk_min_days} days "
+# each stage's rule, in the order they are checked; fields from the thresholds in force
+RULES = (
+    ("potential", N_("no purchase yet")),
+    (
+        "churned",
+        N_(
+            "no purchase for more than {churn_days} days (lifecycle.churn_days), or "
+            "marked lost (`custtrack lost`) with no purchase since"
+        ),
+    ),
+    (
+        "at risk",
+        N_(
+            "days since the last purchase exceed {at_risk_factor} × the customer's "
+            "own mean gap between purchases, and at least {at_risk_min_days} days "
             "(lifecycle.at_risk_factor, lifecycle.at_risk_min_days; one-time buyers: the book's "
-            f"median gap); or a BG/NBD probability alive below {t.at_risk_p_alive:g} "
-            "(lifecycle.at_risk_p_alive) when the model could be fitted",
-        },
-        {
-            "stage": "won back",
-            "rule": f"bought again after a gap of more than {t.churn_days} days or after being "
-            f"marked lost, within the last {t.new_days} days",
-        },
-        {
-            "stage": "new",
-            "rule": f"first purchase within the last {t.new_days} days (lifecycle.new_days)",
-        },
-        {
-            "stage": "loyal",
-            "rule": f"at least {t.loyal_min_orders} purchase occasions "
-            "(lifecycle.loyal_min_orders)",
-        },
-        {"stage": "active", "rule": "any other customer who has bought"},
+            "median gap); or a BG/NBD probability alive below {at_risk_p_alive} "
+            "(lifecycle.at_risk_p_alive) when the model could be fitted"
+        ),
+    ),
+    (
+        "won back",
+        N_(
+            "bought again after a gap of more than {churn_days} days or after being "
+            "marked lost, within the last {new_days} days"
+        ),
+    ),
+    ("new", N_("first purchase within the last {new_days} days (lifecycle.new_days)")),
+    ("loyal", N_("at least {loyal_min_orders} purchase occasions (lifecycle.loyal_min_orders)")),
+    ("active", N_("any other customer who has bought")),
+)
+
+
+def explain(t: Thresholds, translate: bool = False) -> list[dict[str, str]]:
+    """The stage definitions with the thresholds in force, checked in this order (in English,
+    as JSON writes them; translate=True: in the interface language, for people)."""
+    fields = {
+        "churn_days": t.churn_days,
+        "new_days": t.new_days,
+        "loyal_min_orders": t.loyal_min_orders,
+        "at_risk_factor": f"{t.at_risk_factor:g}",
+        "at_risk_min_days": t.at_risk_min_days,
+        "at_risk_p_alive": f"{t.at_risk_p_alive:g}",
+    }
+    return [
+        {"stage": stage, "rule": (_(rule) if translate else rule).format(**fields)}
+        for stage, rule in RULES
     ]
 
 

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import i18n
 
-def suggest(lines: pd.DataFrame, customer_id: int, limit: int = 10) -> pd.DataFrame:
-    """Products this customer has not bought, each with a reason, best first.
+
+def suggest(
+    lines: pd.DataFrame, customer_id: int, limit: int = 10, translate: bool = False
+) -> pd.DataFrame:
+    """Products this customer has not bought, each with a reason, best first (the reason in
+    English, as JSON writes it; translate=True: in the interface language, for a table).
 
     1. Co-purchase: for each product Y not in the basket, the number of other customers who
        bought Y and at least one basket product X (the X shared by most of them is named).
     2. Preferred categories (by the customer's spend): the category's best sellers by number
        of buyers, for products not already suggested.
     """
+
+    def ngettext(singular: str, plural: str, n: int) -> str:  # the catalogue's keyword
+        return i18n.ngettext(singular, plural, n) if translate else (plural, singular)[n == 1]
+
     cols = ["product", "category", "score", "source", "reason"]
     lines = lines.dropna(subset=["product"])
     mine = lines[lines["customer_id"] == customer_id]
@@ -43,7 +52,11 @@ def suggest(lines: pd.DataFrame, customer_id: int, limit: int = 10) -> pd.DataFr
                     "category": category.get(product),
                     "score": int(n),
                     "source": "co-purchase",
-                    "reason": f"{k} customer{'s' * (k != 1)} who bought {x} also bought {product}",
+                    "reason": ngettext(
+                        "{k} customer who bought {x} also bought {product}",
+                        "{k} customers who bought {x} also bought {product}",
+                        k,
+                    ).format(k=k, x=x, product=product),
                 }
             )
     taken = basket | {r["product"] for r in rows}
@@ -58,8 +71,11 @@ def suggest(lines: pd.DataFrame, customer_id: int, limit: int = 10) -> pd.DataFr
                     "category": cat,
                     "score": int(n),
                     "source": "category",
-                    "reason": f"a best seller in {cat}, a category they buy "
-                    f"({int(n)} buyer{'s' * (n != 1)})",
+                    "reason": ngettext(
+                        "a best seller in {category}, a category they buy ({n} buyer)",
+                        "a best seller in {category}, a category they buy ({n} buyers)",
+                        int(n),
+                    ).format(category=cat, n=int(n)),
                 }
             )
             taken.add(product)

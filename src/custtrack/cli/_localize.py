@@ -39,6 +39,8 @@ def install() -> None:
         return original_usage(self, prog, _placeholders(args), prefix or _("Usage: "))
 
     rich_utils.rich_format_help = rich_format_help
+    for name in ("_make_rich_text", "_make_command_help"):
+        setattr(rich_utils, name, _folding(getattr(rich_utils, name)))
     formatting.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
     # the highlighter styles "Usage: " by a pattern: give it the translated word too
     rich_utils.OptionHighlighter.highlights = [
@@ -47,6 +49,19 @@ def install() -> None:
     ]
     rich_utils.highlighter = rich_utils.OptionHighlighter()
     _installed = True
+
+
+def _folding(make_text: Any) -> Any:
+    """Typer's help texts, folding a word longer than the column instead of cutting it with "…":
+    Chinese has no spaces to wrap at, so to Rich a whole sentence is one long word."""
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        text = make_text(*args, **kwargs)
+        if hasattr(text, "overflow"):
+            text.overflow = "fold"
+        return text
+
+    return make
 
 
 def _panel_titles(rich_utils: Any) -> None:

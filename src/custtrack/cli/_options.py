@@ -6,20 +6,23 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import N_, _
+
 CustomerArg = Annotated[
-    str, typer.Argument(help="Customer id, or a unique name, phone or e-mail.", show_default=False)
+    str,
+    typer.Argument(help=N_("Customer id, or a unique name, phone or e-mail."), show_default=False),
 ]
 FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output format: table, json or csv.")
+    str, typer.Option("--format", "-f", help=N_("Output format: table, json or csv."))
 ]
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="Compute as if today were this date (also CUSTTRACK_TODAY)."),
+    typer.Option("--as-of", help=N_("Compute as if today were this date (also CUSTTRACK_TODAY).")),
 ]
 LimitOpt = Annotated[
-    int, typer.Option("--limit", "-n", help="Show at most this many rows (0 = all).")
+    int, typer.Option("--limit", "-n", help=N_("Show at most this many rows (0 = all)."))
 ]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help=N_("Do not ask for confirmation."))]
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json", "csv")) -> str:
@@ -27,7 +30,9 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json", "csv")) 
 
     value = fmt.strip().lower()
     if value not in allowed:
-        raise InvalidValue("--format", fmt, "must be one of " + ", ".join(allowed))
+        raise InvalidValue(
+            "--format", fmt, _("must be one of {values}").format(values=", ".join(allowed))
+        )
     return value
 
 

@@ -347,7 +347,7 @@ def card(title: str, fields: Iterable[tuple[str, Any]], subtitle: str | None = N
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
-    grid.add_column()
+    grid.add_column(overflow="fold")  # Chinese has no spaces to wrap at
     for label, value in fields:
         text = human(value)
         if text:
@@ -405,7 +405,8 @@ def warn(message: str) -> None:
 
     from ..i18n import _
 
-    console(stderr=True).print(Text.assemble((_("Warning:"), "yellow"), " ", message))
+    label = _("Warning:")
+    console(stderr=True).print(Text.assemble((label, "yellow"), _gap(label), message))
 
 
 def error(message: str) -> None:
@@ -414,4 +415,9 @@ def error(message: str) -> None:
     from ..i18n import _
 
     label = _("Error:")
-    console(stderr=True).print(f"[red]{label}[/] {escape(message)}", soft_wrap=True)
+    console(stderr=True).print(f"[red]{label}[/]{_gap(label)}{escape(message)}", soft_wrap=True)
+
+
+def _gap(label: str) -> str:
+    """The space after "Error:"; none after a full-width colon (错误：)."""
+    return "" if label.endswith("：") else " "

@@ -10,17 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
-from ..vocab import CHANNELS, LOST_REASONS
+from ..i18n import C_, N_, _, ngettext, pgettext
+from ..vocab import label
 from ._app import app, sub_app
 from ._options import AsOfOpt, CustomerArg, FormatOpt, LimitOpt, apply_as_of, check_format
 
-PANEL = "Analytics"
+PANEL = N_("Analytics")
 
 campaign_app = sub_app(
-    "campaign", "Marketing campaigns: their cost and the customers they bring.", "Analytics"
+    "campaign", N_("Marketing campaigns: their cost and the customers they bring."), PANEL
 )
 
-RULE = (
+RULE = N_(
     "Scores 1–5 by quintiles over the customers who bought: each value gets its mid-rank "
     "(tied values share the mean of their positions), p = (midrank − ½) / n and score = "
     "1 + floor(5p). So 5 customers score 1…5, 7 score 1,2,2,3,4,4,5, one customer or an "
@@ -29,18 +30,14 @@ RULE = (
 )
 
 
-def _doc(text: str) -> str:
-    """A docstring as --help text: the lines of each paragraph joined, so Rich wraps them."""
-    paras = [" ".join(line.strip() for line in p.splitlines()) for p in text.split("\n\n")]
-    return "\n\n".join(p.strip() for p in paras if p.strip())
-
-
-def _command(group: typer.Typer = app, name: str | None = None) -> Any:
-    """Register a command with its docstring reflowed for --help."""
+def _command(help: str, group: typer.Typer = app, name: str | None = None) -> Any:
+    """Register a command with its --help text: an N_() message, paragraphs separated by a
+    blank line and never broken inside, so Rich wraps them (and the catalogue has them whole;
+    the extractor does not see the docstrings of functions registered through here)."""
 
     def register(func: Any) -> Any:
         kw = {"rich_help_panel": PANEL} if group is app else {}
-        return group.command(name, help=_doc(func.__doc__ or ""), **kw)(func)
+        return group.command(name, help=help, **kw)(func)
 
     return register
 
@@ -54,6 +51,26 @@ def _as_of(as_of: str | None) -> Any:
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _money(value: float | None, currency: str) -> str:
+    """An amount in major units with its currency: "888.82 CNY" (¥888.82 in Chinese)."""
+    import math
+
+    from ..validate import currency_exponent, money_text
+
+    if value is None or math.isnan(value):
+        return _("— {currency}").format(currency=currency)
+    return money_text(round(value * 10 ** currency_exponent(currency)), currency)
+
+
+def _method_text(method: str) -> str:
+    """The `method` of a value prediction ("heuristic + own mean spend") as people read it."""
+    return " + ".join(_(part) for part in method.split(" + ")) if method else ""
+
+
+def _listed(parts: list[str]) -> str:
+    return pgettext("list separator", ", ").join(parts)
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -83,35 +100,35 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     return rows
 
 
-@_command()
+@_command(
+    N_(
+        "Recency, frequency and monetary value of every customer who bought, scored 1–5.\n\n"
+        "Recency = days since the last purchase; Frequency = purchase occasions (all purchases "
+        "of one customer on one local day are one occasion); Monetary = total spend (or "
+        "--monetary mean).\n\n"
+        "Scores 1–5 by quintiles over the customers who bought: each value gets its mid-rank "
+        "(tied values share it), p = (midrank − ½)/n, score = 1 + floor(5p); 5 customers score "
+        "1…5, 7 score 1,2,2,3,4,4,5, one customer or all tied score 3. Config rfm.recency_cuts / "
+        "rfm.frequency_cuts / rfm.monetary_cuts (four ascending numbers) set fixed cut "
+        "points.\n\n"
+        "JSON fields: customer_id, name, recency_days, frequency, monetary, r, f, m, rfm, "
+        "segment. Only purchases in the configured currency count; how many others were left "
+        "out is said under the table (on stderr with --format json/csv).\n\n"
+        "Example: custtrack rfm --segment champions --as-of 2026-06-30"
+    )
+)
 def rfm(
     monetary: Annotated[
-        str, typer.Option(help="total (spend so far) or mean (per purchase occasion).")
+        str, typer.Option(help=N_("total (spend so far) or mean (per purchase occasion)."))
     ] = "total",
-    segment: Annotated[str | None, typer.Option(help="Only customers in this segment.")] = None,
+    segment: Annotated[str | None, typer.Option(help=N_("Only customers in this segment."))] = None,
     sort: Annotated[
-        str, typer.Option(help="score, recency, frequency, monetary or name.")
+        str, typer.Option(help=N_("score, recency, frequency, monetary or name."))
     ] = "score",
     limit: LimitOpt = 0,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Recency, frequency and monetary value of every customer who bought, scored 1–5.
-
-    Recency = days since the last purchase; Frequency = purchase occasions (all purchases of
-    one customer on one local day are one occasion); Monetary = total spend (or --monetary mean).
-
-    Scores 1–5 by quintiles over the customers who bought: each value gets its mid-rank (tied
-    values share it), p = (midrank − ½)/n, score = 1 + floor(5p); 5 customers score 1…5, 7 score
-    1,2,2,3,4,4,5, one customer or all tied score 3. Config rfm.recency_cuts /
-    rfm.frequency_cuts / rfm.monetary_cuts (four ascending numbers) set fixed cut points.
-
-    JSON fields: customer_id, name, recency_days, frequency, monetary, r, f, m, rfm, segment.
-    Only purchases in the configured currency count; how many others were left out is said
-    under the table (on stderr with --format json/csv).
-
-    Example: custtrack rfm --segment champions --as-of 2026-06-30
-    """
     from .. import db
     from ..errors import InvalidValue
     from ..services import analytics
@@ -124,7 +141,9 @@ def rfm(
     keys = {"score": None, "recency": "recency_days", "frequency": "frequency"}
     keys |= {"monetary": "monetary", "name": "name"}
     if sort not in keys:
-        raise InvalidValue("--sort", sort, "must be one of " + ", ".join(keys))
+        raise InvalidValue(
+            "--sort", sort, _("must be one of {values}").format(values=", ".join(keys))
+        )
     seg = normalise_segment(segment) if segment else None
     with db.session() as s:
         scores = analytics.rfm(s, day, monetary)
@@ -151,38 +170,46 @@ def rfm(
             _output.warn(left_out)
         _output.write_frame(frame, fmt)
         return
-    rows = _records(frame)
+    rows = [{**r, "segment": label("segment", r["segment"])} for r in _records(frame)]
     cols = [
-        Col("customer_id", "ID", "right"), Col("name", "Customer"),
-        Col("recency_days", "Recency (d)", "right"), Col("frequency", "Freq", "right"),
-        Col("monetary", "Monetary", "right"), Col("rfm", "RFM", "center"),
-        Col("segment", "Segment"),
+        Col("customer_id", _("ID"), "right"), Col("name", _("Customer")),
+        Col("recency_days", _("Recency (d)"), "right"), Col("frequency", _("Freq"), "right"),
+        Col("monetary", _("Monetary"), "right"), Col("rfm", "RFM", "center"),
+        Col("segment", _("Segment")),
     ]  # fmt: skip
-    caption = f"as of {day}; monetary = {monetary} ({analytics.currency()})"
+    caption = (
+        _("as of {day}; monetary = mean ({currency})")
+        if monetary == "mean"
+        else _("as of {day}; monetary = total ({currency})")
+    ).format(day=day, currency=analytics.currency())
     caption += f"\n{left_out}" if left_out else ""
-    _output.emit(rows, cols, fmt, title="RFM", empty="No purchases recorded yet.", caption=caption)
+    _output.emit(
+        rows, cols, fmt, title="RFM", empty=_("No purchases recorded yet."), caption=caption
+    )
 
 
-@_command()
+@_command(
+    N_(
+        "Customers by RFM segment (or by an attribute with --by), with a suggested action.\n\n"
+        "Segments come from R and FM = (F + M) / 2 rounded half to even; `--explain` prints the "
+        "grid. JSON fields: segment, customers, share_customers, share_revenue, mean_r, mean_f, "
+        "mean_m, action. With --by: group, customers, buyers, revenue, mean_spend, churned, "
+        "churn_share.\n\n"
+        "Examples: custtrack segments    custtrack segments --by city    "
+        "custtrack list --segment lost"
+    )
+)
 def segments(
     by: Annotated[
         str | None,
-        typer.Option(help="Group by city, source, gender, tag, owner or price-sensitivity."),
+        typer.Option(help=N_("Group by city, source, gender, tag, owner or price-sensitivity.")),
     ] = None,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Show how scores map to segments.")
+        bool, typer.Option("--explain", help=N_("Show how scores map to segments."))
     ] = False,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Customers by RFM segment (or by an attribute with --by), with a suggested action.
-
-    Segments come from R and FM = (F + M) / 2 rounded half to even; `--explain` prints the grid.
-    JSON fields: segment, customers, share_customers, share_revenue, mean_r, mean_f, mean_m,
-    action. With --by: group, customers, buyers, revenue, mean_spend, churned, churn_share.
-
-    Examples: custtrack segments    custtrack segments --by city    custtrack list --segment lost
-    """
     fmt = check_format(fmt)
     day = _as_of(as_of)
     if explain:
@@ -209,6 +236,8 @@ def segments(
     shown = [
         {
             **r,
+            "segment": label("segment", r["segment"]),
+            "action": _(r["action"]),
             "share_customers": _pct(r["share_customers"]),
             "share_revenue": _pct(r["share_revenue"]),
             "mean_r": _num(r["mean_r"], 1),
@@ -218,19 +247,24 @@ def segments(
         for r in rows
     ]
     cols = [
-        Col("segment", "Segment"), Col("customers", "Customers", "right"),
-        Col("share_customers", "Share", "right"), Col("share_revenue", "Revenue share", "right"),
+        Col("segment", _("Segment")), Col("customers", _("Customers"), "right"),
+        Col("share_customers", _("Share"), "right"),
+        Col("share_revenue", _("Revenue share"), "right"),
         Col("mean_r", "R", "right"), Col("mean_f", "F", "right"), Col("mean_m", "M", "right"),
-        Col("action", "Suggested action"),
+        Col("action", _("Suggested action")),
     ]  # fmt: skip
-    caption = f"as of {day}; {len(scores)} customers who bought"
-    if n_all > len(scores):
-        caption += f"; {n_all - len(scores)} without purchases are not scored"
+    n = len(scores)
+    caption = ngettext(
+        "as of {day}; {n} customer who bought", "as of {day}; {n} customers who bought", n
+    ).format(day=day, n=n)
+    if n_all > n:
+        # one message for any count: tests/test_segments.py holds "1 without purchases are"
+        caption += _("; {n} without purchases are not scored").format(n=n_all - n)
     caption += f"\n{left_out}" if left_out else ""
     if scores.empty:
-        _output.info("No purchases recorded yet: nothing to segment.")
+        _output.info(_("No purchases recorded yet: nothing to segment."))
         return
-    _output.table(shown, cols, title="RFM segments", caption=caption)
+    _output.table(shown, cols, title=_("RFM segments"), caption=caption)
 
 
 def _explain_segments(fmt: str) -> None:
@@ -251,16 +285,33 @@ def _explain_segments(fmt: str) -> None:
         return
     for row in rows:
         row["cells"] = ", ".join(f"R{c['r']} FM{c['fm']}" for c in row["cells"])
-    _output.info(RULE)
+        row["segment"], row["action"] = label("segment", row["segment"]), _(row["action"])
+    _output.info(_(RULE))
     _output.info(
-        "FM = (F + M) / 2 rounded to the nearest whole number, halves to the even one "
-        "(1.5 → 2, 2.5 → 2, 3.5 → 4, 4.5 → 4). Each (R, FM) pair belongs to one segment."
+        _(
+            "FM = (F + M) / 2 rounded to the nearest whole number, halves to the even one "
+            "(1.5 → 2, 2.5 → 2, 3.5 → 4, 4.5 → 4). Each (R, FM) pair belongs to one segment."
+        )
     )
     cols = [
-        Col("segment", "Segment"), Col("cells", "R and FM scores"),
-        Col("action", "Suggested action"),
+        Col("segment", _("Segment")), Col("cells", _("R and FM scores")),
+        Col("action", _("Suggested action")),
     ]  # fmt: skip
-    _output.table(rows, cols, title="Segment map")
+    _output.table(rows, cols, title=_("Segment map"))
+
+
+# --by: the column header and the table title
+BY = {
+    "city": (N_("City"), N_("Customers by city")),
+    "source": (N_("Source"), N_("Customers by source")),
+    "gender": (N_("Gender"), N_("Customers by gender")),
+    "tag": (N_("Tag"), N_("Customers by tag")),
+    "owner": (N_("Owner"), N_("Customers by owner")),
+    "price-sensitivity": (N_("Price-sensitivity"), N_("Customers by price-sensitivity")),
+}
+# --by attributes whose values are a fixed vocabulary (vocab.label)
+BY_VOCABULARY = {"gender": "gender", "price-sensitivity": "price_sensitivity"}
+NONE = N_("(none)")
 
 
 def _segments_by(by: str, day: Any, fmt: str) -> None:
@@ -275,7 +326,7 @@ def _segments_by(by: str, day: Any, fmt: str) -> None:
 
     attrs = ("city", "source", "gender", "tag", "owner", "price-sensitivity")
     if by not in attrs:
-        raise InvalidValue("--by", by, "must be one of " + ", ".join(attrs))
+        raise InvalidValue("--by", by, _("must be one of {values}").format(values=", ".join(attrs)))
     with db.session() as s:
         cust = analytics.customers_frame(s, day)
         occ = analytics.occasions(s, day)
@@ -290,7 +341,7 @@ def _segments_by(by: str, day: Any, fmt: str) -> None:
         frame = frame.join(tags.set_index("customer_id")["tag"].rename("group"), how="left")
     else:
         frame["group"] = cust[by.replace("-", "_")]
-    frame["group"] = frame["group"].fillna("(none)")
+    frame["group"] = frame["group"].fillna(NONE)
     g = frame.groupby("group", sort=True)
     rows = []
     for name, part in g:
@@ -312,41 +363,52 @@ def _segments_by(by: str, day: Any, fmt: str) -> None:
         keys = ("group", "customers", "buyers", "revenue", "mean_spend", "churned", "churn_share")
         _output.emit(rows, [Col(k, k) for k in keys], fmt)
         return
+
+    def group(value: Any) -> str:
+        if value == NONE:
+            return _(NONE)
+        return label(BY_VOCABULARY[by], value) if by in BY_VOCABULARY else value
+
     shown = [
-        {**r, "revenue": _num(r["revenue"]), "mean_spend": _num(r["mean_spend"]),
-         "churn_share": _pct(r["churn_share"])}
+        {**r, "group": group(r["group"]), "revenue": _num(r["revenue"]),
+         "mean_spend": _num(r["mean_spend"]), "churn_share": _pct(r["churn_share"])}
         for r in rows
     ]  # fmt: skip
+    header, title = BY[by]
     cols = [
-        Col("group", by.capitalize()), Col("customers", "Customers", "right"),
-        Col("buyers", "Buyers", "right"), Col("revenue", "Revenue", "right"),
-        Col("mean_spend", "Mean spend", "right"), Col("churn_share", "Churned", "right"),
+        Col("group", _(header)), Col("customers", _("Customers"), "right"),
+        Col("buyers", _("Buyers"), "right"), Col("revenue", _("Revenue"), "right"),
+        Col("mean_spend", _("Mean spend"), "right"), Col("churn_share", _("Churned"), "right"),
     ]  # fmt: skip
-    note = "a customer with several tags counts in each" if by == "tag" else ""
+    caption = (
+        _("as of {day}; mean spend per buyer; a customer with several tags counts in each")
+        if by == "tag"
+        else _("as of {day}; mean spend per buyer")
+    ).format(day=day)
     _output.emit(
-        shown, cols, fmt, title=f"Customers by {by}", empty="No customers yet.",
-        caption=f"as of {day}; mean spend per buyer; {note}".rstrip("; "),
+        shown, cols, fmt, title=_(title), empty=_("No customers yet."), caption=caption
     )  # fmt: skip
 
 
-@_command()
+@_command(
+    N_(
+        "Customers by lifecycle stage: potential, new, active, loyal, at risk, churned, won "
+        "back.\n\n"
+        "Thresholds come from the config (lifecycle.*); `--explain` prints them. JSON fields: "
+        "stage, customers, share; with --list: customer_id, name, stage, first_purchase, "
+        "last_purchase, occasions, recency_days, usual_gap_days, lost_reason.\n\n"
+        'Example: custtrack lifecycle --list --stage "at risk"'
+    )
+)
 def lifecycle(
     explain: Annotated[
-        bool, typer.Option("--explain", help="Print the stage definitions and thresholds.")
+        bool, typer.Option("--explain", help=N_("Print the stage definitions and thresholds."))
     ] = False,
-    list_: Annotated[bool, typer.Option("--list", help="One row per customer.")] = False,
-    stage: Annotated[str | None, typer.Option(help="With --list: only this stage.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help=N_("One row per customer."))] = False,
+    stage: Annotated[str | None, typer.Option(help=N_("With --list: only this stage."))] = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Customers by lifecycle stage: potential, new, active, loyal, at risk, churned, won back.
-
-    Thresholds come from the config (lifecycle.*); `--explain` prints them.
-    JSON fields: stage, customers, share; with --list: customer_id, name, stage, first_purchase,
-    last_purchase, occasions, recency_days, usual_gap_days, lost_reason.
-
-    Example: custtrack lifecycle --list --stage "at risk"
-    """
     from .. import db
     from ..analytics.clv import calibration_summary
     from ..analytics.lifecycle import STAGES, stage_counts, stages
@@ -360,14 +422,18 @@ def lifecycle(
     day = _as_of(as_of)
     t = analytics.thresholds()
     if explain:
-        rules = explain_rules(t)
-        _output.emit(rules, [Col("stage", "Stage"), Col("rule", "Rule")], fmt,
-                     title="Lifecycle stages (checked top to bottom)")  # fmt: skip
+        rules = explain_rules(t, translate=fmt == "table")
+        if fmt == "table":
+            rules = [{**r, "stage": label("stage", r["stage"])} for r in rules]
+        _output.emit(rules, [Col("stage", _("Stage")), Col("rule", _("Rule"))], fmt,
+                     title=_("Lifecycle stages (checked top to bottom)"))  # fmt: skip
         return
     if stage is not None:
         stage = stage.strip().lower().replace("-", " ").replace("_", " ")
         if stage not in STAGES:
-            raise InvalidValue("--stage", stage, "must be one of " + ", ".join(STAGES))
+            raise InvalidValue(
+                "--stage", stage, _("must be one of {values}").format(values=", ".join(STAGES))
+            )
     with db.session() as s:
         cust = analytics.customers_frame(s, day)
         occ = analytics.occasions(s, day)
@@ -395,14 +461,23 @@ def lifecycle(
         if fmt != "table":
             _output.write_frame(frame, fmt)
             return
-        rows = _records(frame)
-        cols = [
-            Col("customer_id", "ID", "right"), Col("name", "Customer"), Col("stage", "Stage"),
-            Col("last_purchase", "Last purchase"), Col("occasions", "Occasions", "right"),
-            Col("recency_days", "Days since", "right"), Col("usual_gap_days", "Usual gap", "right"),
-            Col("lost_reason", "Lost reason"),
+        rows = [
+            {**r, "stage": label("stage", r["stage"]),
+             "lost_reason": label("lost_reason", r["lost_reason"])}
+            for r in _records(frame)
         ]  # fmt: skip
-        _output.emit(rows, cols, fmt, title=f"Lifecycle as of {day}", empty="No customers.")
+        cols = [
+            Col("customer_id", _("ID"), "right"), Col("name", _("Customer")),
+            Col("stage", _("Stage")), Col("last_purchase", _("Last purchase")),
+            Col("occasions", _("Occasions"), "right"),
+            Col("recency_days", _("Days since"), "right"),
+            Col("usual_gap_days", _("Usual gap"), "right"),
+            Col("lost_reason", _("Lost reason")),
+        ]  # fmt: skip
+        _output.emit(
+            rows, cols, fmt, title=_("Lifecycle as of {day}").format(day=day),
+            empty=_("No customers."),
+        )  # fmt: skip
         return
     counts = stage_counts(st)
     total = sum(counts.values())
@@ -410,38 +485,61 @@ def lifecycle(
         {"stage": k, "customers": v, "share": v / total if total else None}
         for k, v in counts.items()
     ]
-    shown = rows if fmt != "table" else [{**r, "share": _pct(r["share"])} for r in rows]
+    shown = (
+        rows
+        if fmt != "table"
+        else [{**r, "stage": label("stage", r["stage"]), "share": _pct(r["share"])} for r in rows]
+    )
     cols = [
-        Col("stage", "Stage"),
-        Col("customers", "Customers", "right"),
-        Col("share", "Share", "right"),
+        Col("stage", _("Stage")),
+        Col("customers", _("Customers"), "right"),
+        Col("share", _("Share"), "right"),
     ]
-    _output.emit(shown, cols, fmt, title=f"Lifecycle as of {day}")
+    _output.emit(shown, cols, fmt, title=_("Lifecycle as of {day}").format(day=day))
     if fmt == "table":
-        _output.info("Definitions: `custtrack lifecycle --explain`.")
+        _output.info(_("Definitions: `custtrack lifecycle --explain`."))
         if fitted is not None and not fitted["bgnbd"].ok:
-            _output.info("Probability alive not used: " + fitted["bgnbd"].reason + ".")
+            _output.info(
+                _("Probability alive not used: {reason}.").format(
+                    reason=fitted["bgnbd"].note or fitted["bgnbd"].reason
+                )
+            )
 
 
-@_command()
+CHURN_TITLES = {
+    "month": N_("Churn by month (as of {day})"),
+    "quarter": N_("Churn by quarter (as of {day})"),
+}
+# the terms defined under the churn table (analytics.churn.DEFINITIONS), as people read them
+DEFINED = {
+    "active": C_("definition", "active"),
+    "churn_rate": C_("definition", "churn rate"),
+    "retention_rate": C_("definition", "retention rate"),
+    "repurchase_rate": C_("definition", "repurchase rate"),
+}
+
+
+@_command(
+    N_(
+        "Churn, retention and repurchase rates per period, cohort retention and churn "
+        "reasons.\n\n"
+        "Active = bought within lifecycle.churn_days days and not marked lost since. Churn rate "
+        "= customers active at the start who are not active at the end ÷ customers active at "
+        "the start; retention = 1 − churn; repurchase = active at the start who bought in the "
+        'period ÷ active at the start. A rate with nobody active at the start is "—" (null in '
+        "JSON).\n\n"
+        "JSON: {definitions, periods: (period, start, end, active_start, active_end, churned, "
+        "new_buyers, buyers, revenue, orders, churn_rate, retention_rate, repurchase_rate), "
+        "cohorts: (cohort, customers, m0 … m11), reasons: (reason, customers, share)}. CSV: the "
+        "periods table."
+    )
+)
 def churn(
-    period: Annotated[str, typer.Option(help="month or quarter.")] = "month",
-    periods: Annotated[int, typer.Option(help="How many periods to show.")] = 12,
+    period: Annotated[str, typer.Option(help=N_("month or quarter."))] = "month",
+    periods: Annotated[int, typer.Option(help=N_("How many periods to show."))] = 12,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Churn, retention and repurchase rates per period, cohort retention and churn reasons.
-
-    Active = bought within lifecycle.churn_days days and not marked lost since. Churn rate =
-    customers active at the start who are not active at the end ÷ customers active at the start;
-    retention = 1 − churn; repurchase = active at the start who bought in the period ÷ active at
-    the start. A rate with nobody active at the start is "—" (null in JSON).
-
-    JSON: {definitions, periods: (period, start, end, active_start, active_end, churned,
-    new_buyers, buyers, revenue, orders, churn_rate, retention_rate, repurchase_rate),
-    cohorts: (cohort, customers, m0 … m11), reasons: (reason, customers, share)}.
-    CSV: the periods table.
-    """
     from .. import db
     from ..analytics import churn as ch
     from ..analytics.lifecycle import stages
@@ -453,9 +551,11 @@ def churn(
     fmt = check_format(fmt)
     day = _as_of(as_of)
     if period not in ("month", "quarter"):
-        raise InvalidValue("--period", period, "must be month or quarter")
+        raise InvalidValue("--period", period, _("must be month or quarter"))
     if not 1 <= periods <= 120:
-        raise InvalidValue("--periods", periods, "must be between 1 and 120")
+        raise InvalidValue(
+            "--periods", periods, _("must be between {low} and {high}").format(low=1, high=120)
+        )
     t = analytics.thresholds()
     with db.session() as s:
         cust = analytics.customers_frame(s, day)
@@ -480,16 +580,20 @@ def churn(
         for r in rows
     ]  # fmt: skip
     cols = [
-        Col("period", "Period"), Col("active_start", "Active at start", "right"),
-        Col("churned", "Churned", "right"), Col("churn_rate", "Churn rate", "right"),
-        Col("retention_rate", "Retention", "right"), Col("repurchase_rate", "Repurchase", "right"),
-        Col("new_buyers", "New buyers", "right"), Col("active_end", "Active at end", "right"),
+        Col("period", _("Period")), Col("active_start", _("Active at start"), "right"),
+        Col("churned", _("Churned"), "right"), Col("churn_rate", _("Churn rate"), "right"),
+        Col("retention_rate", _("Retention"), "right"),
+        Col("repurchase_rate", _("Repurchase"), "right"),
+        Col("new_buyers", _("New buyers"), "right"),
+        Col("active_end", _("Active at end"), "right"),
     ]  # fmt: skip
-    _output.table(shown, cols, title=f"Churn by {period} (as of {day})")
-    for key in ("active", "churn_rate", "retention_rate", "repurchase_rate"):
-        _output.info(f"  [bold]{key.replace('_', ' ')}[/]: {defs[key]}")
+    _output.table(shown, cols, title=_(CHURN_TITLES[period]).format(day=day))
+    for key, term in DEFINED.items():
+        definition = _(ch.DEFINITIONS[key]).format(churn_days=t.churn_days)
+        line = _("[bold]{term}[/]: {definition}")
+        _output.info("  " + line.format(term=pgettext("definition", term), definition=definition))
     if len(cohorts):
-        ccols = [Col("cohort", "Cohort"), Col("customers", "N", "right")]
+        ccols = [Col("cohort", _("Cohort")), Col("customers", pgettext("cohort", "N"), "right")]
         ccols += [Col(f"m{i}", f"+{i}", "right") for i in range(12)]
         crow = [  # whole percents: 14 columns must fit a terminal
             {k: ("—" if v is None else f"{100 * v:.0f}") if k.startswith("m") else v
@@ -497,50 +601,59 @@ def churn(
             for r in _records(cohorts)
         ]  # fmt: skip
         _output.table(
-            crow, ccols, title="Cohort retention: % of each first-purchase month buying in month +k"
-        )
+            crow, ccols,
+            # {pct}: a literal "% o" would read as a %-placeholder to the catalogue's checks
+            title=_("Cohort retention: {pct} of each first-purchase month buying in month +k")
+            .format(pct="%"),
+        )  # fmt: skip
     if len(reasons):
-        rrow = [{**r, "share": _pct(r["share"])} for r in _records(reasons)]
+        rrow = [
+            {**r, "reason": label("lost_reason", r["reason"]), "share": _pct(r["share"])}
+            for r in _records(reasons)
+        ]
         _output.table(
             rrow,
-            [Col("reason", "Reason"), Col("customers", "Customers", "right"),
-             Col("share", "Share", "right")],
-            title="Churned customers by reason",
+            [Col("reason", _("Reason")), Col("customers", _("Customers"), "right"),
+             Col("share", _("Share"), "right")],
+            title=_("Churned customers by reason"),
         )  # fmt: skip
 
 
-@_command()
+@_command(
+    N_(
+        "Customer lifetime value three ways: historical, simple formula and predictive.\n\n"
+        "historical = spend so far. simple = purchase frequency per year (occasions ÷ years "
+        "since the first purchase, at least one year) × average order value × average lifespan "
+        '(1 ÷ the share of customers active a year ago who are no longer active; "—" while '
+        "that is zero). predicted = BG/NBD expected purchases month by month × Gamma-Gamma "
+        "expected spend, discounted; time in weeks (days / 7), same-day purchases merged. With "
+        "too few data or a failed fit a labelled heuristic is used instead (`method` says "
+        "which).\n\n"
+        "JSON fields: customer_id, name, occasions, historical_clv, aov, frequency_per_year, "
+        "simple_clv, p_alive, expected_purchases, expected_spend, predicted_clv, method. With "
+        "--model: {bgnbd: {params, log_likelihood, n, ok, reason}, gamma_gamma: {...}, "
+        "lifespan_years}."
+    )
+)
 def value(
     model: Annotated[
-        bool, typer.Option("--model", help="Print the fitted model parameters.")
+        bool, typer.Option("--model", help=N_("Print the fitted model parameters."))
     ] = False,
     horizon: Annotated[
         int | None,
-        typer.Option(help="Months ahead for predicted value (config value.horizon_months)."),
+        typer.Option(help=N_("Months ahead for predicted value (config value.horizon_months).")),
     ] = None,
     discount: Annotated[
         float | None,
-        typer.Option(help="Annual discount rate, e.g. 0.1 (config value.discount_rate)."),
+        typer.Option(help=N_("Annual discount rate, e.g. 0.1 (config value.discount_rate).")),
     ] = None,
-    sort: Annotated[str, typer.Option(help="predicted, historical, simple or name.")] = "predicted",
+    sort: Annotated[
+        str, typer.Option(help=N_("predicted, historical, simple or name."))
+    ] = "predicted",
     limit: LimitOpt = 0,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Customer lifetime value three ways: historical, simple formula and predictive.
-
-    historical = spend so far. simple = purchase frequency per year (occasions ÷ years since the
-    first purchase, at least one year) × average order value × average lifespan (1 ÷ the share
-    of customers active a year ago who are no longer active; "—" while that is zero).
-    predicted = BG/NBD expected purchases month by month × Gamma-Gamma expected spend,
-    discounted; time in weeks (days / 7), same-day purchases merged. With too few data or a
-    failed fit a labelled heuristic is used instead (`method` says which).
-
-    JSON fields: customer_id, name, occasions, historical_clv, aov, frequency_per_year,
-    simple_clv, p_alive, expected_purchases, expected_spend, predicted_clv, method.
-    With --model: {bgnbd: {params, log_likelihood, n, ok, reason}, gamma_gamma: {...},
-    lifespan_years}.
-    """
     from .. import config, db
     from ..errors import InvalidValue
     from ..services import analytics
@@ -552,13 +665,15 @@ def value(
     horizon = int(config.get("value.horizon_months")) if horizon is None else horizon
     discount = float(config.get("value.discount_rate")) if discount is None else discount
     if not 1 <= horizon <= 600:
-        raise InvalidValue("--horizon", horizon, "must be between 1 and 600 months")
+        raise InvalidValue("--horizon", horizon, _("must be between 1 and 600 months"))
     if not 0 <= discount < 1:
-        raise InvalidValue("--discount", discount, "must be between 0 and 1, e.g. 0.1")
+        raise InvalidValue("--discount", discount, _("must be between 0 and 1, e.g. 0.1"))
     sorts = {"predicted": "predicted_clv", "historical": "historical_clv"}
     sorts |= {"simple": "simple_clv", "name": "name"}
     if sort not in sorts:
-        raise InvalidValue("--sort", sort, "must be one of " + ", ".join(sorts))
+        raise InvalidValue(
+            "--sort", sort, _("must be one of {values}").format(values=", ".join(sorts))
+        )
     with db.session() as s:
         res = analytics.value(s, day, horizon, discount, predict=not model)
         left_out = analytics.other_currency_note(analytics.other_currency_purchases(s, day))
@@ -581,24 +696,36 @@ def value(
         for r in rows
     ]  # fmt: skip
     cols = [
-        Col("customer_id", "ID", "right"), Col("name", "Customer"),
-        Col("occasions", "Occasions", "right"), Col("historical_clv", "Historical", "right"),
-        Col("simple_clv", "Simple formula", "right"), Col("predicted_clv", "Predicted", "right"),
-        Col("p_alive", "P(alive)", "right"), Col("expected_purchases", "Exp. purchases", "right"),
+        Col("customer_id", _("ID"), "right"), Col("name", _("Customer")),
+        Col("occasions", _("Occasions"), "right"),
+        Col("historical_clv", _("Historical"), "right"),
+        Col("simple_clv", _("Simple formula"), "right"),
+        Col("predicted_clv", _("Predicted"), "right"), Col("p_alive", _("P(alive)"), "right"),
+        Col("expected_purchases", _("Exp. purchases"), "right"),
     ]  # fmt: skip
     method = rows[0]["method"] if rows else ""
-    caption = f"as of {day}; predicted over {horizon} months at {discount:.0%}/year: {method}"
+    caption = ngettext(
+        "as of {day}; predicted over {n} month at {rate}/year: {method}",
+        "as of {day}; predicted over {n} months at {rate}/year: {method}",
+        horizon,
+    ).format(day=day, n=horizon, rate=f"{discount:.0%}", method=_method_text(method))
     for fit in (res["bgnbd"], res["gg"]):
         if not fit.ok:
-            caption += f"\n{fit.reason}; heuristic used instead"
+            caption += "\n" + _("{reason}; heuristic used instead").format(
+                reason=fit.note or fit.reason
+            )
     caption += f"\n{left_out}" if left_out else ""
-    _output.emit(shown, cols, fmt, title="Customer lifetime value", caption=caption,
-                 empty="No purchases recorded yet.")  # fmt: skip
+    _output.emit(shown, cols, fmt, title=_("Customer lifetime value"), caption=caption,
+                 empty=_("No purchases recorded yet."))  # fmt: skip
 
 
 def _fit_dict(fit: Any) -> dict[str, Any]:
     return {"model": fit.model, "params": fit.params, "log_likelihood": fit.log_likelihood,
             "n": fit.n, "ok": fit.ok, "reason": fit.reason or None}  # fmt: skip
+
+
+# the rows of the fitted models' table that are not a model parameter (r, alpha … keep their name)
+PARAMETERS = {"log_likelihood": N_("log_likelihood"), "customers": N_("customers")}
 
 
 def _show_model(res: dict[str, Any], fmt: str) -> None:
@@ -623,37 +750,45 @@ def _show_model(res: dict[str, Any], fmt: str) -> None:
     if fmt == "csv":
         _output.write_csv(rows, ["model", "name", "value"])
         return
-    shown = [{**r, "value": f"{r['value']:.4g}" if isinstance(r["value"], float) else r["value"]}
+    shown = [{**r, "name": _(PARAMETERS[r["name"]]) if r["name"] in PARAMETERS else r["name"],
+              "value": f"{r['value']:.4g}" if isinstance(r["value"], float) else r["value"]}
              for r in rows]  # fmt: skip
-    _output.table(shown, [Col("model", "Model"), Col("name", "Parameter"),
-                          Col("value", "Value", "right")], title="Fitted models")  # fmt: skip
-    for key in ("bgnbd", "gamma_gamma"):
-        if not data[key]["ok"]:
-            _output.warn(f"{data[key]['reason']}; predictions use a labelled heuristic")
+    _output.table(shown, [Col("model", _("Model")), Col("name", _("Parameter")),
+                          Col("value", _("Value"), "right")], title=_("Fitted models"))  # fmt: skip
+    for fit in (res["bgnbd"], res["gg"]):
+        if not fit.ok:
+            _output.warn(
+                _("{reason}; predictions use a labelled heuristic").format(
+                    reason=fit.note or fit.reason
+                )
+            )
 
 
-@_command()
+@_command(
+    N_(
+        "The KPI dashboard for the period containing --as-of (default today), with a 12-period "
+        "trend.\n\n"
+        "JSON fields: period, start, end, customers_total, customers_by_stage, new_customers "
+        "(records added), new_buyers (first purchase), active_customers, active_at_start, "
+        "churned, churn_rate, retention_rate, repurchase_rate, revenue, orders (purchase "
+        "occasions), buyers, average_order_value, purchase_frequency (orders per buyer), "
+        "clv_historical_mean, clv_predicted_mean, clv_predicted_method, cac (campaigns in the "
+        "configured currency only), campaigns_other_currency, campaigns (name, source, channel, "
+        "start, end, cost, currency, new_customers, cac), csat_responses, csat_satisfied_share "
+        "(4–5), csat_mean, nps_responses, nps_promoters_share, nps_detractors_share, nps, "
+        "complaints_opened, complaints_open, complaints_resolved, mean_hours_to_resolve, "
+        "complaints_by_category (category, opened, open, resolved, mean_hours_to_resolve), "
+        "largest_segments (segment, customers, share), trend (period, revenue, new_buyers, "
+        "active, churned), currency, purchases_other_currency (purchases left out of every sum: "
+        'not in the configured currency). A ratio with a zero denominator is null ("—"). CSV: '
+        "one row per scalar KPI."
+    )
+)
 def report(
-    period: Annotated[str, typer.Option(help="month, quarter or year.")] = "month",
+    period: Annotated[str, typer.Option(help=N_("month, quarter or year."))] = "month",
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """The KPI dashboard for the period containing --as-of (default today), with a 12-period trend.
-
-    JSON fields: period, start, end, customers_total, customers_by_stage, new_customers
-    (records added), new_buyers (first purchase), active_customers, active_at_start, churned,
-    churn_rate, retention_rate, repurchase_rate, revenue, orders (purchase occasions), buyers,
-    average_order_value, purchase_frequency (orders per buyer), clv_historical_mean,
-    clv_predicted_mean, clv_predicted_method, cac (campaigns in the configured currency only),
-    campaigns_other_currency, campaigns (name, source, channel, start, end, cost, currency,
-    new_customers, cac), csat_responses, csat_satisfied_share (4–5), csat_mean,
-    nps_responses, nps_promoters_share, nps_detractors_share, nps, complaints_opened,
-    complaints_open, complaints_resolved, mean_hours_to_resolve, complaints_by_category
-    (category, opened, open, resolved, mean_hours_to_resolve), largest_segments (segment,
-    customers, share), trend (period, revenue, new_buyers, active, churned), currency,
-    purchases_other_currency (purchases left out of every sum: not in the configured
-    currency). A ratio with a zero denominator is null ("—"). CSV: one row per scalar KPI.
-    """
     from .. import config, db
     from ..analytics import churn as ch
     from ..analytics import clv
@@ -666,7 +801,7 @@ def report(
     fmt = check_format(fmt)
     day = _as_of(as_of)
     if period not in ("month", "quarter", "year"):
-        raise InvalidValue("--period", period, "must be month, quarter or year")
+        raise InvalidValue("--period", period, _("must be month, quarter or year"))
     t = analytics.thresholds()
     ad = analytics.ts(day)
     with db.session() as s:
@@ -701,10 +836,22 @@ def report(
     )
     data["currency"] = analytics.currency()
     data["purchases_other_currency"] = left_out
-    _render_report(data, fmt)
+    method = ""
+    if len(pred):
+        method = ngettext("{method} over {n} month", "{method} over {n} months", horizon).format(
+            method=_method_text(pred["method"].iloc[0]), n=horizon
+        )
+    _render_report(data, fmt, method)
 
 
-def _render_report(data: dict[str, Any], fmt: str) -> None:
+# the report's trend lines: (key, label, shown with pgettext("trend", label))
+TREND = (
+    ("revenue", C_("trend", "Revenue")), ("new_buyers", C_("trend", "New buyers")),
+    ("active", C_("trend", "Active")), ("churned", C_("trend", "Churned")),
+)  # fmt: skip
+
+
+def _render_report(data: dict[str, Any], fmt: str, method: str = "") -> None:
     from .. import config
     from ..analytics.report import sparkline
     from . import _output
@@ -719,88 +866,133 @@ def _render_report(data: dict[str, Any], fmt: str) -> None:
     if fmt == "csv":
         _output.write_csv(_output.plain(scalars), ["metric", "value"])
         return
+    from rich.cells import cell_len
+
     cur = data["currency"]
-    _output.heading(f"Report for {data['period']} ({data['start']} – {data['end']})")
-    stage_text = ", ".join(f"{k} {v}" for k, v in data["customers_by_stage"].items())
+    _output.heading(
+        _("Report for {period} ({start} – {end})").format(
+            period=data["period"], start=data["start"], end=data["end"]
+        )
+    )
+    stage_text = _listed(
+        [f"{label('stage', k)} {v}" for k, v in data["customers_by_stage"].items()]
+    )
+    days = int(config.get("lifecycle.churn_days"))
     lines = [
-        ("Customers", f"{data['customers_total']} ({stage_text})"),
-        ("New customers", f"{data['new_customers']} added, {data['new_buyers']} first purchases"),
+        (_("Customers"), _("{n} ({stages})").format(n=data["customers_total"], stages=stage_text)),
+        (_("New customers"), ngettext("{added} added, {n} first purchase",
+                                      "{added} added, {n} first purchases", data["new_buyers"])
+         .format(added=data["new_customers"], n=data["new_buyers"])),
         (
-            "Active customers",
-            f"{data['active_customers']} bought within {config.get('lifecycle.churn_days')} days "
-            f"(at the start {data['active_at_start']}); the stage 'active' above is narrower",
+            _("Active customers"),
+            ngettext(
+                "{n} bought within {days} day (at the start {start}); the stage '{stage}' above "
+                "is narrower",
+                "{n} bought within {days} days (at the start {start}); the stage '{stage}' above "
+                "is narrower",
+                days,
+            ).format(n=data["active_customers"], days=days, start=data["active_at_start"],
+                     stage=label("stage", "active")),
         ),
-        ("Churn rate", f"{_pct(data['churn_rate'])} ({data['churned']} of "
-                       f"{data['active_at_start']} active at the start stopped buying)"),
-        ("Retention", _pct(data["retention_rate"])),
-        ("Repurchase rate", _pct(data["repurchase_rate"])),
-        ("Revenue", f"{_num(data['revenue'])} {cur}"),
-        ("Orders", f"{data['orders']} by {data['buyers']} buyers"),
-        ("Average order value", f"{_num(data['average_order_value'])} {cur}"),
-        ("Purchase frequency", f"{_num(data['purchase_frequency'])} orders per buyer"),
-        ("CLV, historical (mean)", f"{_num(data['clv_historical_mean'])} {cur}"),
-        ("CLV, predicted (mean)", f"{_num(data['clv_predicted_mean'])} {cur} "
-                                  f"[{data['clv_predicted_method']}]"),
-        ("CAC", f"{_num(data['cac'])} {cur}"),
-        ("CSAT", f"{_pct(data['csat_satisfied_share'])} satisfied (4–5), mean "
-                 f"{_num(data['csat_mean'])}, {data['csat_responses']} answers"),
-        ("NPS", f"{_num(data['nps'], 0)} ({data['nps_responses']} answers)"),
-        ("Complaints", f"{data['complaints_opened']} opened, {data['complaints_open']} open, "
-                       f"mean {_num(data['mean_hours_to_resolve'], 1)} h to resolve"),
+        (_("Churn rate"), _("{rate} ({churned} of {start} active at the start stopped buying)")
+         .format(rate=_pct(data["churn_rate"]), churned=data["churned"],
+                 start=data["active_at_start"])),
+        (_("Retention"), _pct(data["retention_rate"])),
+        (_("Repurchase rate"), _pct(data["repurchase_rate"])),
+        (_("Revenue"), _money(data["revenue"], cur)),
+        (_("Orders"), ngettext("{orders} by {n} buyer", "{orders} by {n} buyers", data["buyers"])
+         .format(orders=data["orders"], n=data["buyers"])),
+        (_("Average order value"), _money(data["average_order_value"], cur)),
+        (_("Purchase frequency"), _("{n} orders per buyer")
+         .format(n=_num(data["purchase_frequency"]))),
+        (_("CLV, historical (mean)"), _money(data["clv_historical_mean"], cur)),
+        (_("CLV, predicted (mean)"), _("{amount} [{method}]")
+         .format(amount=_money(data["clv_predicted_mean"], cur), method=method)),
+        (_("CAC"), _money(data["cac"], cur)),
+        (_("CSAT"), ngettext("{share} satisfied (4–5), mean {mean}, {n} answer",
+                             "{share} satisfied (4–5), mean {mean}, {n} answers",
+                             data["csat_responses"])
+         .format(share=_pct(data["csat_satisfied_share"]), mean=_num(data["csat_mean"]),
+                 n=data["csat_responses"])),
+        (_("NPS"), ngettext("{nps} ({n} answer)", "{nps} ({n} answers)", data["nps_responses"])
+         .format(nps=_num(data["nps"], 0), n=data["nps_responses"])),
+        (_("Complaints"), _("{opened} opened, {open} open, mean {hours} h to resolve")
+         .format(opened=data["complaints_opened"], open=data["complaints_open"],
+                 hours=_num(data["mean_hours_to_resolve"], 1))),
     ]  # fmt: skip
-    _output.card("KPIs", lines)
+    _output.card(_("KPIs"), lines)
     if data["complaints_by_category"]:
-        rows = [{**r, "mean_hours_to_resolve": _num(r["mean_hours_to_resolve"], 1)}
+        rows = [{**r, "category": label("complaint_category", r["category"]),
+                 "mean_hours_to_resolve": _num(r["mean_hours_to_resolve"], 1)}
                 for r in data["complaints_by_category"]]  # fmt: skip
-        _output.table(rows, [Col("category", "Category"), Col("opened", "Opened", "right"),
-                             Col("open", "Open", "right"), Col("resolved", "Resolved", "right"),
-                             Col("mean_hours_to_resolve", "Mean hours", "right")],
-                      title="Complaints by category")  # fmt: skip
+        _output.table(rows, [Col("category", _("Category")),
+                             Col("opened", pgettext("count", "Opened"), "right"),
+                             Col("open", _("Open"), "right"),
+                             Col("resolved", _("Resolved"), "right"),
+                             Col("mean_hours_to_resolve", _("Mean hours"), "right")],
+                      title=_("Complaints by category"))  # fmt: skip
     if data["campaigns"]:
         rows = [{**r, "cost": _num(r["cost"]), "cac": _num(r["cac"])} for r in data["campaigns"]]
-        _output.table(rows, [Col("name", "Campaign"), Col("source", "Source"),
-                             Col("cost", "Cost", "right"), Col("new_customers", "New", "right"),
-                             Col("cac", "CAC", "right")], title="Campaigns")  # fmt: skip
+        _output.table(rows, [Col("name", _("Campaign")), Col("source", _("Source")),
+                             Col("cost", _("Cost"), "right"),
+                             Col("new_customers", pgettext("new customers", "New"), "right"),
+                             Col("cac", pgettext("column", "CAC"), "right")],
+                      title=_("Campaigns"))  # fmt: skip
     if data["largest_segments"]:
-        seg = ", ".join(f"{r['segment']} {r['customers']} ({_pct(r['share'])})"
-                        for r in data["largest_segments"])  # fmt: skip
-        _output.info(f"[bold]Largest segments[/]: {seg}")
+        pair = _("{segment} {n} ({share})")
+        seg = _listed([
+            pair.format(segment=label("segment", r["segment"]), n=r["customers"],
+                        share=_pct(r["share"]))
+            for r in data["largest_segments"]
+        ])  # fmt: skip
+        _output.info(_("[bold]Largest segments[/]: {segments}").format(segments=seg))
     trend = data["trend"]
     _output.heading(
-        f"Trend, last {len(trend)} periods ({trend[0]['period']} → {trend[-1]['period']})"
+        ngettext(
+            "Trend, last {n} period ({first} → {last})",
+            "Trend, last {n} periods ({first} → {last})",
+            len(trend),
+        ).format(n=len(trend), first=trend[0]["period"], last=trend[-1]["period"])
     )
-    for key, label in (("revenue", "Revenue"), ("new_buyers", "New buyers"),
-                       ("active", "Active"), ("churned", "Churned")):  # fmt: skip
+    names = {key: pgettext("trend", name) for key, name in TREND}
+    width = max(11, *(cell_len(name) for name in names.values()))
+    for key, name in names.items():
         values = [r[key] for r in trend]
         last = _num(values[-1], 0 if key != "revenue" else 2)
-        _output.info(f"  {label:<11} {sparkline(values)}  now {last}, max {_num(max(values), 0)}")
+        shown = name + " " * (width - cell_len(name))
+        now = _("now {last}, max {max}").format(last=last, max=_num(max(values), 0))
+        _output.info(f"  {shown} {sparkline(values)}  {now}")
     if data["purchases_other_currency"]:
         from ..services.analytics import other_currency_note
 
         _output.warn(other_currency_note(data["purchases_other_currency"]))
     if data["campaigns_other_currency"]:
-        from ..services.analytics import other_currency
-
         n = data["campaigns_other_currency"]
         _output.warn(
-            f"{n} campaign{'s' if n != 1 else ''} paid in {other_currency(n)} than "
-            f"{data['currency']} left out of CAC (each is listed with its own CAC)"
+            ngettext(
+                "{n} campaign paid in a currency other than {currency} left out of CAC "
+                "(each is listed with its own CAC)",
+                "{n} campaigns paid in currencies other than {currency} left out of CAC "
+                "(each is listed with its own CAC)",
+                n,
+            ).format(n=n, currency=data["currency"])
         )
 
 
-@_command()
+@_command(
+    N_(
+        "Products to offer a customer, each with its reason.\n\n"
+        "From what customers with overlapping baskets also bought, then best sellers of the "
+        "categories this customer spends most on. JSON fields: product, category, score, source "
+        "(co-purchase or category), reason."
+    )
+)
 def suggest(
     customer: CustomerArg,
     limit: LimitOpt = 10,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Products to offer a customer, each with its reason.
-
-    From what customers with overlapping baskets also bought, then best sellers of the
-    categories this customer spends most on. JSON fields: product, category, score, source
-    (co-purchase or category), reason.
-    """
     from .. import db
     from ..analytics.suggest import suggest as suggest_for
     from ..services import analytics, customers
@@ -811,29 +1003,35 @@ def suggest(
     day = _as_of(as_of)
     with db.session() as s:
         c = customers.resolve(s, customer)
-        label, cid = customers.describe(c), c.id
+        who, cid = customers.describe(c), c.id
         lines = analytics.purchase_lines(s, day)
-    rows = _records(suggest_for(lines, cid, limit))
-    cols = [Col("product", "Product"), Col("category", "Category"), Col("reason", "Why")]
-    empty = f"No suggestions for {label}: they have no purchases with a product name yet."
+    rows = _records(suggest_for(lines, cid, limit, translate=fmt == "table"))
+    cols = [Col("product", _("Product")), Col("category", _("Category")), Col("reason", _("Why"))]
+    empty = _("No suggestions for {customer}: they have no purchases with a product name yet.")
     if not rows and (lines["customer_id"] == cid).any():
-        empty = f"No suggestions for {label}: nobody else bought anything related."
-    _output.emit(rows, cols, fmt, title=f"Suggestions for {label}", empty=empty)
+        empty = _("No suggestions for {customer}: nobody else bought anything related.")
+    _output.emit(
+        rows, cols, fmt, title=_("Suggestions for {customer}").format(customer=who),
+        empty=empty.format(customer=who),
+    )  # fmt: skip
 
 
-@_command()
+@_command(
+    N_(
+        "Mark a customer lost (counted as churned with that reason), or clear it with "
+        "--undo.\n\n"
+        'Example: custtrack lost "Old Li" --reason competitor --note "moved to the shop next door"'
+    )
+)
 def lost(
     customer: CustomerArg,
     reason: Annotated[
-        str | None, typer.Option(help="Why they left: " + ", ".join(LOST_REASONS) + ".")
+        str | None,
+        typer.Option(help=N_("Why they left: price, competitor, service, quality, other.")),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", "-m", help="What happened.")] = None,
-    undo: Annotated[bool, typer.Option("--undo", help="Clear the lost mark.")] = False,
+    note: Annotated[str | None, typer.Option("--note", "-m", help=N_("What happened."))] = None,
+    undo: Annotated[bool, typer.Option("--undo", help=N_("Clear the lost mark."))] = False,
 ) -> None:
-    """Mark a customer lost (counted as churned with that reason), or clear it with --undo.
-
-    Example: custtrack lost "Old Li" --reason competitor --note "moved to the shop next door"
-    """
     from .. import db
     from ..services import analytics, customers
     from . import _output
@@ -841,31 +1039,42 @@ def lost(
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
         analytics.mark_lost(s, c, reason, note, undo)
-        label = customers.describe(c)
+        who = customers.describe(c)
         why = c.lost_reason
     if undo:
-        _output.success(f"{label} is no longer marked lost")
+        _output.success(_("{customer} is no longer marked lost").format(customer=who))
     else:
-        _output.success(f"Marked {label} lost ({why})")
+        _output.success(
+            _("Marked {customer} lost ({reason})").format(
+                customer=who, reason=label("lost_reason", why)
+            )
+        )
 
 
-@_command(campaign_app, "add")
+@_command(
+    N_(
+        "Record a campaign. Customers added in its window with this source count towards its "
+        "CAC.\n\n"
+        'Example: custtrack campaign add "Spring flyers" --cost 800 --start 2026-03-01 '
+        "--end 2026-03-31 --source flyer"
+    ),
+    campaign_app,
+    "add",
+)
 def campaign_add(
-    name: Annotated[str, typer.Argument(help="Campaign name (unique).", show_default=False)],
-    cost: Annotated[str, typer.Option(help="What it cost, e.g. 1200.")],
-    start: Annotated[str, typer.Option(help="First day, e.g. 2026-03-01.")],
-    end: Annotated[str | None, typer.Option(help="Last day (default: open-ended).")] = None,
-    channel: Annotated[str | None, typer.Option(help=", ".join(CHANNELS) + ".")] = None,
+    name: Annotated[str, typer.Argument(help=N_("Campaign name (unique)."), show_default=False)],
+    cost: Annotated[str, typer.Option(help=N_("What it cost, e.g. 1200."))],
+    start: Annotated[str, typer.Option(help=N_("First day, e.g. 2026-03-01."))],
+    end: Annotated[str | None, typer.Option(help=N_("Last day (default: open-ended)."))] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(help=N_("phone, wechat, email, visit, meeting, sms, video, social, other.")),
+    ] = None,
     source: Annotated[
         str | None,
-        typer.Option(help="Customers with this source were brought by it (default: the name)."),
+        typer.Option(help=N_("Customers with this source were brought by it (default: the name).")),
     ] = None,
 ) -> None:
-    """Record a campaign. Customers added in its window with this source count towards its CAC.
-
-    Example: custtrack campaign add "Spring flyers" --cost 800 --start 2026-03-01 --end 2026-03-31
-    --source flyer
-    """
     from .. import db
     from ..dates import parse_date
     from ..services import analytics
@@ -877,16 +1086,22 @@ def campaign_add(
         camp = analytics.add_campaign(
             s, name, cost=cost, start=first, end=last, channel=channel, source=source
         )
-        text = f"campaign #{camp.id} {camp.name!r} (source {camp.source!r})"
-    _output.success(f"Added {text}")
+        text = _("Added campaign #{id} {name} (source {source})").format(
+            id=camp.id, name=repr(camp.name), source=repr(camp.source)
+        )
+    _output.success(text)
 
 
-@_command(campaign_app, "list")
+@_command(
+    N_(
+        "Campaigns with the new customers each brought and the cost per new customer "
+        "(CAC).\n\n"
+        "JSON fields: name, source, channel, start, end, cost, currency, new_customers, cac."
+    ),
+    campaign_app,
+    "list",
+)
 def campaign_list(as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
-    """Campaigns with the new customers each brought and the cost per new customer (CAC).
-
-    JSON fields: name, source, channel, start, end, cost, currency, new_customers, cac.
-    """
     from .. import db
     from ..services import analytics
     from . import _output
@@ -897,10 +1112,12 @@ def campaign_list(as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
     with db.session() as s:
         rows = _records(analytics.campaigns_frame(s, day))
     if fmt == "table":
-        rows = [{**r, "cost": _num(r["cost"]), "cac": _num(r["cac"])} for r in rows]
+        rows = [{**r, "cost": _num(r["cost"]), "cac": _num(r["cac"]),
+                 "channel": label("channel", r["channel"])} for r in rows]  # fmt: skip
     cols = [
-        Col("name", "Campaign"), Col("source", "Source"), Col("channel", "Channel"),
-        Col("start", "Start"), Col("end", "End"), Col("cost", "Cost", "right"),
-        Col("new_customers", "New customers", "right"), Col("cac", "CAC", "right"),
+        Col("name", _("Campaign")), Col("source", _("Source")), Col("channel", _("Channel")),
+        Col("start", _("Start")), Col("end", _("End")), Col("cost", _("Cost"), "right"),
+        Col("new_customers", _("New customers"), "right"),
+        Col("cac", pgettext("column", "CAC"), "right"),
     ]  # fmt: skip
-    _output.emit(rows, cols, fmt, title="Campaigns", empty="No campaigns yet.")
+    _output.emit(rows, cols, fmt, title=_("Campaigns"), empty=_("No campaigns yet."))

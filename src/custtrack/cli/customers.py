@@ -6,33 +6,50 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import C_, N_, _, ngettext, pgettext
 from ._app import app
 from ._options import CustomerArg, FormatOpt, LimitOpt, YesOpt, check_format
 
 Text = lambda help: typer.Option(help=help, show_default=False)  # noqa: E731
 
-NameArg = Annotated[str, typer.Argument(help="The customer's name.", show_default=False)]
-PhoneOpt = Annotated[str | None, typer.Option("--phone", "-p", help="Phone; stored as E.164.")]
-EmailOpt = Annotated[str | None, typer.Option("--email", "-e", help="E-mail address.")]
-WechatOpt = Annotated[str | None, typer.Option("--wechat", "-w", help="WeChat or other IM handle.")]
-CompanyOpt = Annotated[str | None, Text("Company or organisation.")]
-AddressOpt = Annotated[str | None, Text("Street address.")]
-CityOpt = Annotated[str | None, Text("City.")]
-BirthdayOpt = Annotated[str | None, Text("Birthday: 1985-03-12, '12 March 1985' …")]
-GenderOpt = Annotated[str | None, Text("female, male, other or unknown.")]
-SourceOpt = Annotated[str | None, Text("How they found you (walk-in, referral, a campaign …).")]
-OwnerOpt = Annotated[str | None, Text("Who looks after this customer.")]
-PriceOpt = Annotated[
-    str | None, typer.Option("--price-sensitivity", help="low, medium or high.", show_default=False)
+NameArg = Annotated[str, typer.Argument(help=N_("The customer's name."), show_default=False)]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", "-p", help=N_("Phone; stored as E.164."))]
+EmailOpt = Annotated[str | None, typer.Option("--email", "-e", help=N_("E-mail address."))]
+WechatOpt = Annotated[
+    str | None, typer.Option("--wechat", "-w", help=N_("WeChat or other IM handle."))
 ]
-NotesOpt = Annotated[str | None, Text("Free-text notes.")]
+CompanyOpt = Annotated[str | None, Text(N_("Company or organisation."))]
+AddressOpt = Annotated[str | None, Text(N_("Street address."))]
+CityOpt = Annotated[str | None, Text(N_("City."))]
+BirthdayOpt = Annotated[str | None, Text(N_("Birthday: 1985-03-12, '12 March 1985' …"))]
+GenderOpt = Annotated[str | None, Text(N_("female, male, other or unknown."))]
+SourceOpt = Annotated[str | None, Text(N_("How they found you (walk-in, referral, a campaign …)."))]
+OwnerOpt = Annotated[str | None, Text(N_("Who looks after this customer."))]
+PriceOpt = Annotated[
+    str | None,
+    typer.Option("--price-sensitivity", help=N_("low, medium or high."), show_default=False),
+]
+NotesOpt = Annotated[str | None, Text(N_("Free-text notes."))]
+
+# a customer's fields as `edit` names what it changed (the keys are the option names)
+_FIELDS = (
+    C_("customer_field", "name"), C_("customer_field", "phone"), C_("customer_field", "email"),
+    C_("customer_field", "wechat"), C_("customer_field", "company"),
+    C_("customer_field", "address"), C_("customer_field", "city"),
+    C_("customer_field", "birthday"), C_("customer_field", "gender"),
+    C_("customer_field", "source"), C_("customer_field", "owner"),
+    C_("customer_field", "price_sensitivity"), C_("customer_field", "notes"),
+    C_("customer_field", "external_id"),
+)  # fmt: skip
+# the stored values some fields hold, shown through vocab.label
+_FIELD_VOCABULARY = {"gender": "gender", "price_sensitivity": "price_sensitivity"}
 
 
 def _fields(**kw: str | None) -> dict[str, str | None]:
     return {k: v for k, v in kw.items() if v is not None}
 
 
-@app.command(rich_help_panel="Customers")
+@app.command(rich_help_panel=N_("Customers"))
 def add(
     name: NameArg,
     phone: PhoneOpt = None,
@@ -48,10 +65,11 @@ def add(
     price_sensitivity: PriceOpt = None,
     notes: NotesOpt = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")
+        list[str] | None, typer.Option("--tag", "-t", help=N_("A tag (repeatable)."))
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Record even if the phone or e-mail is already in use.")
+        bool,
+        typer.Option("--force", help=N_("Record even if the phone or e-mail is already in use.")),
     ] = False,
 ) -> None:
     """Record a new customer.
@@ -76,13 +94,13 @@ def add(
     with db.session(write=True) as s:
         c = customers.add(s, fields, tags=tag or [], force=force)
         label = customers.describe(c)
-    _output.success(f"Added {label}")
+    _output.success(_("Added {label}").format(label=label))
 
 
-@app.command(rich_help_panel="Customers")
+@app.command(rich_help_panel=N_("Customers"))
 def edit(
     customer: CustomerArg,
-    name: Annotated[str | None, typer.Option(help="New name.", show_default=False)] = None,
+    name: Annotated[str | None, typer.Option(help=N_("New name."), show_default=False)] = None,
     phone: PhoneOpt = None,
     email: EmailOpt = None,
     wechat: WechatOpt = None,
@@ -95,7 +113,9 @@ def edit(
     owner: OwnerOpt = None,
     price_sensitivity: PriceOpt = None,
     notes: NotesOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Allow a phone/e-mail in use.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help=N_("Allow a phone/e-mail in use."))
+    ] = False,
 ) -> None:
     """Change a customer's details; an empty value ("") clears a field.
 
@@ -106,6 +126,7 @@ def edit(
     from .. import db
     from ..errors import UsageError
     from ..services import customers
+    from ..vocab import label as vocab_label
     from . import _output
 
     fields = _fields(
@@ -114,24 +135,31 @@ def edit(
         price_sensitivity=price_sensitivity, notes=notes,
     )  # fmt: skip
     if not fields:
-        raise UsageError("nothing to change: give at least one option, e.g. --city")
+        raise UsageError(_("nothing to change: give at least one option, e.g. --city"))
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
         changed = customers.update(s, c, fields, force=force)
         label = customers.describe(c)
     if not changed:
-        _output.info(f"No change to {_output.esc(label)}.")
+        _output.info(_("No change to {label}.").format(label=_output.esc(label)))
         return
     for key, (old, new) in changed.items():
+        vocabulary = _FIELD_VOCABULARY.get(key)
+        if vocabulary:
+            old, new = vocab_label(vocabulary, old), vocab_label(vocabulary, new)
         was, now = _output.human(old) or "—", _output.human(new) or "—"
-        _output.info(f"  {key}: {_output.esc(was)} → {_output.esc(now)}")
-    _output.success(f"Updated {label}")
+        field = vocab_label("customer_field", key)
+        line = _("{field}: {was} → {now}").format(
+            field=_output.esc(field), was=_output.esc(was), now=_output.esc(now)
+        )
+        _output.info("  " + line)
+    _output.success(_("Updated {label}").format(label=label))
 
 
-TagsArg = Annotated[list[str], typer.Argument(help="One or more tags.", show_default=False)]
+TagsArg = Annotated[list[str], typer.Argument(help=N_("One or more tags."), show_default=False)]
 
 
-@app.command(rich_help_panel="Customers")
+@app.command(rich_help_panel=N_("Customers"))
 def tag(customer: CustomerArg, tags: TagsArg) -> None:
     """Add tags to a customer.
 
@@ -140,7 +168,7 @@ def tag(customer: CustomerArg, tags: TagsArg) -> None:
     _retag(customer, add=tags)
 
 
-@app.command(rich_help_panel="Customers")
+@app.command(rich_help_panel=N_("Customers"))
 def untag(customer: CustomerArg, tags: TagsArg) -> None:
     """Remove tags from a customer.
 
@@ -161,14 +189,20 @@ def _retag(ref: str, add: list[str] = (), remove: list[str] = ()) -> None:
         label = customers.describe(c)
     changes = [f"+{t}" for t in added] + [f"-{t}" for t in removed]
     _output.success(
-        f"{label}: {' '.join(changes) or 'no change'}; tags now: {', '.join(now) or 'none'}"
+        _("{label}: {changes}; tags now: {tags}").format(
+            label=label,
+            changes=" ".join(changes) or _("no change"),
+            tags=pgettext("separator", ", ").join(now) or pgettext("tags", "none"),
+        )
     )
 
 
-@app.command(rich_help_panel="Customers")
+@app.command(rich_help_panel=N_("Customers"))
 def archive(
     customer: CustomerArg,
-    undo: Annotated[bool, typer.Option("--undo", help="Make the customer active again.")] = False,
+    undo: Annotated[
+        bool, typer.Option("--undo", help=N_("Make the customer active again."))
+    ] = False,
 ) -> None:
     """Archive a customer: kept with all history, hidden from lists and the due view.
 
@@ -187,12 +221,18 @@ def archive(
             customers.set_archived(s, c, not undo)
         label = customers.describe(c)
     if unchanged:
-        _output.info(f"{_output.esc(label)} is already {'active' if undo else 'archived'}.")
+        if undo:
+            _output.info(_("{label} is already active.").format(label=_output.esc(label)))
+        else:
+            _output.info(_("{label} is already archived.").format(label=_output.esc(label)))
         return
-    _output.success(f"{'Restored' if undo else 'Archived'} {label}")
+    if undo:
+        _output.success(_("Restored {label}").format(label=label))
+    else:
+        _output.success(_("Archived {label}").format(label=label))
 
 
-@app.command(rich_help_panel="Customers")
+@app.command(rich_help_panel=N_("Customers"))
 def delete(customer: CustomerArg, yes: YesOpt = False) -> None:
     """Delete a customer and everything recorded about them (asks first).
 
@@ -212,20 +252,38 @@ def delete(customer: CustomerArg, yes: YesOpt = False) -> None:
         cid, label = c.id, customers.describe(c)
     # ask outside the write transaction: it would hold the database lock while the user thinks
     if not yes and not typer.confirm(
-        f"Delete {label} with all contacts, purchases, feedback and complaints?", default=False
+        _("Delete {label} with all contacts, purchases, feedback and complaints?").format(
+            label=label
+        ),
+        default=False,
     ):
-        _output.info("Nothing deleted.")
+        _output.info(_("Nothing deleted."))
         raise typer.Exit(1)
     with db.session(write=True) as s:
         counts = customers.delete(s, customers.resolve(s, f"#{cid}"))
-    detail = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-    _output.success(f"Deleted {label}" + (f" ({detail})" if detail else ""))
+    detail = pgettext("separator", ", ").join(_count(kind, n) for kind, n in counts.items() if n)
+    if detail:
+        _output.success(_("Deleted {label} ({detail})").format(label=label, detail=detail))
+    else:
+        _output.success(_("Deleted {label}").format(label=label))
 
 
-@app.command(rich_help_panel="Customers")
+def _count(table: str, n: int) -> str:
+    """'3 interactions': how many rows of a table went."""
+    forms = {
+        "interactions": ngettext("{n} interaction", "{n} interactions", n),
+        "purchases": ngettext("{n} purchase", "{n} purchases", n),
+        "feedback": ngettext("{n} feedback", "{n} feedback", n),
+        "complaints": ngettext("{n} complaint", "{n} complaints", n),
+        "followups": ngettext("{n} followup", "{n} followups", n),
+    }
+    return forms.get(table, f"{{n}} {table}").format(n=n)
+
+
+@app.command(rich_help_panel=N_("Customers"))
 def show(
     customer: CustomerArg,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Show the whole timeline.")] = False,
+    all_: Annotated[bool, typer.Option("--all", "-a", help=N_("Show the whole timeline."))] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """A customer's profile card and timeline, newest first.
@@ -256,26 +314,28 @@ def show(
     _render.profile(prof, fmt)
 
 
-@app.command("list", rich_help_panel="Customers")
+@app.command("list", rich_help_panel=N_("Customers"))
 def list_(
     tag: Annotated[
-        str | None, typer.Option("--tag", "-t", help="Only customers with this tag.")
+        str | None, typer.Option("--tag", "-t", help=N_("Only customers with this tag."))
     ] = None,
-    owner: Annotated[str | None, typer.Option(help="Only this owner's customers.")] = None,
-    city: Annotated[str | None, typer.Option(help="Only customers in this city.")] = None,
-    source: Annotated[str | None, typer.Option(help="Only customers from this source.")] = None,
+    owner: Annotated[str | None, typer.Option(help=N_("Only this owner's customers."))] = None,
+    city: Annotated[str | None, typer.Option(help=N_("Only customers in this city."))] = None,
+    source: Annotated[str | None, typer.Option(help=N_("Only customers from this source."))] = None,
     segment: Annotated[
-        str | None, typer.Option(help="Only this RFM segment (see `custtrack segments`).")
+        str | None, typer.Option(help=N_("Only this RFM segment (see `custtrack segments`)."))
     ] = None,
     search: Annotated[
         str | None,
         typer.Option(
-            "--search", "-s", help="Text in name, phone, e-mail, WeChat, company or notes."
+            "--search", "-s", help=N_("Text in name, phone, e-mail, WeChat, company or notes.")
         ),
     ] = None,
-    archived: Annotated[bool, typer.Option("--archived", help="List archived customers.")] = False,
+    archived: Annotated[
+        bool, typer.Option("--archived", help=N_("List archived customers."))
+    ] = False,
     sort: Annotated[
-        str, typer.Option(help="name, created, last-contact, last-purchase, spend or id.")
+        str, typer.Option(help=N_("name, created, last-contact, last-purchase, spend or id."))
     ] = "name",
     limit: LimitOpt = 0,
     fmt: FormatOpt = "table",
@@ -311,5 +371,7 @@ def list_(
             status="archived" if archived else "active", sort=sort, limit=limit,
         )  # fmt: skip
     filtered = any((tag, owner, city, source, segment, search, archived))
-    empty = "No customers match." if filtered else 'No customers yet: custtrack add "Name" -p …'
+    empty = (
+        _("No customers match.") if filtered else _('No customers yet: custtrack add "Name" -p …')
+    )
     _render.customer_list(rows, fmt, empty)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..i18n import N_, _, ngettext, pgettext
 from ._app import app
 
 # What the demo database is set up as: the example shop is in Hangzhou and counts in yuan.
@@ -17,14 +18,14 @@ DEMO_SETTINGS = {
 }
 
 
-@app.command(rich_help_panel="Getting started")
+@app.command(rich_help_panel=N_("Getting started"))
 def demo(
     keep: Annotated[
         str | None,
         typer.Option(
             "--keep",
             metavar="PATH",
-            help="Keep the demo database in this new file (and its settings in PATH.toml).",
+            help=N_("Keep the demo database in this new file (and its settings in PATH.toml)."),
             show_default=False,
         ),
     ] = None,
@@ -60,8 +61,10 @@ def demo(
         for path in (target, settings):
             if path.exists():
                 raise Conflict(
-                    f"{path} already exists; --keep needs a new file name "
-                    "(the demo never writes into an existing database)"
+                    _(
+                        "{path} already exists; --keep needs a new file name "
+                        "(the demo never writes into an existing database)"
+                    ).format(path=path)
                 )
     saved_env = os.environ.get("CUSTTRACK_CONFIG")
     saved_db = db.override()  # restored at the end, for in-process callers (tests)
@@ -81,36 +84,55 @@ def demo(
             with db.session(write=True) as s:
                 counts = service.load_examples(s, folder)
             elapsed = time.perf_counter() - started
-            words = {"interactions": "contacts", "followups": "follow-ups"}
-            main = [f"{n:,} {words.get(k, k)}" for k, n in counts.items() if k != "campaigns"]
-            _output.info(f"Example shop loaded: {', '.join(main)}.")
-            extra = f" · {counts['campaigns']} campaigns" if counts.get("campaigns") else ""
-            where = target or "a temporary database"
+            main = [_loaded(k, n) for k, n in counts.items() if k != "campaigns"]
             _output.info(
-                f"[bold]demo date: {service.DEMO_DATE}[/]{extra} · from {folder} into {where} "
-                f"in {elapsed:.1f} s"
+                _("Example shop loaded: {counts}.").format(counts=pgettext("list", ", ").join(main))
             )
+            line = [_("[bold]demo date: {date}[/]").format(date=service.DEMO_DATE)]
+            if counts.get("campaigns"):
+                n = counts["campaigns"]
+                line.append(ngettext("{n} campaign", "{n} campaigns", n).format(n=n))
+            seconds = f"{elapsed:.1f}"
+            if target is None:
+                line.append(
+                    _("from {folder} into a temporary database in {seconds} s").format(
+                        folder=folder, seconds=seconds
+                    )
+                )
+            else:
+                line.append(
+                    _("from {folder} into {where} in {seconds} s").format(
+                        folder=folder, where=target, seconds=seconds
+                    )
+                )
+            _output.info(" · ".join(line))
             customer_id = _show_customer()
-            _output.heading("Due list (custtrack due)")
+            _output.heading(_("Due list (custtrack due)"))
             if not _run("due", {"days": 7, "fmt": "table"}):
                 _fallback_due()
-            _output.heading("KPI summary (custtrack report)")
+            _output.heading(_("KPI summary (custtrack report)"))
             if not _run("report", {"period": "month", "fmt": "table"}):
                 _fallback_summary()
             _output.info("")
             if target is not None:
                 _output.info(
-                    f"Kept: {target} (its settings: {settings}). Open it yourself with:\n"
-                    f"  custtrack --db {target} show {customer_id}\n"
-                    "For this very view (yuan, Hangzhou time, the demo date):\n"
-                    f"  CUSTTRACK_CONFIG={settings} CUSTTRACK_TODAY={service.DEMO_DATE} "
-                    f"custtrack --db {target} due"
+                    _(
+                        "Kept: {target} (its settings: {settings}). Open it yourself with:\n"
+                        "  custtrack --db {target} show {id}\n"
+                        "For this very view (yuan, Hangzhou time, the demo date):\n"
+                        "  CUSTTRACK_CONFIG={settings} CUSTTRACK_TODAY={date} "
+                        "custtrack --db {target} due"
+                    ).format(
+                        target=target, settings=settings, id=customer_id, date=service.DEMO_DATE
+                    )
                 )
             else:
                 _output.info(
-                    "This demo database was temporary and is now deleted; your own data were "
-                    "not touched.\nTo keep one: custtrack demo --keep shop.db, then "
-                    f"custtrack --db shop.db show {customer_id}"
+                    _(
+                        "This demo database was temporary and is now deleted; your own data were "
+                        "not touched.\nTo keep one: custtrack demo --keep shop.db, then "
+                        "custtrack --db shop.db show {id}"
+                    ).format(id=customer_id)
                 )
             ok = True
         finally:
@@ -125,6 +147,25 @@ def demo(
                 # a failed --keep leaves nothing behind
                 for leftover in (target, settings, *_sidecars(target)):
                     leftover.unlink(missing_ok=True)
+
+
+def _loaded(kind: str, n: int) -> str:
+    """'1,678 contacts': how many rows of one example file were loaded."""
+    if kind == "customers":
+        text = ngettext("{n} customer", "{n} customers", n)
+    elif kind == "interactions":
+        text = ngettext("{n} contact", "{n} contacts", n)
+    elif kind == "purchases":
+        text = ngettext("{n} purchase", "{n} purchases", n)
+    elif kind == "feedback":
+        text = ngettext("{n} feedback", "{n} feedback", n)
+    elif kind == "complaints":
+        text = ngettext("{n} complaint", "{n} complaints", n)
+    elif kind == "followups":
+        text = ngettext("{n} follow-up", "{n} follow-ups", n)
+    else:
+        return f"{n:,} {kind}"
+    return text.format(n=f"{n:,}")
 
 
 def _sidecars(path: Any) -> list[Any]:
@@ -143,7 +184,7 @@ def _show_customer() -> int:
         c = service.showcase(s)
         customer_id = int(c.id)
         prof = records.profile(s, c, timeline_limit=8)
-    _output.heading(f"One customer (custtrack show {customer_id})")
+    _output.heading(_("One customer (custtrack show {id})").format(id=customer_id))
     _render.profile(prof, "table")
     return customer_id
 
@@ -191,7 +232,11 @@ def _run(name: str, wanted: dict[str, Any]) -> bool:
         if os.environ.get("CUSTTRACK_DEBUG"):
             raise
         why = exc if isinstance(exc, CusttrackError) else f"{type(exc).__name__}: {exc}"
-        _output.warn(f"`custtrack {name}` failed in the demo ({why}); showing a simple view")
+        _output.warn(
+            _("`custtrack {name}` failed in the demo ({error}); showing a simple view").format(
+                name=name, error=why
+            )
+        )
         return False
     return True
 
@@ -205,6 +250,7 @@ def _fallback_due() -> None:
     from .. import clock, db
     from ..models import Customer, FollowUp
     from ..validate import format_phone
+    from ..vocab import label
     from . import _output
     from ._output import Col
 
@@ -225,7 +271,7 @@ def _fallback_due() -> None:
                 "late": (today - fu.due_date).days if fu.due_date < today else None,
                 "customer": c.name,
                 "reach": format_phone(c.phone) or c.wechat or c.email,
-                "channel": fu.channel,
+                "channel": label("channel", fu.channel),
                 "note": fu.note,
             }
             for fu, c in found
@@ -233,17 +279,17 @@ def _fallback_due() -> None:
     _output.table(
         rows,
         [
-            Col("id", "ID", "right"),
-            Col("due", "Due"),
-            Col("time", "At"),
-            Col("late", "Days late", "right"),
-            Col("customer", "Customer", style="bold"),
-            Col("reach", "Reach"),
-            Col("channel", "Channel"),
-            Col("note", "Note", max_width=40),
+            Col("id", _("ID"), "right"),
+            Col("due", _("Due")),
+            Col("time", _("At")),
+            Col("late", _("Days late"), "right"),
+            Col("customer", _("Customer"), style="bold"),
+            Col("reach", _("Reach")),
+            Col("channel", _("Channel")),
+            Col("note", _("Note"), max_width=40),
         ],
-        title="Planned follow-ups due by next week",
-        empty="Nothing due in the next 7 days.",
+        title=_("Planned follow-ups due by next week"),
+        empty=_("Nothing due in the next 7 days."),
     )
 
 
@@ -251,24 +297,31 @@ def _fallback_summary() -> None:
     """Headline numbers from SQL, when `custtrack report` is not available."""
     from .. import db
     from ..services import demo as service
-    from ..validate import format_money
+    from ..validate import money_text
     from . import _output
 
     with db.session() as s:
         kpi = service.summary(s)
     revenue = "; ".join(
-        f"{format_money(minor, cur)} {cur}" for cur, minor in sorted(kpi["revenue_minor"].items())
+        money_text(minor, cur) for cur, minor in sorted(kpi["revenue_minor"].items())
     )
     _output.card(
-        "Summary",
+        _("Summary"),
         [
-            ("Customers", f"{kpi['customers']:,} active, {kpi['buyers']:,} have bought"),
-            ("Orders", f"{kpi['orders']:,}"),
-            ("Revenue", revenue or "none"),
-            ("Open complaints", str(kpi["open_complaints"])),
             (
-                "Open follow-ups",
-                f"{kpi['open_followups']} ({kpi['overdue_followups']} overdue)",
+                _("Customers"),
+                _("{active} active, {buyers} have bought").format(
+                    active=f"{kpi['customers']:,}", buyers=f"{kpi['buyers']:,}"
+                ),
+            ),
+            (_("Orders"), f"{kpi['orders']:,}"),
+            (_("Revenue"), revenue or _("none")),
+            (_("Open complaints"), str(kpi["open_complaints"])),
+            (
+                _("Open follow-ups"),
+                _("{open} ({overdue} overdue)").format(
+                    open=kpi["open_followups"], overdue=kpi["overdue_followups"]
+                ),
             ),
         ],
     )

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
+from .. import vocab
+from ..i18n import C_, N_, _, ngettext, pgettext
 from ..vocab import CHANNELS, PRIORITIES
 from ._app import app, sub_app
 from ._options import AsOfOpt, CustomerArg, FormatOpt, apply_as_of, check_format
@@ -13,30 +15,32 @@ from ._options import AsOfOpt, CustomerArg, FormatOpt, apply_as_of, check_format
 IdArg = Annotated[
     str,
     typer.Argument(
-        help="Follow-up id from `due`: 12, or c12 / b12 / p345 / k7 for a computed reminder.",
+        help=N_("Follow-up id from `due`: 12, or c12 / b12 / p345 / k7 for a computed reminder."),
         show_default=False,
     ),
 ]
 WhenArg = Annotated[
     str,
     typer.Argument(
-        help="When: 2026-12-01, tomorrow 15:00, +3d, in 2 weeks, next friday, eom, 明天, 下周一 …",
+        help=N_(
+            "When: 2026-12-01, tomorrow 15:00, +3d, in 2 weeks, next friday, eom, 明天, 下周一 …"
+        ),
         show_default=False,
     ),
 ]
 ChannelOpt = Annotated[str | None, typer.Option("--channel", "-c", help=", ".join(CHANNELS) + ".")]
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def plan(
     customer: CustomerArg,
     when: WhenArg,
     channel: ChannelOpt = None,
     note: Annotated[
-        str | None, typer.Option("--note", "-m", help="What the contact is about.")
+        str | None, typer.Option("--note", "-m", help=N_("What the contact is about."))
     ] = None,
     owner: Annotated[
-        str | None, typer.Option(help="Who makes the contact (default: config `user`).")
+        str | None, typer.Option(help=N_("Who makes the contact (default: config `user`)."))
     ] = None,
     priority: Annotated[str, typer.Option(help=", ".join(PRIORITIES) + ".")] = "normal",
 ) -> None:
@@ -61,57 +65,62 @@ def plan(
         )
         label = customers.describe(c)
     when_text = _output.due_text(fu.due_date, fu.due_time)
-    _output.success(f"Planned follow-up #{fu.id} with {label} on {when_text}")
+    _output.success(
+        _("Planned follow-up #{id} with {customer} on {when}").format(
+            id=fu.id, customer=label, when=when_text
+        )
+    )
 
 
-_DUE_HELP = "\n\n".join(
-    [
-        "Who to contact: sections Overdue, Today and the next N days, most urgent first.",
-        "Besides the follow-ups you planned, reminders are computed from rules each time: "
-        "stay-in-touch cadences (id [bold]c<customer>[/]), birthdays ([bold]b<customer>[/]), "
-        "check-ins after a purchase ([bold]p<purchase>[/]) and complaints past their response "
-        "deadline ([bold]k<complaint>[/]).",
-        "Act on any row by its id: [bold]done[/] logs the contact (which restarts a cadence), "
-        "[bold]snooze[/] hides it until a day without moving its due date or the cadence, "
-        "[bold]reschedule[/] moves it, [bold]cancel[/] drops it (a cancelled cadence starts a "
-        "new cycle today). Overdue rows stay until acted on; only a missed birthday (after "
-        "followups.reminder_grace_days) or purchase check-in (after "
-        "followups.post_purchase_grace_days) is dropped. A customer with an open "
-        "planned follow-up is not listed for a cadence too. 29 February birthdays are "
-        "celebrated on 28 February in other years.",
-        "Urgency (see --explain) = due × f(0.2 when due in 14+ days … 1.0 from 7 days late) + "
-        "priority × weight + value × min(1, log10(1 + lifetime spend) / 5) + origin × weight; "
-        "the coefficients are the urgency.* settings.",
-        "JSON/CSV fields: key, section, due_date, due_time, days_overdue, customer_id, customer, "
-        "origin, channel, note, owner, priority, phone (E.164), wechat, spend, currency, urgency, "
-        "followup_id, purchase_id, complaint_id (and urgency_terms with --explain).",
-        "Examples:",
-        "  custtrack due",
-        "  custtrack due --mine --days 14",
-        "  custtrack due --format ics > followups.ics",
-    ]
+_DUE_HELP = N_(
+    "Who to contact: sections Overdue, Today and the next N days, most urgent first.\n\n"
+    "Besides the follow-ups you planned, reminders are computed from rules each time: "
+    "stay-in-touch cadences (id [bold]c<customer>[/]), birthdays ([bold]b<customer>[/]), "
+    "check-ins after a purchase ([bold]p<purchase>[/]) and complaints past their response "
+    "deadline ([bold]k<complaint>[/]).\n\n"
+    "Act on any row by its id: [bold]done[/] logs the contact (which restarts a cadence), "
+    "[bold]snooze[/] hides it until a day without moving its due date or the cadence, "
+    "[bold]reschedule[/] moves it, [bold]cancel[/] drops it (a cancelled cadence starts a "
+    "new cycle today). Overdue rows stay until acted on; only a missed birthday (after "
+    "followups.reminder_grace_days) or purchase check-in (after "
+    "followups.post_purchase_grace_days) is dropped. A customer with an open "
+    "planned follow-up is not listed for a cadence too. 29 February birthdays are "
+    "celebrated on 28 February in other years.\n\n"
+    "Urgency (see --explain) = due × f(0.2 when due in 14+ days … 1.0 from 7 days late) + "
+    "priority × weight + value × min(1, log10(1 + lifetime spend) / 5) + origin × weight; "
+    "the coefficients are the urgency.* settings.\n\n"
+    "JSON/CSV fields: key, section, due_date, due_time, days_overdue, customer_id, customer, "
+    "origin, channel, note, owner, priority, phone (E.164), wechat, spend, currency, urgency, "
+    "followup_id, purchase_id, complaint_id (and urgency_terms with --explain).\n\n"
+    "Examples:\n\n"
+    "  custtrack due\n\n"
+    "  custtrack due --mine --days 14\n\n"
+    "  custtrack due --format ics > followups.ics"
 )
 
 
-@app.command(rich_help_panel="Daily", help=_DUE_HELP)
+@app.command(rich_help_panel=N_("Daily"), help=_DUE_HELP)
 def due(
     days: Annotated[
-        int | None, typer.Option("--days", "-d", help="Look this many days ahead (config default).")
+        int | None,
+        typer.Option("--days", "-d", help=N_("Look this many days ahead (config default).")),
     ] = None,
-    owner: Annotated[str | None, typer.Option(help="Only this person's follow-ups.")] = None,
+    owner: Annotated[str | None, typer.Option(help=N_("Only this person's follow-ups."))] = None,
     mine: Annotated[
-        bool, typer.Option("--mine", help="Only yours (config `user` or CUSTTRACK_USER).")
+        bool, typer.Option("--mine", help=N_("Only yours (config `user` or CUSTTRACK_USER)."))
     ] = False,
     channel: ChannelOpt = None,
-    tag: Annotated[str | None, typer.Option(help="Only customers with this tag.")] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show the urgency terms.")] = False,
+    tag: Annotated[str | None, typer.Option(help=N_("Only customers with this tag."))] = None,
+    explain: Annotated[bool, typer.Option("--explain", help=N_("Show the urgency terms."))] = False,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", help="At most this many rows (table default 50; 0 = all)."),
+        typer.Option(
+            "--limit", "-n", help=N_("At most this many rows (table default 50; 0 = all).")
+        ),
     ] = None,
     as_of: AsOfOpt = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, csv or ics (iCalendar).")
+        str, typer.Option("--format", "-f", help=N_("table, json, csv or ics (iCalendar)."))
     ] = "table",
 ) -> None:
     from .. import clock, config, db
@@ -123,11 +132,11 @@ def due(
     apply_as_of(as_of)
     if mine:
         if owner:
-            raise UsageError("use --mine or --owner, not both")
+            raise UsageError(_("use --mine or --owner, not both"))
         owner = str(config.get("user") or "")
         if not owner:
             raise UsageError(
-                "--mine needs your name: `custtrack config set user NAME` or CUSTTRACK_USER"
+                _("--mine needs your name: `custtrack config set user NAME` or CUSTTRACK_USER")
             )
     channel = choice(channel, CHANNELS, "--channel")
     today = clock.today()
@@ -167,7 +176,13 @@ def _catch_up(today: Any) -> None:
         if count >= 20_000:
             from ._output import notice
 
-            notice(f"Building the follow-up agenda of {count:,} customers (once)…")
+            notice(
+                ngettext(
+                    "Building the follow-up agenda of {n} customer (once)…",
+                    "Building the follow-up agenda of {n} customers (once)…",
+                    count,
+                ).format(n=f"{count:,}")
+            )
 
     import sqlalchemy as sa
 
@@ -248,40 +263,67 @@ def _render_due(
         _output.emit(rows, [Col(k, k) for k in rows[0]] if rows else [], fmt)
         return
     if not rows:
+        from ..i18n import days_from_now
+
         horizon = today + timedelta(days=days)
         if nxt is None:
             _output.info(
-                f"Nothing due through {horizon}, and nothing planned after. "
-                "Plan one with `custtrack plan CUSTOMER WHEN`."
+                _(
+                    "Nothing due through {day}, and nothing planned after. "
+                    "Plan one with `custtrack plan CUSTOMER WHEN`."
+                ).format(day=horizon)
             )
         else:
             gap = (nxt[0] - today).days
             _output.info(
-                f"Nothing due through {horizon}. Next: {nxt[1]} on {nxt[0]} (in {gap} days)."
+                _("Nothing due through {day}. Next: {customer} on {next_day} ({relative}).").format(
+                    day=horizon, customer=nxt[1], next_day=nxt[0], relative=days_from_now(gap)
+                )
             )
         return
+    from ..services.due import note_text
+
     for r in rows:
         r["id"] = r["key"]
         r["when"] = _output.due_text(r["due_date"], r["due_time"])
-        r["late"] = f"{r['days_overdue']}d" if r["days_overdue"] else ""
+        r["late"] = _("{n}d").format(n=r["days_overdue"]) if r["days_overdue"] else ""
         # one way to reach them per line: the phone, else WeChat (json/csv carry both)
-        r["reach"] = r["phone"] or ("WeChat " + r["wechat"] if r["wechat"] else "")
+        wechat = _("WeChat {id}").format(id=r["wechat"]) if r["wechat"] else ""
+        r["reach"] = r["phone"] or wechat
+        r["note"] = note_text(r["note"], r["origin"])
+        r["origin"] = vocab.label("origin", r["origin"])
+        r["channel"] = vocab.label("channel", r["channel"])
     if explain:
         _explain(rows)
         return
     cols = [
-        Col("id", "ID", "right", "bold"), Col("customer", "Customer", max_width=14),
-        Col("origin", "Why", drop=2), Col("when", "Due"), Col("late", "Late", "right", "red"),
-        Col("channel", "Via", drop=3), Col("note", "Note", flex=True), Col("reach", "Reach"),
-        Col("value", "Spend", "right", drop=1),
+        Col("id", _("ID"), "right", "bold"), Col("customer", _("Customer"), max_width=14),
+        Col("origin", _("Why"), drop=2), Col("when", _("Due")),
+        Col("late", _("Late"), "right", "red"), Col("channel", _("Via"), drop=3),
+        Col("note", _("Note"), flex=True), Col("reach", _("Reach")),
+        Col("value", _("Spend"), "right", drop=1),
     ]  # fmt: skip
-    titles = {"overdue": "Overdue", "today": "Today", "upcoming": f"Next {days} days"}
-    for section, title in titles.items():
+    for section in ("overdue", "today", "upcoming"):
         part = [r for r in rows if r["section"] == section]
-        if part:
-            _output.table(part, cols, title=f"{title} ({len(part)})", compact=True)
+        if not part:
+            continue
+        n = len(part)
+        if section == "overdue":
+            title = ngettext("Overdue ({n})", "Overdue ({n})", n)
+        elif section == "today":
+            title = ngettext("Today ({n})", "Today ({n})", n)
+        else:
+            title = ngettext("Next {days} day ({n})", "Next {days} days ({n})", days)
+        _output.table(part, cols, title=title.format(n=n, days=days), compact=True)
     if total > len(rows):
-        _output.info(f"… and {total - len(rows)} more (use --limit 0 to see all).")
+        more = total - len(rows)
+        _output.info(
+            ngettext(
+                "… and {n} more (use --limit 0 to see all).",
+                "… and {n} more (use --limit 0 to see all).",
+                more,
+            ).format(n=more)
+        )
 
 
 def _explain(rows: list[dict[str, Any]]) -> None:
@@ -295,44 +337,57 @@ def _explain(rows: list[dict[str, Any]]) -> None:
         for r in rows
     ]  # fmt: skip
     cols = [
-        Col("id", "ID", "right"), Col("customer", "Customer"), Col("origin", "Why"),
-        Col("late", "Late", "right"), Col("t_due", "due", "right"),
-        Col("t_priority", "priority", "right"), Col("t_value", "value", "right"),
-        Col("t_origin", "origin", "right"), Col("urgency", "Urgency", "right", "bold"),
+        Col("id", _("ID"), "right"), Col("customer", _("Customer")), Col("origin", _("Why")),
+        Col("late", _("Late"), "right"), Col("t_due", pgettext("urgency term", "due"), "right"),
+        Col("t_priority", pgettext("urgency term", "priority"), "right"),
+        Col("t_value", pgettext("urgency term", "value"), "right"),
+        Col("t_origin", pgettext("urgency term", "origin"), "right"),
+        Col("urgency", _("Urgency"), "right", "bold"),
     ]  # fmt: skip
-    _output.table(terms, cols, title="Urgency terms")
+    _output.table(terms, cols, title=_("Urgency terms"))
     coef = coefficients()
+    sep = pgettext("list separator", ", ")
     _output.info(
-        f"urgency = {coef['due']:g} × due factor (0.2 when due in 14+ days … 1.0 from 7 days "
-        f"late) + {coef['priority']:g} × priority ("
-        + ", ".join(f"{k} {v:g}" for k, v in PRIORITY_WEIGHT.items())
-        + f") + {coef['value']:g} × min(1, log10(1 + lifetime spend) / 5) + {coef['origin']:g}"
-        " × origin ("
-        + ", ".join(f"{k} {v:g}" for k, v in ORIGIN_WEIGHT.items())
-        + "). Coefficients: `custtrack config set urgency.due 12` (also urgency.priority, "
-        "urgency.value, urgency.origin)."
+        _(
+            "urgency = {due} × due factor (0.2 when due in 14+ days … 1.0 from 7 days late) + "
+            "{priority} × priority ({priorities}) + {value} × min(1, log10(1 + lifetime spend) / 5)"
+            " + {origin} × origin ({origins}). Coefficients: `custtrack config set urgency.due 12`"
+            " (also urgency.priority, urgency.value, urgency.origin)."
+        ).format(
+            due=f"{coef['due']:g}",
+            priority=f"{coef['priority']:g}",
+            priorities=sep.join(
+                f"{vocab.label('priority', k)} {v:g}" for k, v in PRIORITY_WEIGHT.items()
+            ),
+            value=f"{coef['value']:g}",
+            origin=f"{coef['origin']:g}",
+            origins=sep.join(f"{vocab.label('origin', k)} {v:g}" for k, v in ORIGIN_WEIGHT.items()),
+        )
     )
 
 
 def _act_header(fu: Any, label: str) -> str:
-    return f"#{fu.id} ({fu.origin}) with {label}"
+    return _("#{id} ({origin}) with {customer}").format(
+        id=fu.id, origin=vocab.label("origin", fu.origin), customer=label
+    )
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def done(
     item: IdArg,
     log: Annotated[
-        str | None, typer.Option("--log", "-m", help="What was said (default: the note).")
+        str | None, typer.Option("--log", "-m", help=N_("What was said (default: the note)."))
     ] = None,
     channel: ChannelOpt = None,
     at: Annotated[
-        str | None, typer.Option("--at", help="When the contact happened (default now).")
+        str | None, typer.Option("--at", help=N_("When the contact happened (default now)."))
     ] = None,
     next_: Annotated[
-        str | None, typer.Option("--next", help="Plan the next contact: +2w, next friday, 明天 …")
+        str | None,
+        typer.Option("--next", help=N_("Plan the next contact: +2w, next friday, 明天 …")),
     ] = None,
     next_note: Annotated[
-        str | None, typer.Option("--next-note", help="A note for the next contact.")
+        str | None, typer.Option("--next-note", help=N_("A note for the next contact."))
     ] = None,
 ) -> None:
     """Complete a follow-up: record the contact and plan the next one, in one step.
@@ -349,7 +404,7 @@ def done(
     from . import _output
 
     if next_note and not next_:
-        raise UsageError("--next-note needs --next WHEN")
+        raise UsageError(_("--next-note needs --next WHEN"))
     when = parse_moment(at)
     planned = parse_when(next_, "--next") if next_ else None
     with db.session(write=True) as s:
@@ -366,12 +421,23 @@ def done(
         fu_id, origin = fu.id, fu.origin
         nxt_text = ""
         if nxt:
-            nxt_text = f"#{nxt.id} on {_output.due_text(nxt.due_date, nxt.due_time)}"
-    _output.success(f"Done #{fu_id} ({origin}) with {label}; logged contact #{contact.id}")
+            nxt_text = _("#{id} on {when}").format(
+                id=nxt.id, when=_output.due_text(nxt.due_date, nxt.due_time)
+            )
+    _output.success(
+        _("Done #{id} ({origin}) with {customer}; logged contact #{contact}").format(
+            id=fu_id, origin=vocab.label("origin", origin), customer=label, contact=contact.id
+        )
+    )
     if others:
-        _output.info(f"  also closed follow-up{'s' * (len(others) > 1)} {', '.join(others)}")
+        _output.info(
+            "  "
+            + ngettext(
+                "also closed follow-up {ids}", "also closed follow-ups {ids}", len(others)
+            ).format(ids=", ".join(others))
+        )
     if nxt_text:
-        _output.info(f"  next contact planned: {nxt_text}")
+        _output.info("  " + _("next contact planned: {text}").format(text=nxt_text))
 
 
 def _act_on(item: str, action: Any) -> str:
@@ -387,7 +453,7 @@ def _act_on(item: str, action: Any) -> str:
         return _act_header(fu, customers.describe(s.get(Customer, fu.customer_id)))
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def snooze(item: IdArg, when: WhenArg) -> None:
     """Hide a follow-up until a day; its due date (and any cadence) does not move.
 
@@ -399,10 +465,10 @@ def snooze(item: IdArg, when: WhenArg) -> None:
 
     until = parse_date(when, "WHEN")
     text = _act_on(item, lambda s, fu: followups.snooze(s, fu, until))
-    _output.success(f"Snoozed {text} until {until}")
+    _output.success(_("Snoozed {followup} until {day}").format(followup=text, day=until))
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def reschedule(item: IdArg, when: WhenArg) -> None:
     """Move a follow-up to another day (and time).
 
@@ -414,10 +480,12 @@ def reschedule(item: IdArg, when: WhenArg) -> None:
 
     day, at = parse_when(when, "WHEN")
     text = _act_on(item, lambda s, fu: followups.reschedule(s, fu, day, at))
-    _output.success(f"Rescheduled {text} to {_output.due_text(day, at)}")
+    _output.success(
+        _("Rescheduled {followup} to {when}").format(followup=text, when=_output.due_text(day, at))
+    )
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def cancel(item: IdArg) -> None:
     """Cancel a follow-up (no contact is recorded).
 
@@ -427,20 +495,23 @@ def cancel(item: IdArg) -> None:
     from . import _output
 
     text = _act_on(item, followups.cancel)
-    _output.success(f"Cancelled {text}")
+    _output.success(_("Cancelled {followup}").format(followup=text))
 
 
 # --- cadence -----------------------------------------------------------------------------------
 
 cadence_app = sub_app(
     "cadence",
-    "Stay-in-touch rules: contact customers every N days, counted from the last logged contact.",
-    "Daily",
+    N_(
+        "Stay-in-touch rules: contact customers every N days, counted from the last logged contact."
+    ),
+    N_("Daily"),
 )
-TagOpt = Annotated[str | None, typer.Option("--tag", help="Customers with this tag.")]
-CustOpt = Annotated[str | None, typer.Option("--customer", help="One customer.")]
+TagOpt = Annotated[str | None, typer.Option("--tag", help=N_("Customers with this tag."))]
+CustOpt = Annotated[str | None, typer.Option("--customer", help=N_("One customer."))]
 SegOpt = Annotated[
-    str | None, typer.Option("--segment", help="Customers in this RFM segment (e.g. at-risk).")
+    str | None,
+    typer.Option("--segment", help=N_("Customers in this RFM segment (e.g. at-risk).")),
 ]
 
 
@@ -449,13 +520,18 @@ def _target(tag: str | None, customer: str | None, segment: str | None) -> tuple
 
     given = [(k, v) for k, v in (("tag", tag), ("customer", customer), ("segment", segment)) if v]
     if len(given) != 1:
-        raise UsageError("give exactly one of --tag, --customer or --segment")
+        raise UsageError(_("give exactly one of --tag, --customer or --segment"))
     return given[0]
+
+
+def _target_text(scope: str, target: str) -> str:
+    """A cadence's target as people read it: a segment in the interface language."""
+    return vocab.label("segment", target) if scope == "segment" else target
 
 
 @cadence_app.command("set")
 def cadence_set(
-    every: Annotated[str, typer.Option("--every", help="How often: 30d, 2w, 3m.")],
+    every: Annotated[str, typer.Option("--every", help=N_("How often: 30d, 2w, 3m."))],
     tag: TagOpt = None,
     customer: CustOpt = None,
     segment: SegOpt = None,
@@ -480,8 +556,21 @@ def cadence_set(
     days = parse_period(every)
     with db.session(write=True) as s:
         cad, label, created = followups.set_cadence(s, scope, target, days)
-    verb = "Set" if created else "Changed"
-    _output.success(f"{verb} cadence for {scope} {label}: every {cad.every_days} days")
+    n = cad.every_days
+    if created:
+        text = ngettext(
+            "Set cadence for {scope} {target}: every {n} day",
+            "Set cadence for {scope} {target}: every {n} days",
+            n,
+        )
+    else:
+        text = ngettext(
+            "Changed cadence for {scope} {target}: every {n} day",
+            "Changed cadence for {scope} {target}: every {n} days",
+            n,
+        )
+    scope_text = vocab.label("cadence_scope", scope)
+    _output.success(text.format(scope=scope_text, target=_target_text(scope, label), n=n))
 
 
 @cadence_app.command("list")
@@ -500,16 +589,32 @@ def cadence_list(fmt: FormatOpt = "table") -> None:
         rows = followups.list_cadences(s)
     default = int(config.get("followups.cadence_default_days") or 0)
     cols = [
-        Col("id", "ID", "right"), Col("scope", "Scope"), Col("label", "Target"),
-        Col("every_days", "Every (days)", "right"), Col("customers", "Customers", "right"),
+        Col("id", _("ID"), "right"), Col("scope", _("Scope")), Col("label", _("Target")),
+        Col("every_days", _("Every (days)"), "right"),
+        Col("customers", _("Customers"), "right"),
     ]  # fmt: skip
+    if fmt == "table":  # json and csv keep the stored values
+        for r in rows:
+            if r["scope"] == "customer" and not r["customers"]:
+                r["label"] = _("#{id} (deleted)").format(id=r["target"])
+            r["label"] = _target_text(r["scope"], r["label"])
+            r["scope"] = vocab.label("cadence_scope", r["scope"])
     caption = (
-        f"Everyone else: every {default} days (followups.cadence_default_days)"
+        ngettext(
+            "Everyone else: every {n} day (followups.cadence_default_days)",
+            "Everyone else: every {n} days (followups.cadence_default_days)",
+            default,
+        ).format(n=default)
         if default
-        else "No default cadence (custtrack config set followups.cadence_default_days 90)"
+        else _("No default cadence (custtrack config set followups.cadence_default_days 90)")
     )
     _output.emit(
-        rows, cols, fmt, title="Cadences", empty="No cadences. " + caption, caption=caption
+        rows,
+        cols,
+        fmt,
+        title=_("Cadences"),
+        empty=_("No cadences. {caption}").format(caption=caption),
+        caption=caption,
     )
 
 
@@ -526,14 +631,22 @@ def cadence_clear(tag: TagOpt = None, customer: CustOpt = None, segment: SegOpt 
     scope, target = _target(tag, customer, segment)
     with db.session(write=True) as s:
         label = followups.clear_cadence(s, scope, target)
-    _output.success(f"Cleared the cadence for {scope} {label}")
+    _output.success(
+        _("Cleared the cadence for {scope} {target}").format(
+            scope=vocab.label("cadence_scope", scope), target=_target_text(scope, label)
+        )
+    )
 
 
 # --- config ------------------------------------------------------------------------------------
 
 config_app = sub_app(
-    "config", "Settings: cadence default, reminders, deadlines, user, currency …", "Settings"
+    "config",
+    N_("Settings: cadence default, reminders, deadlines, user, currency …"),
+    N_("Settings"),
 )
+# where a setting's value comes from (config.source), as `config show` says it
+_SOURCES = (C_("config_source", "default"), C_("config_source", "file"), C_("config_source", "env"))
 
 
 @config_app.command("show")
@@ -558,44 +671,47 @@ def config_show(fmt: FormatOpt = "table") -> None:
                 "default": default,
                 "source": src,
                 "shown": _show_value(value),
-                "is_default": "yes" if value == default else "",
+                "is_default": _("yes") if value == default else "",
             }
         )
     if fmt != "table":
         for r in rows:
             del r["shown"], r["is_default"]
+    else:
+        for r in rows:
+            r["source"] = vocab.label("config_source", r["source"])
     cols = [
-        Col("key", "Key", style="bold"), Col("shown", "Value"),
-        Col("is_default", "Default?"), Col("source", "From"),
+        Col("key", _("Key"), style="bold"), Col("shown", _("Value")),
+        Col("is_default", _("Default?")), Col("source", _("From")),
     ]  # fmt: skip
-    _output.emit(rows, cols, fmt, title="Settings", caption=str(config.config_path()))
+    _output.emit(rows, cols, fmt, title=_("Settings"), caption=str(config.config_path()))
 
 
 def _show_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(f"{v:g}" for v in value) if value else "(none)"
-    return "(empty)" if value == "" else str(value)
+        return ",".join(f"{v:g}" for v in value) if value else _("(none)")
+    return _("(empty)") if value == "" else str(value)
 
 
 @config_app.command("get")
 def config_get(
-    key: Annotated[str, typer.Argument(help="A setting, e.g. followups.due_days.")],
+    key: Annotated[str, typer.Argument(help=N_("A setting, e.g. followups.due_days."))],
 ) -> None:
     """Print one setting's value."""
     from .. import config
     from ..errors import InvalidValue
 
     if key not in config.DEFAULTS:
-        raise InvalidValue("key", key, "unknown setting", "see `custtrack config show`")
+        raise InvalidValue("key", key, _("unknown setting"), _("see `custtrack config show`"))
     typer.echo(_show_value(config.get(key)))
 
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(help="A setting, e.g. followups.birthday_lead_days.")],
-    value: Annotated[str, typer.Argument(help="The new value ('' clears text settings).")],
+    key: Annotated[str, typer.Argument(help=N_("A setting, e.g. followups.birthday_lead_days."))],
+    value: Annotated[str, typer.Argument(help=N_("The new value ('' clears text settings)."))],
 ) -> None:
     """Change one setting (checked before it is written).
 

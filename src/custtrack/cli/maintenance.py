@@ -6,29 +6,31 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import N_, _, ngettext, pgettext
 from ._app import app
 from ._options import CustomerArg, YesOpt
 
-PANEL = "Data"
-
-_EXPORT_TABLES = (
-    "customers, interactions (contacts), purchases, feedback, complaints, followups, tags, "
-    "campaigns, cadences, imports, merges"
-)
+PANEL = N_("Data")
 
 
 @app.command(rich_help_panel=PANEL)
 def export(
     table: Annotated[
         str | None,
-        typer.Argument(help=f"What to export: {_EXPORT_TABLES}, or all.", show_default=False),
+        typer.Argument(
+            help=N_(
+                "What to export: customers, interactions (contacts), purchases, feedback, "
+                "complaints, followups, tags, campaigns, cadences, imports, merges, or all."
+            ),
+            show_default=False,
+        ),
     ] = None,
     fmt: Annotated[
         str | None,
         typer.Option(
             "--format",
             "-f",
-            help="csv, json or xlsx (default csv; json for --customer).",
+            help=N_("csv, json or xlsx (default csv; json for --customer)."),
             show_default=False,
         ),
     ] = None,
@@ -37,8 +39,10 @@ def export(
         typer.Option(
             "--out",
             "-o",
-            help="File (or folder, for `all` as csv/json). Default: standard "
-            "output for one table as csv/json; a dated name in this folder otherwise.",
+            help=N_(
+                "File (or folder, for `all` as csv/json). Default: standard "
+                "output for one table as csv/json; a dated name in this folder otherwise."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -47,11 +51,21 @@ def export(
         typer.Option(
             "--customer",
             "-c",
-            help="Everything stored about this one customer, as JSON.",
+            help=N_("Everything stored about this one customer, as JSON."),
             show_default=False,
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=N_("Overwrite existing files."))] = False,
+    headers: Annotated[
+        str,
+        typer.Option(
+            "--headers",
+            help=N_(
+                "Header row of CSV and XLSX files: en (the column names) or zh (Chinese words "
+                "that `custtrack import` reads back)."
+            ),
+        ),
+    ] = "en",
 ) -> None:
     """Export a table, every table, or all data about one customer.
 
@@ -61,6 +75,11 @@ def export(
     `customers` has `tags`, separated by ";".
     CSV files are UTF-8 with a byte-order mark, so Excel shows Chinese correctly.
     XLSX has one sheet per table; amounts are numbers there, so they can be summed.
+
+    --headers zh writes the header row (and the XLSX sheet names) in Chinese: 姓名, 手机, 金额 …,
+    words that `custtrack import` recognises, so the file imports back. The ids are not read
+    back from such a file: customers are numbered anew and each record finds its customer by
+    name, and forgotten customers are not recognised. Keep en for a file that must return exactly.
 
     Formula safety (the OWASP rule): in CSV and XLSX, text starting with = + - @ or a tab
     gets a leading ' so a spreadsheet never runs it as a formula. Phone numbers such as
@@ -74,6 +93,8 @@ def export(
       custtrack export customers > customers.csv
 
       custtrack export purchases -f xlsx -o purchases.xlsx
+
+      custtrack export customers --headers zh -o 客户.csv
 
       custtrack export all -f xlsx -o everything.xlsx
 
@@ -90,11 +111,14 @@ def export(
     from . import _output
     from ._options import check_format
 
+    lang = ex.header_language(headers)
     if customer is not None:
         if table is not None:
-            raise UsageError("give either a TABLE or --customer, not both")
+            raise UsageError(_("give either a TABLE or --customer, not both"))
         if check_format(fmt or "json", ("csv", "json", "xlsx")) != "json":
-            raise UsageError("--customer exports JSON only (one document with every record)")
+            raise UsageError(_("--customer exports JSON only (one document with every record)"))
+        if lang != "en":
+            raise UsageError(_("--headers zh is for CSV and XLSX files; JSON keeps its keys"))
         from ..services import customers
 
         with db.session() as s:
@@ -103,37 +127,52 @@ def export(
             record = ex.customer_record(s, c.id)
         _write_json_doc(record, out, force)
         if out:
-            _output.success(f"Wrote everything stored about {label} to {out}")
+            _output.success(
+                _("Wrote everything stored about {label} to {path}").format(label=label, path=out)
+            )
         return
     if table is None:
-        raise UsageError("say what to export: a table name or all (see custtrack export --help)")
+        raise UsageError(_("say what to export: a table name or all (see custtrack export --help)"))
     fmt = check_format(fmt or "csv", ("csv", "json", "xlsx"))
+    if fmt == "json" and lang != "en":
+        raise UsageError(_("--headers zh is for CSV and XLSX files; JSON keeps its keys"))
     name = "all" if table.strip().lower() == "all" else ex.table_name(table)
     stamp = _stamp()
     with db.session() as s:  # one read transaction: every table from the same moment
         if name == "all":
             default = f"custtrack-export-{stamp}" + (".xlsx" if fmt == "xlsx" else "")
             target = Path(out or default).expanduser()
-            counts = ex.export_all(s, fmt, target, force)
+            counts = ex.export_all(s, fmt, target, force, lang)
             total = sum(counts.values())
-            _output.success(f"Exported {total} rows from {len(counts)} tables to {target}")
+            _output.success(
+                ngettext(
+                    "Exported {total} row from {tables} tables to {target}",
+                    "Exported {total} rows from {tables} tables to {target}",
+                    total,
+                ).format(total=total, tables=len(counts), target=target)
+            )
             return
         data = ex.rows(s, name)
         if fmt == "xlsx":
             target = Path(out or f"custtrack-{name}-{stamp}.xlsx").expanduser()
             ex.check_target(target, force)
-            n = ex.write_xlsx([(name, ex.fields(name), data)], target)[name]
+            n = ex.write_xlsx([(name, ex.fields(name), data)], target, lang)[name]
         elif out:
             target = Path(out).expanduser()
             ex.check_target(target, force)
-            n = ex.write_file(name, data, fmt, target)
+            n = ex.write_file(name, data, fmt, target, lang)
         elif fmt == "csv":
-            ex.write_csv(data, ex.fields(name), sys.stdout)
+            keys = ex.fields(name)
+            ex.write_csv(data, keys, sys.stdout, ex.headers(name, keys, lang))
             return
         else:
             ex.write_json(data, sys.stdout)
             return
-    _output.success(f"Exported {n} rows of {name} to {target}")
+    _output.success(
+        ngettext(
+            "Exported {n} row of {table} to {target}", "Exported {n} rows of {table} to {target}", n
+        ).format(n=n, table=pgettext("export_table", name), target=target)
+    )
 
 
 def _stamp() -> str:
@@ -164,8 +203,9 @@ def backup(
     path: Annotated[
         str | None,
         typer.Argument(
-            help="Backup file or folder. Default: custtrack-YYYYmmdd-HHMMSS.db next to the "
-            "database.",
+            help=N_(
+                "Backup file or folder. Default: custtrack-YYYYmmdd-HHMMSS.db next to the database."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -187,20 +227,26 @@ def backup(
     from . import _output
 
     done = maintenance.backup(Path(path).expanduser() if path else None)
-    _output.success(f"Backed up to {done['path']} ({_size(done['bytes'])})")
+    _output.success(
+        _("Backed up to {path} ({size})").format(path=done["path"], size=_size(done["bytes"]))
+    )
 
 
 def _size(n: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+            if unit == "bytes":
+                return ngettext("{n} byte", "{n} bytes", n).format(n=n)
+            return f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
 
 
 @app.command(rich_help_panel=PANEL)
 def restore(
-    path: Annotated[str, typer.Argument(help="The backup file to restore.", show_default=False)],
+    path: Annotated[
+        str, typer.Argument(help=N_("The backup file to restore."), show_default=False)
+    ],
     yes: YesOpt = False,
 ) -> None:
     """Replace the database with a backup; the current file is kept beside it.
@@ -225,28 +271,41 @@ def restore(
 
     source = Path(path).expanduser()
     cand = maintenance.inspect(source)
-    if not yes and not typer.confirm(
-        f"Replace {db.sqlite_path()} with {source} ({cand.customers} customers)?", default=False
-    ):
+    question = ngettext(
+        "Replace {database} with {source} ({n} customer)?",
+        "Replace {database} with {source} ({n} customers)?",
+        cand.customers,
+    ).format(database=db.sqlite_path(), source=source, n=cand.customers)
+    if not yes and not typer.confirm(question, default=False):
         raise typer.Exit(1)
     done = maintenance.restore(source, cand)
     if done["kept"]:
-        _output.info(f"The previous database is kept as {done['kept']}")
+        _output.info(_("The previous database is kept as {path}").format(path=done["kept"]))
     if done["migrated_to"]:
         _output.info(
-            f"Upgraded the restored data from schema {done['revision']} to {done['migrated_to']}"
+            _("Upgraded the restored data from schema {old} to {new}").format(
+                old=done["revision"], new=done["migrated_to"]
+            )
         )
-    _output.success(f"Restored {source} ({done['customers']} customers)")
+    _output.success(
+        ngettext(
+            "Restored {source} ({n} customer)",
+            "Restored {source} ({n} customers)",
+            done["customers"],
+        ).format(source=source, n=done["customers"])
+    )
 
 
 @app.command(rich_help_panel=PANEL)
 def check(
     quick: Annotated[
         bool,
-        typer.Option("--quick", help="SQLite's quick_check: faster on big files, skips indexes."),
+        typer.Option(
+            "--quick", help=N_("SQLite's quick_check: faster on big files, skips indexes.")
+        ),
     ] = False,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: table or json.")
+        str, typer.Option("--format", "-f", help=N_("Output format: table or json."))
     ] = "table",
 ) -> None:
     """Check the database: SQLite's integrity and foreign keys, and custtrack's own rules.
@@ -284,7 +343,9 @@ def check(
             problems = maintenance.check(s, quick=quick)
     except sa.exc.DatabaseError as exc:
         raise CusttrackError(
-            f"the database {db.location()} cannot be read ({exc.orig}); restore a backup"
+            _("the database {location} cannot be read ({error}); restore a backup").format(
+                location=db.location(), error=exc.orig
+            )
         ) from None
     rows = [
         {"check": p.check, "message": p.message, "count": p.count, "examples": p.examples}
@@ -293,36 +354,39 @@ def check(
     if fmt == "json":
         _output.write_json({"ok": not problems, "problems": rows})
     elif problems:
-        for r in rows:
-            r["text"] = r["message"][:1].upper() + r["message"][1:]
-        cols = [Col("text", "Problem", style="red"), Col("count", "Rows", "right"),
-                Col("examples", "Ids (first 10)"), Col("check", "Check")]  # fmt: skip
-        _output.table(rows, cols, title="Problems found")
+        for r, p in zip(rows, problems, strict=True):
+            r["text"] = p.text[:1].upper() + p.text[1:]  # the message in the interface language
+        cols = [Col("text", _("Problem"), style="red"), Col("count", _("Rows"), "right"),
+                Col("examples", _("Ids (first 10)")), Col("check", _("Check"))]  # fmt: skip
+        _output.table(rows, cols, title=_("Problems found"))
     else:
-        _output.success("All checks passed")
+        _output.success(_("All checks passed"))
     if problems:
         raise typer.Exit(1)
 
 
-_NOUNS = {
-    "interactions": ("contact", "contacts"),
-    "purchases": ("purchase", "purchases"),
-    "feedback": ("feedback entry", "feedback entries"),
-    "complaints": ("complaint", "complaints"),
-    "followups": ("follow-up", "follow-ups"),
-}
-
-
 def _count(n: int, table: str) -> str:
-    one, many = _NOUNS.get(table, (table, table))
-    return f"{n} {one if n == 1 else many}"
+    if table == "interactions":
+        text = ngettext("{n} contact", "{n} contacts", n)
+    elif table == "purchases":
+        text = ngettext("{n} purchase", "{n} purchases", n)
+    elif table == "feedback":
+        text = ngettext("{n} feedback entry", "{n} feedback entries", n)
+    elif table == "complaints":
+        text = ngettext("{n} complaint", "{n} complaints", n)
+    elif table == "followups":
+        text = ngettext("{n} follow-up", "{n} follow-ups", n)
+    else:
+        return f"{n} {table}"
+    return text.format(n=n)
 
 
 @app.command(rich_help_panel=PANEL)
 def forget(
     customer: CustomerArg,
     purge: Annotated[
-        bool, typer.Option("--purge", help="Delete their records entirely instead of anonymising.")
+        bool,
+        typer.Option("--purge", help=N_("Delete their records entirely instead of anonymising.")),
     ] = False,
     yes: YesOpt = False,
 ) -> None:
@@ -357,25 +421,39 @@ def forget(
     if erased_at is not None and not purge:
         maintenance.scrub(db.engine())  # nothing left to erase; make sure no trace is left
         _output.success(
-            f"Customer #{cid} was already erased on {_output.human(erased_at)[:10]}; the file "
-            "was compacted again (add --purge to delete their anonymous records too)"
+            _(
+                "Customer #{id} was already erased on {date}; the file was compacted again "
+                "(add --purge to delete their anonymous records too)"
+            ).format(id=cid, date=_output.human(erased_at)[:10])
         )
         return
-    action = "Delete" if purge else "Erase the personal data of"
-    if not yes and not typer.confirm(f"{action} {label}? This cannot be undone.", default=False):
+    if purge:
+        question = _("Delete {label}? This cannot be undone.").format(label=label)
+    else:
+        question = _("Erase the personal data of {label}? This cannot be undone.").format(
+            label=label
+        )
+    if not yes and not typer.confirm(question, default=False):
         raise typer.Exit(1)
     with db.session(write=True) as s:
         c = customers.resolve(s, f"#{cid}")
         counts = erase.forget(s, c, purge=purge)
-    _output.info("Compacting the database file, so the erased data cannot be recovered from it…")
+    _output.info(_("Compacting the database file, so the erased data cannot be recovered from it…"))
     scrubbed = maintenance.scrub(db.engine())
-    kept = ", ".join(_count(n, k) for k, n in counts.items() if n)
-    if purge:
-        _output.success(f"Deleted customer #{cid}" + (f" and {kept}" if kept else ""))
+    kept = pgettext("list", ", ").join(_count(n, k) for k, n in counts.items() if n)
+    if purge and kept:
+        done = _("Deleted customer #{id} and {records}").format(id=cid, records=kept)
+    elif purge:
+        done = _("Deleted customer #{id}").format(id=cid)
+    elif kept:
+        done = _("Erased customer #{id}; kept anonymously: {records}").format(id=cid, records=kept)
     else:
-        _output.success(f"Erased customer #{cid}" + (f"; kept anonymously: {kept}" if kept else ""))
+        done = _("Erased customer #{id}").format(id=cid)
+    _output.success(done)
     if not scrubbed["vacuumed"] or not scrubbed["wal_truncated"]:
         _output.warn(
-            "another program has the database open, so the file could not be fully compacted; "
-            f"close it and run `custtrack forget {cid}` again to finish"
+            _(
+                "another program has the database open, so the file could not be fully "
+                "compacted; close it and run `custtrack forget {id}` again to finish"
+            ).format(id=cid)
         )

@@ -6,39 +6,44 @@ from typing import Annotated
 
 import typer
 
-from ..vocab import CHANNELS, COMPLAINT_CATEGORIES, PRIORITIES
+from ..i18n import N_, _, ngettext
 from ._app import app
 from ._options import CustomerArg, FormatOpt, LimitOpt, check_format
 
+# Option help naming the values of a vocabulary, written out for the catalogue (the Chinese names
+# the words validate.choice accepts too); tests/test_i18n_records.py checks them against vocab.
+_CHANNELS = N_("phone, wechat, email, visit, meeting, sms, video, social, other.")
+_WHERE = N_("Where: phone, wechat, email, visit, meeting, sms, video, social, other")
+_CATEGORIES = N_("price, quality, service, delivery, other.")
+_PRIORITIES = N_("low, normal, high, urgent.")
+
 AtOpt = Annotated[
     str | None,
-    typer.Option("--at", help="When it happened: now (default), yesterday, 2026-11-20 15:00 …"),
+    typer.Option("--at", help=N_("When it happened: now (default), yesterday, 2026-11-20 15:00 …")),
 ]
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def log(
     customer: CustomerArg,
-    channel: Annotated[
-        str, typer.Option("--channel", "-c", help=", ".join(CHANNELS) + ".")
-    ] = "phone",
+    channel: Annotated[str, typer.Option("--channel", "-c", help=_CHANNELS)] = "phone",
     summary: Annotated[
-        str | None, typer.Option("--summary", "-m", help="What was said or done.")
+        str | None, typer.Option("--summary", "-m", help=N_("What was said or done."))
     ] = None,
     outcome: Annotated[
-        str | None, typer.Option(help="Result: ordered, call back, no answer …")
+        str | None, typer.Option(help=N_("Result: ordered, call back, no answer …"))
     ] = None,
     at: AtOpt = None,
     next_: Annotated[
         str | None,
-        typer.Option("--next", help="Plan the next contact: +3d, next friday, 明天 15:00 …"),
+        typer.Option("--next", help=N_("Plan the next contact: +3d, next friday, 明天 15:00 …")),
     ] = None,
     next_note: Annotated[
-        str | None, typer.Option("--next-note", help="A note for the next contact.")
+        str | None, typer.Option("--next-note", help=N_("A note for the next contact."))
     ] = None,
     keep_open: Annotated[
         bool,
-        typer.Option("--keep-open", help="Do not close follow-ups this contact would settle."),
+        typer.Option("--keep-open", help=N_("Do not close follow-ups this contact would settle.")),
     ] = False,
 ) -> None:
     """Record a contact (call, visit, message …) and plan the next one.
@@ -55,10 +60,11 @@ def log(
     from ..dates import parse_moment, parse_when
     from ..errors import UsageError
     from ..services import customers, followups, records
+    from ..vocab import label as vocab_label
     from . import _output
 
     if next_note and not next_:
-        raise UsageError("--next-note needs --next WHEN")
+        raise UsageError(_("--next-note needs --next WHEN"))
     when = parse_moment(at)
     planned = parse_when(next_, "--next") if next_ else None
     with db.session(write=True) as s:
@@ -74,27 +80,39 @@ def log(
             fu = followups.plan(s, c, planned[0], planned[1], channel=channel, note=next_note)
         label = customers.describe(c)
         closed_ids = [f"#{f.id}" for f in closed]
-        fu_text = f"#{fu.id} on {_output.due_text(fu.due_date, fu.due_time)}" if fu else ""
-    _output.success(f"Logged {contact.channel} contact #{contact.id} with {label}")
+        fu_id, fu_when = (fu.id, _output.due_text(fu.due_date, fu.due_time)) if fu else (0, "")
+    _output.success(
+        _("Logged {channel} contact #{id} with {label}").format(
+            channel=vocab_label("channel", contact.channel), id=contact.id, label=label
+        )
+    )
     if closed_ids:
-        _output.info(f"  closed follow-up{'s' * (len(closed_ids) > 1)} {', '.join(closed_ids)}")
-    if fu_text:
-        _output.info(f"  next contact planned: {fu_text}")
+        ids = ", ".join(closed_ids)
+        closed_text = ngettext("closed follow-up {ids}", "closed follow-ups {ids}", len(closed_ids))
+        _output.info("  " + closed_text.format(ids=ids))
+    if fu_id:
+        planned_text = _("next contact planned: #{id} on {when}").format(id=fu_id, when=fu_when)
+        _output.info("  " + planned_text)
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def buy(
     customer: CustomerArg,
-    amount: Annotated[str, typer.Argument(help="Amount paid, e.g. 129.90.", show_default=False)],
-    product: Annotated[str | None, typer.Option("--product", "-p", help="What was bought.")] = None,
-    category: Annotated[str | None, typer.Option(help="Product category.")] = None,
-    qty: Annotated[int, typer.Option("--qty", "-q", help="Quantity.")] = 1,
+    amount: Annotated[
+        str, typer.Argument(help=N_("Amount paid, e.g. 129.90."), show_default=False)
+    ],
+    product: Annotated[
+        str | None, typer.Option("--product", "-p", help=N_("What was bought."))
+    ] = None,
+    category: Annotated[str | None, typer.Option(help=N_("Product category."))] = None,
+    qty: Annotated[int, typer.Option("--qty", "-q", help=N_("Quantity."))] = 1,
     at: AtOpt = None,
     order_ref: Annotated[
-        str | None, typer.Option("--order-ref", help="Order or receipt number (must be unique).")
+        str | None,
+        typer.Option("--order-ref", help=N_("Order or receipt number (must be unique).")),
     ] = None,
     currency: Annotated[
-        str | None, typer.Option(help="Currency code (CNY, USD …); default: the setting.")
+        str | None, typer.Option(help=N_("Currency code (CNY, USD …); default: the setting."))
     ] = None,
 ) -> None:
     """Record a purchase: the amount paid, stored exactly in minor units (cents).
@@ -109,7 +127,7 @@ def buy(
     from .. import db
     from ..dates import parse_moment
     from ..services import customers, records
-    from ..validate import format_money
+    from ..validate import money_text
     from . import _output
 
     when = parse_moment(at)
@@ -120,17 +138,19 @@ def buy(
             order_ref=order_ref, currency=currency,
         )  # fmt: skip
         label = customers.describe(c)
-    money = f"{format_money(p.amount_minor, p.currency)} {p.currency}"
-    _output.success(f"Recorded purchase #{p.id}: {money} by {label}")
+    money = money_text(p.amount_minor, p.currency)
+    _output.success(
+        _("Recorded purchase #{id}: {money} by {label}").format(id=p.id, money=money, label=label)
+    )
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def feedback(
     customer: CustomerArg,
-    csat: Annotated[int | None, typer.Option(help="Satisfaction 1 (bad) – 5 (great).")] = None,
-    nps: Annotated[int | None, typer.Option(help="Would recommend, 0 – 10.")] = None,
-    text: Annotated[str | None, typer.Option("--text", "-m", help="What they said.")] = None,
-    channel: Annotated[str | None, typer.Option(help="Where: " + ", ".join(CHANNELS))] = None,
+    csat: Annotated[int | None, typer.Option(help=N_("Satisfaction 1 (bad) – 5 (great)."))] = None,
+    nps: Annotated[int | None, typer.Option(help=N_("Would recommend, 0 – 10."))] = None,
+    text: Annotated[str | None, typer.Option("--text", "-m", help=N_("What they said."))] = None,
+    channel: Annotated[str | None, typer.Option(help=_WHERE)] = None,
     at: AtOpt = None,
 ) -> None:
     """Record feedback: a CSAT (1-5) and/or NPS (0-10) score and what the customer said.
@@ -149,18 +169,16 @@ def feedback(
         c = customers.resolve(s, customer)
         f = records.record_feedback(s, c, at=when, csat=csat, nps=nps, text=text, channel=channel)
         label = customers.describe(c)
-    _output.success(f"Recorded feedback #{f.id} from {label}")
+    _output.success(_("Recorded feedback #{id} from {label}").format(id=f.id, label=label))
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def complain(
     customer: CustomerArg,
-    category: Annotated[
-        str, typer.Option("--category", help=", ".join(COMPLAINT_CATEGORIES) + ".")
-    ] = "other",
-    priority: Annotated[str, typer.Option(help=", ".join(PRIORITIES) + ".")] = "normal",
-    text: Annotated[str | None, typer.Option("--text", "-m", help="What went wrong.")] = None,
-    assignee: Annotated[str | None, typer.Option(help="Who handles it.")] = None,
+    category: Annotated[str, typer.Option("--category", help=_CATEGORIES)] = "other",
+    priority: Annotated[str, typer.Option(help=_PRIORITIES)] = "normal",
+    text: Annotated[str | None, typer.Option("--text", "-m", help=N_("What went wrong."))] = None,
+    assignee: Annotated[str | None, typer.Option(help=N_("Who handles it."))] = None,
     at: AtOpt = None,
 ) -> None:
     """Open a complaint (close it later with `custtrack resolve ID`).
@@ -172,6 +190,7 @@ def complain(
     from .. import db
     from ..dates import parse_moment
     from ..services import customers, records
+    from ..vocab import label as vocab_label
     from . import _output
 
     when = parse_moment(at)
@@ -181,13 +200,20 @@ def complain(
             s, c, category=category, priority=priority, text=text, assignee=assignee, at=when
         )
         label = customers.describe(c)
-    _output.success(f"Opened complaint #{item.id} ({item.category}, {item.priority}) for {label}")
+    _output.success(
+        _("Opened complaint #{id} ({category}, {priority}) for {label}").format(
+            id=item.id,
+            category=vocab_label("complaint_category", item.category),
+            priority=vocab_label("priority", item.priority),
+            label=label,
+        )
+    )
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def complaints(
-    status: Annotated[str, typer.Option(help="open, resolved or all.")] = "all",
-    customer: Annotated[str | None, typer.Option(help="Only this customer's.")] = None,
+    status: Annotated[str, typer.Option(help=N_("open, resolved or all."))] = "all",
+    customer: Annotated[str | None, typer.Option(help=N_("Only this customer's."))] = None,
     limit: LimitOpt = 0,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -203,6 +229,7 @@ def complaints(
     """
     from .. import db
     from ..services import customers, records
+    from ..vocab import label as vocab_label
     from . import _output
     from ._output import Col
 
@@ -210,19 +237,30 @@ def complaints(
     with db.session() as s:
         c = customers.resolve(s, customer) if customer else None
         rows = records.list_complaints(s, status=status, customer=c, limit=limit)
+    if fmt == "table":  # stored values as people read them; JSON and CSV keep them as stored
+        rows = [
+            {
+                **r,
+                "category": vocab_label("complaint_category", r["category"]),
+                "priority": vocab_label("priority", r["priority"]),
+                "status": vocab_label("complaint_status", r["status"]),
+            }
+            for r in rows
+        ]
     cols = [
-        Col("id", "ID", "right"), Col("customer", "Customer"), Col("category", "Category"),
-        Col("priority", "Priority"), Col("status", "Status"), Col("opened_at", "Opened"),
-        Col("assignee", "Assignee"), Col("text", "Complaint", max_width=40),
-        Col("resolution", "Resolution", max_width=30),
+        Col("id", _("ID"), "right"), Col("customer", _("Customer")),
+        Col("category", _("Category")), Col("priority", _("Priority")),
+        Col("status", _("Status")), Col("opened_at", _("Opened")),
+        Col("assignee", _("Assignee")), Col("text", _("Complaint"), max_width=40),
+        Col("resolution", _("Resolution"), max_width=30),
     ]  # fmt: skip
-    _output.emit(rows, cols, fmt, title="Complaints", empty="No complaints.")
+    _output.emit(rows, cols, fmt, title=_("Complaints"), empty=_("No complaints."))
 
 
-@app.command(rich_help_panel="Daily")
+@app.command(rich_help_panel=N_("Daily"))
 def resolve(
-    complaint_id: Annotated[int, typer.Argument(help="Complaint id.", show_default=False)],
-    resolution: Annotated[str, typer.Option("--resolution", "-m", help="How it was resolved.")],
+    complaint_id: Annotated[int, typer.Argument(help=N_("Complaint id."), show_default=False)],
+    resolution: Annotated[str, typer.Option("--resolution", "-m", help=N_("How it was resolved."))],
 ) -> None:
     """Mark a complaint resolved (its open follow-ups are closed too).
 
@@ -234,4 +272,4 @@ def resolve(
 
     with db.session(write=True) as s:
         item = records.resolve_complaint(s, complaint_id, resolution)
-    _output.success(f"Resolved complaint #{item.id}")
+    _output.success(_("Resolved complaint #{id}").format(id=item.id))

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from .. import models
 from ..errors import Conflict, InvalidValue, NotFound
+from ..i18n import C_, _, pgettext
 from . import FORMULA_START
 
 # export name -> table; tables whose rows belong to a customer also get `customer_name`
@@ -41,14 +42,92 @@ ALIASES = {"contacts": "interactions", "follow-ups": "followups", "import_batche
 _CUSTOMERS = models.Customer.__table__
 _TAGS = models.Tag.__table__
 
+# `--headers zh`: the header row in Chinese. Each column's words are ones `custtrack import`
+# recognises for the same field (io/mapping.py), so such a file imports back; the ids have no
+# such word (系统编号 is read as nothing, 编号 would be taken for external_id), nor erased_at.
+_COLUMN_WORDS = (
+    C_("column", "id"), C_("column", "customer_id"), C_("column", "customer_name"),
+    C_("column", "name"), C_("column", "phone"), C_("column", "email"), C_("column", "wechat"),
+    C_("column", "company"), C_("column", "address"), C_("column", "city"),
+    C_("column", "birthday"), C_("column", "gender"), C_("column", "source"),
+    C_("column", "owner"), C_("column", "price_sensitivity"), C_("column", "notes"),
+    C_("column", "status"), C_("column", "tags"), C_("column", "external_id"),
+    C_("column", "lost_reason"), C_("column", "lost_note"), C_("column", "lost_at"),
+    C_("column", "last_contact_at"), C_("column", "erased_at"), C_("column", "batch_id"),
+    C_("column", "created_at"), C_("column", "updated_at"), C_("column", "at"),
+    C_("column", "channel"), C_("column", "summary"), C_("column", "outcome"),
+    C_("column", "product"), C_("column", "category"), C_("column", "qty"),
+    C_("column", "amount"), C_("column", "currency"), C_("column", "order_ref"),
+    C_("column", "csat"), C_("column", "nps"), C_("column", "text"), C_("column", "priority"),
+    C_("column", "assignee"), C_("column", "resolution"), C_("column", "opened_at"),
+    C_("column", "resolved_at"), C_("column", "due_date"), C_("column", "due_time"),
+    C_("column", "note"), C_("column", "origin"), C_("column", "snoozed_until"),
+    C_("column", "complaint_id"), C_("column", "interaction_id"), C_("column", "closed_at"),
+    C_("column", "tag"), C_("column", "cost"), C_("column", "start"), C_("column", "end"),
+    C_("column", "scope"), C_("column", "target"), C_("column", "every_days"),
+    C_("column", "kind"), C_("column", "file_sha256"), C_("column", "rows_added"),
+    C_("column", "rows_updated"), C_("column", "rows_skipped"), C_("column", "started_at"),
+    C_("column", "finished_at"), C_("column", "undone_at"), C_("column", "kept_id"),
+    C_("column", "merged_id"), C_("column", "merged_snapshot"), C_("column", "reason"),
+)  # fmt: skip
+# a key that means something else in one table: a campaign's name, an import's source file
+_TABLE_WORDS = (C_("campaigns column", "name"), C_("imports column", "source"))
+_IN_TABLE = {("campaigns", "name"), ("imports", "source")}
+# the worksheets of an XLSX file with --headers zh
+_SHEET_WORDS = (
+    C_("export_table", "customers"), C_("export_table", "interactions"),
+    C_("export_table", "purchases"), C_("export_table", "feedback"),
+    C_("export_table", "complaints"), C_("export_table", "followups"),
+    C_("export_table", "tags"), C_("export_table", "campaigns"),
+    C_("export_table", "cadences"), C_("export_table", "imports"), C_("export_table", "merges"),
+)  # fmt: skip
+
 
 def table_name(name: str) -> str:
     """The canonical export name for what the user typed (`contacts` -> `interactions`)."""
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in TABLES:
-        raise InvalidValue("TABLE", name, "not a table", "one of " + ", ".join([*TABLES, "all"]))
+        raise InvalidValue(
+            "TABLE",
+            name,
+            _("not a table"),
+            _("one of {names}").format(names=pgettext("list", ", ").join([*TABLES, "all"])),
+        )
     return key
+
+
+def header_language(value: str) -> str:
+    """`--headers`: en or zh (zh-CN, 中文 … are zh too)."""
+    from ..i18n import normalize
+
+    lang = normalize(value)
+    if lang is None:
+        raise InvalidValue("--headers", value, _("must be en or zh"))
+    return "en" if lang == "en" else "zh"
+
+
+def _chinese() -> Any:
+    """The Chinese catalogue, whatever the interface language (`--headers zh` in an English run)."""
+    import gettext
+
+    from .. import i18n
+
+    return gettext.translation(i18n.DOMAIN, i18n.LOCALE_DIR, languages=["zh_CN"])
+
+
+def headers(name: str, keys: list[str], lang: str = "en") -> list[str]:
+    """The header row of an export: the column keys (en), or their Chinese words (zh)."""
+    if lang == "en":
+        return list(keys)
+    zh = _chinese()
+    return [zh.pgettext(f"{name} column" if (name, k) in _IN_TABLE else "column", k) for k in keys]
+
+
+def sheet_title(name: str, lang: str = "en") -> str:
+    """A worksheet's name: the table's (en), or its Chinese name (zh); at most 31 characters."""
+    title = name if lang == "en" else _chinese().pgettext("export_table", name)
+    return title[:31]
 
 
 def fields(name: str) -> list[str]:
@@ -165,7 +244,7 @@ def customer_record(session: Session, customer_id: int) -> dict[str, Any]:
 
     found = list(rows(session, "customers", customer_id))
     if not found:
-        raise NotFound(f"no customer with id {customer_id}")
+        raise NotFound(_("no customer with id {id}").format(id=customer_id))
     profile = found[0]
     profile["tags"] = [t for t in (profile["tags"] or "").split(";") if t]
     record: dict[str, Any] = {
@@ -202,12 +281,14 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-def write_csv(data: Iterable[dict[str, Any]], keys: list[str], out: IO[str]) -> int:
-    """CSV with a header row; returns the number of data rows."""
+def write_csv(
+    data: Iterable[dict[str, Any]], keys: list[str], out: IO[str], header: list[str] | None = None
+) -> int:
+    """CSV with a header row (the keys, or `header`); returns the number of data rows."""
     import csv
 
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(keys)
+    writer.writerow(keys if header is None else header)
     n = 0
     for row in data:
         writer.writerow([escape_cell(row.get(k)) for k in keys])
@@ -230,16 +311,17 @@ def write_json(data: Iterable[dict[str, Any]], out: IO[str]) -> int:
 Sheet = tuple[str, list[str], Iterable[dict[str, Any]]]
 
 
-def write_xlsx(sheets: Iterable[Sheet], path: Path) -> dict[str, int]:
-    """One worksheet per (name, keys, rows); amounts become numbers so they can be summed."""
+def write_xlsx(sheets: Iterable[Sheet], path: Path, lang: str = "en") -> dict[str, int]:
+    """One worksheet per (name, keys, rows); amounts become numbers so they can be summed.
+    lang zh: sheet names and headers in Chinese (counts stay keyed by name)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     wb = Workbook(write_only=True)
     counts: dict[str, int] = {}
     for title, keys, data in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        ws.append(keys)
+        ws = wb.create_sheet(title=sheet_title(title, lang))
+        ws.append(headers(title, keys, lang))
         money = {k for k in keys if k in ("amount", "cost")}
         n = 0
         for row in data:
@@ -283,11 +365,14 @@ class atomic_file:  # lower case: used like open()
             self.tmp.unlink(missing_ok=True)
 
 
-def write_file(name: str, data: Iterable[dict[str, Any]], fmt: str, path: Path) -> int:
+def write_file(
+    name: str, data: Iterable[dict[str, Any]], fmt: str, path: Path, lang: str = "en"
+) -> int:
     """One table to a CSV (UTF-8 with BOM, so Excel shows Chinese right) or JSON file."""
     if fmt == "csv":
+        keys = fields(name)
         with atomic_file(path, encoding="utf-8-sig") as fh:
-            return write_csv(data, fields(name), fh)
+            return write_csv(data, keys, fh, headers(name, keys, lang))
     with atomic_file(path) as fh:
         return write_json(data, fh)
 
@@ -295,24 +380,34 @@ def write_file(name: str, data: Iterable[dict[str, Any]], fmt: str, path: Path) 
 def check_target(path: Path, force: bool) -> None:
     """Refuse to overwrite an existing file unless --force."""
     if path.exists() and not force:
-        raise Conflict(f"{path} already exists; choose another --out or add --force")
+        raise Conflict(
+            _("{path} already exists; choose another --out or add --force").format(path=path)
+        )
     if path.exists() and path.is_dir():
-        raise Conflict(f"{path} is a folder; give a file name")
+        raise Conflict(_("{path} is a folder; give a file name").format(path=path))
     if not path.parent.exists():
-        raise NotFound(f"folder {path.parent} does not exist")
+        raise NotFound(_("folder {path} does not exist").format(path=path.parent))
 
 
-def export_all(session: Session, fmt: str, target: Path, force: bool = False) -> dict[str, int]:
+def export_all(
+    session: Session, fmt: str, target: Path, force: bool = False, lang: str = "en"
+) -> dict[str, int]:
     """Every table: one file per table in folder TARGET (csv/json) or one sheet each (xlsx)."""
     if fmt == "xlsx":
         check_target(target, force)
-        return write_xlsx(((n, fields(n), rows(session, n)) for n in TABLES), target)
+        return write_xlsx(((n, fields(n), rows(session, n)) for n in TABLES), target, lang)
     if target.exists() and not target.is_dir():
-        raise Conflict(f"{target} is a file; `export all` writes a folder of files")
+        raise Conflict(
+            _("{path} is a file; `export all` writes a folder of files").format(path=target)
+        )
     files = {n: target / f"{n}.{fmt}" for n in TABLES}
     if not force:
         clash = [str(p) for p in files.values() if p.exists()]
         if clash:
-            raise Conflict(f"{clash[0]} already exists; choose another --out or add --force")
+            raise Conflict(
+                _("{path} already exists; choose another --out or add --force").format(
+                    path=clash[0]
+                )
+            )
     target.mkdir(parents=True, exist_ok=True)
-    return {n: write_file(n, rows(session, n), fmt, p) for n, p in files.items()}
+    return {n: write_file(n, rows(session, n), fmt, p, lang) for n, p in files.items()}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CusttrackError, UsageError
+from ..i18n import N_, _, pgettext
 
 SAMPLE_BYTES = 1 << 20  # enough text to pick an encoding and a delimiter
 BLOCK_CHARS = 1 << 20  # text read at a time by the CSV reader (a line longer than twice this
@@ -94,15 +96,19 @@ class Source:
     def spreadsheet(self) -> bool:
         return self.fmt in SPREADSHEETS.values()
 
-    def describe(self) -> str:
+    def describe(self, shown: bool = False) -> str:
+        """'XLSX, sheet 客户' or 'CSV, utf-8, delimiter tab': English as stored and written
+        (import batches, JSON); shown: in the interface language, for people."""
+        tr = _ if shown else str
         bits = [self.fmt.upper()]
         if self.sheet is not None:
-            bits.append(f"sheet {self.sheet}")
+            bits.append(tr(N_("sheet {name}")).format(name=self.sheet))
         if self.encoding:
             bits.append(self.encoding)
         if self.delimiter:
-            bits.append("delimiter " + {"\t": "tab"}.get(self.delimiter, repr(self.delimiter)))
-        return ", ".join(bits)
+            shown_delimiter = tr(N_("tab")) if self.delimiter == "\t" else repr(self.delimiter)
+            bits.append(tr(N_("delimiter {delimiter}")).format(delimiter=shown_delimiter))
+        return (pgettext("list", ", ") if shown else ", ").join(bits)
 
     def close(self) -> None:
         for close in self._closers:
@@ -149,11 +155,11 @@ def open_source(
     visible worksheets from their first rows (default: the first)."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise UsageError(f"no such file: {p}")
+        raise UsageError(_("no such file: {path}").format(path=p))
     if p.is_dir():
-        raise UsageError(f"{p} is a folder, not a file")
+        raise UsageError(_("{path} is a folder, not a file").format(path=p))
     if p.stat().st_size == 0:
-        raise CusttrackError(f"{p.name} is empty: nothing to import")
+        raise CusttrackError(_("{name} is empty: nothing to import").format(name=p.name))
     with p.open("rb") as f:
         magic = f.read(8)
     ext = p.suffix.lower()
@@ -161,16 +167,18 @@ def open_source(
         # what some shop systems export as "Excel": a web page, or plain text with tabs
         if magic.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             raise CusttrackError(
-                f"{p.name} is a web page saved with a spreadsheet's name: open it in Excel or "
-                "WPS and save it as .xlsx"
+                _(
+                    "{name} is a web page saved with a spreadsheet's name: open it in Excel or "
+                    "WPS and save it as .xlsx"
+                ).format(name=p.name)
             )
         ext = ".csv"
     elif magic.startswith(_ZIP) or magic == _OLE:
         if encoding:
-            raise UsageError("--encoding only applies to text files (CSV, TSV, JSON)")
+            raise UsageError(_("--encoding only applies to text files (CSV, TSV, JSON)"))
         return _open_workbook(p, sheet, pick)
     if sheet:
-        raise UsageError("--sheet only applies to spreadsheets (.xlsx, .xls, .ods)")
+        raise UsageError(_("--sheet only applies to spreadsheets (.xlsx, .xls, .ods)"))
     enc = encoding or detect_encoding(p)
     if ext in (".json", ".jsonl", ".ndjson"):
         return _open_json(p, enc)
@@ -208,8 +216,10 @@ def detect_encoding(path: Path) -> str:
     if readable:
         return readable[0]
     raise CusttrackError(
-        f"cannot read the text of {path.name}: it is neither UTF-8 nor GBK/GB18030 nor Big5 "
-        "(save it as 'CSV UTF-8', or give --encoding, e.g. --encoding latin-1)"
+        _(
+            "cannot read the text of {name}: it is neither UTF-8 nor GBK/GB18030 nor Big5 "
+            "(save it as 'CSV UTF-8', or give --encoding, e.g. --encoding latin-1)"
+        ).format(name=path.name)
     )
 
 
@@ -217,7 +227,9 @@ def _text_stream(path: Path, encoding: str) -> tuple[io.TextIOWrapper, _Counting
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise UsageError(f"--encoding {encoding!r}: unknown encoding") from None
+        raise UsageError(
+            _("--encoding {encoding}: unknown encoding").format(encoding=repr(encoding))
+        ) from None
     raw = _Counting(path.open("rb"))
     text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=encoding, newline="")
     return text, raw
@@ -232,7 +244,9 @@ def _sample(path: Path, encoding: str, size: int = 64 * 1024) -> str:
     except UnicodeDecodeError:
         raise _decode_error(path, encoding, 1) from None
     except LookupError:
-        raise UsageError(f"--encoding {encoding!r}: unknown encoding") from None
+        raise UsageError(
+            _("--encoding {encoding}: unknown encoding").format(encoding=repr(encoding))
+        ) from None
 
 
 def _bad_line(path: Path, encoding: str, fallback: int) -> int:
@@ -250,8 +264,10 @@ def _bad_line(path: Path, encoding: str, fallback: int) -> int:
 
 def _decode_error(path: Path, encoding: str, line: int) -> CusttrackError:
     return CusttrackError(
-        f"{path.name} is not valid {encoding} text near line {line}: a different encoding or a "
-        "damaged file (save it as 'CSV UTF-8', or give --encoding)"
+        _(
+            "{name} is not valid {encoding} text near line {line}: a different encoding or a "
+            "damaged file (save it as 'CSV UTF-8', or give --encoding)"
+        ).format(name=path.name, encoding=encoding, line=line)
     )
 
 
@@ -327,10 +343,11 @@ def _open_csv(path: Path, encoding: str) -> Source:
         except UnicodeDecodeError:
             raise _decode_error(path, encoding, _bad_line(path, encoding, line)) from None
         except csv.Error as exc:
-            reason = str(exc)
-            if "unexpected end of data" in reason:
-                reason = "the file ends inside a quoted field (is it truncated?)"
-            raise CusttrackError(f"{path.name} line {line}: {reason}") from None
+            raise CusttrackError(
+                _("{name} line {line}: {reason}").format(
+                    name=path.name, line=line, reason=_csv_reason(str(exc))
+                )
+            ) from None
 
     parts = read()
     first: list[tuple[int, list[str]]] = []
@@ -340,12 +357,43 @@ def _open_csv(path: Path, encoding: str) -> Source:
             break
     if not first:
         text.close()
-        raise CusttrackError(f"{path.name} has no header and no rows: nothing to import")
+        raise CusttrackError(
+            _("{name} has no header and no rows: nothing to import").format(name=path.name)
+        )
     first[0][1][0] = first[0][1][0].lstrip("\ufeff")
     return Source(
         path, "csv", Records(chain([first], parts)), encoding=encoding, delimiter=delimiter,
         blank=blank, total=path.stat().st_size, done=lambda: raw.count, _closers=[text.close],
     )  # fmt: skip
+
+
+def _csv_reason(reason: str) -> str:
+    """The csv module's complaint, in the user's words (and language, for the ones it makes)."""
+    if "unexpected end of data" in reason:
+        return _("the file ends inside a quoted field (is it truncated?)")
+    if m := re.fullmatch(r"'(.+)' expected after '\"'", reason):
+        return _("'{delimiter}' expected after '\"'").format(delimiter=m[1])
+    if m := re.fullmatch(r"field larger than field limit \((\d+)\)", reason):
+        return _("field larger than field limit ({limit})").format(limit=m[1])
+    return reason
+
+
+# the json module's messages (exc.msg) for a damaged file: shown in the interface language
+_JSON_REASONS = (
+    N_("Expecting value"),
+    N_("Expecting ',' delimiter"),
+    N_("Expecting ':' delimiter"),
+    N_("Expecting property name enclosed in double quotes"),
+    N_("Unterminated string starting at"),
+    N_("Invalid control character at"),
+    N_("Invalid \\escape"),
+    N_("Invalid \\uXXXX escape"),
+    N_("Extra data"),
+)
+
+
+def _json_reason(msg: str) -> str:
+    return _(msg) if msg in _JSON_REASONS else msg
 
 
 def _delimiters(line: str) -> int:
@@ -406,8 +454,15 @@ def _open_workbook(path: Path, sheet: str | None, pick: Pick | None) -> Source:
         merged = ws.merged_cell_ranges or []
     except (CalamineError, OSError, ValueError) as exc:  # calamine's errors for damaged files
         raise CusttrackError(
-            f"{path.name} is not a readable spreadsheet (damaged, truncated, or protected with a "
-            f"password?): {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            _(
+                "{name} is not a readable spreadsheet (damaged, truncated, or protected with a "
+                "password?): {detail}"
+            ).format(
+                name=path.name,
+                detail=_calamine_reason(
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                ),
+            )
         ) from None
     finally:
         if book is not None:
@@ -428,6 +483,14 @@ def _open_workbook(path: Path, sheet: str | None, pick: Pick | None) -> Source:
     )  # fmt: skip
 
 
+# what calamine says of a file that is no spreadsheet at all (a Word .doc is also OLE)
+_NO_FORMAT = N_("Cannot detect file format")
+
+
+def _calamine_reason(reason: str) -> str:
+    return _(reason) if reason == _NO_FORMAT else reason
+
+
 def _sheet_named(sheet: str, names: list[str], visible: list[str]) -> str:
     """--sheet NAME or --sheet N (1 = the first visible sheet); a clear error otherwise."""
     if sheet in names:
@@ -438,8 +501,10 @@ def _sheet_named(sheet: str, names: list[str], visible: list[str]) -> str:
     if sheet.strip().isdigit() and 1 <= int(sheet) <= len(visible):
         return visible[int(sheet) - 1]
     raise UsageError(
-        f"--sheet {sheet!r}: no such worksheet; the workbook has "
-        + ", ".join(f"{i} {n}" for i, n in enumerate(visible, start=1))
+        _("--sheet {sheet}: no such worksheet; the workbook has {sheets}").format(
+            sheet=repr(sheet),
+            sheets=pgettext("list", ", ").join(f"{i} {n}" for i, n in enumerate(visible, start=1)),
+        )
     )
 
 
@@ -452,16 +517,22 @@ def _open_json(path: Path, encoding: str) -> Source:
             data = json.load(text)
         except json.JSONDecodeError as exc:
             raise CusttrackError(
-                f"{path.name} is not valid JSON (line {exc.lineno}: {exc.msg}; truncated?)"
+                _("{name} is not valid JSON (line {line}: {reason}; truncated?)").format(
+                    name=path.name, line=exc.lineno, reason=_json_reason(exc.msg)
+                )
             ) from None
         except UnicodeDecodeError:
             raise _decode_error(path, encoding, 1) from None
         finally:
             text.close()
         if not all(isinstance(r, dict) for r in data):
-            raise CusttrackError(f"{path.name}: expected a JSON array of objects")
+            raise CusttrackError(
+                _("{name}: expected a JSON array of objects").format(name=path.name)
+            )
         if not data:
-            raise CusttrackError(f"{path.name} holds an empty list: nothing to import")
+            raise CusttrackError(
+                _("{name} holds an empty list: nothing to import").format(name=path.name)
+            )
         headers = _keys(data)
         state = {"n": 0}
 
@@ -485,10 +556,16 @@ def _open_json(path: Path, encoding: str) -> Source:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise CusttrackError(
-                        f"{path.name} line {number}: not valid JSON ({exc.msg}; truncated?)"
+                        _("{name} line {line}: not valid JSON ({reason}; truncated?)").format(
+                            name=path.name, line=number, reason=_json_reason(exc.msg)
+                        )
                     ) from None
                 if not isinstance(record, dict):
-                    raise CusttrackError(f"{path.name} line {number}: expected a JSON object")
+                    raise CusttrackError(
+                        _("{name} line {line}: expected a JSON object").format(
+                            name=path.name, line=number
+                        )
+                    )
                 yield number, record
         except UnicodeDecodeError:
             raise _decode_error(path, encoding, number + 1) from None
@@ -497,7 +574,7 @@ def _open_json(path: Path, encoding: str) -> Source:
     buffer = list(islice(it, 1000))
     if not buffer:
         text.close()
-        raise CusttrackError(f"{path.name} has no records: nothing to import")
+        raise CusttrackError(_("{name} has no records: nothing to import").format(name=path.name))
     headers = _keys([r for _, r in buffer])
 
     def read_lines() -> Iterator[tuple[int, list[Any]]]:

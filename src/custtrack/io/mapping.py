@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import InvalidValue, UsageError
+from ..i18n import C_, N_, _, pgettext
 
 # Customer fields, and the fields that link a record to its customer.
 _CUSTOMER = {
@@ -149,6 +150,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "sheet": (*_CUSTOMER, *_PROFILE, *_SHEET),
 }
 IGNORE = ("-", "ignore", "skip")
+# the kinds as people read them in messages (the `import` subcommands; English: the kind itself)
+_KIND_LABELS = (
+    C_("import_kind", "customers"), C_("import_kind", "purchases"),
+    C_("import_kind", "interactions"), C_("import_kind", "feedback"),
+    C_("import_kind", "followups"), C_("import_kind", "complaints"), C_("import_kind", "sheet"),
+)  # fmt: skip
 # a header that means one field or another, told apart by the values under it: in a customer
 # sheet 联系方式 ("how to reach them") is mostly the phone number, in a contact log the channel
 _BY_VALUES = {"联系方式": ("phone", "channel")}
@@ -233,7 +240,7 @@ def auto_map(
     groups: the group header above each column, if the sheet has two header rows; sample: the
     first data rows, for the headers that mean different fields (_BY_VALUES)."""
     if kind not in FIELDS:
-        raise UsageError(f"cannot import {kind!r}")
+        raise UsageError(_("cannot import {kind}").format(kind=repr(kind)))
     fields = FIELDS[kind]
     forced = _overrides(kind, fields, headers, overrides or [])
     mapping: dict[int, str] = {i: f for i, f in forced.items() if f}
@@ -314,27 +321,46 @@ def _overrides(
         column, sep, field = item.partition("=")
         column, field = column.strip(), field.strip().lower().replace("-", "_")
         if not sep or not column:
-            raise InvalidValue("--map", item, "expected COLUMN=FIELD", 'e.g. --map "手机=phone"')
+            raise InvalidValue(
+                "--map", item, _("expected COLUMN=FIELD"), _('e.g. --map "手机=phone"')
+            )
         matches = [i for i, h in enumerate(headers) if h == column] or [
             i for i, h in enumerate(headers) if h.lower() == column.lower()
         ]
         if not matches:
             raise InvalidValue(
-                "--map", item, "no such column", "columns: " + ", ".join(repr(h) for h in headers)
+                "--map",
+                item,
+                _("no such column"),
+                _("columns: {columns}").format(
+                    columns=pgettext("list", ", ").join(repr(h) for h in headers)
+                ),
             )
         if field in IGNORE or field == "":
             forced[matches[0]] = None
         elif field not in fields:
             raise InvalidValue(
-                "--map", item, f"{field!r} is not a field of {kind}", ", ".join(fields)
+                "--map",
+                item,
+                _("{field} is not a field of {kind}").format(
+                    field=repr(field), kind=pgettext("import_kind", kind)
+                ),
+                ", ".join(fields),
             )
         else:
             forced[matches[0]] = field
     return forced
 
 
-def describe(headers: list[str], mapping: dict[int, str]) -> tuple[list[str], list[str]]:
-    """('Column → field' for each mapped column, names of the ignored columns)."""
+_UNNAMED = N_("(column {n})")  # an ignored column without a header
+
+
+def describe(
+    headers: list[str], mapping: dict[int, str], shown: bool = False
+) -> tuple[list[str], list[str]]:
+    """('Column → field' for each mapped column, names of the ignored columns): English for the
+    JSON report; shown: an unnamed column in the interface language ((column 3) / （第 3 列）)."""
     used = [f"{headers[i]} → {field}" for i, field in mapping.items()]
-    ignored = [h or f"(column {i + 1})" for i, h in enumerate(headers) if i not in mapping]
+    unnamed = _(_UNNAMED) if shown else _UNNAMED
+    ignored = [h or unnamed.format(n=i + 1) for i, h in enumerate(headers) if i not in mapping]
     return used, ignored

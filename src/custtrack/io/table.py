@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..i18n import N_, _
 from . import FORMULA_START, mapping
 from .formats import HEAD_ROWS, Block, Records, Source, open_source
 
@@ -27,6 +28,8 @@ _NOT_A_RECORD = (
 _FOOTER = re.compile(r"\s*(?:" + _NOT_A_RECORD + ")", re.IGNORECASE)
 _FOOTER_LINES = re.compile(r"^\s*(?:" + _NOT_A_RECORD + ")", re.IGNORECASE | re.MULTILINE)
 _SHOWN = 24  # characters of a skipped row shown in the report
+# what a skipped row repeating the header is listed as (English in JSON; see shown_skipped())
+HEADER_AGAIN = N_("(the header again)")
 
 
 @dataclass
@@ -48,15 +51,20 @@ class Table:
         """Blank rows among the records (those above the header are not counted)."""
         return self.source.blank[0] - self._blank_before
 
-    def where(self) -> str | None:
-        """'row 3' (or 'rows 2–3'; 'line' in a text file): where the header was found."""
+    def where(self, shown: bool = False) -> str | None:
+        """'row 3' (or 'rows 2–3'; 'line' in a text file): where the header was found. English
+        for the JSON report; shown: in the interface language (第 3 行), for people."""
         if not self.header_rows:
             return None
-        unit = "row" if self.source.spreadsheet else "line"
         rows = self.header_rows
+        if self.source.spreadsheet:
+            one, span = N_("row {n}"), N_("rows {first}–{last}")
+        else:
+            one, span = N_("line {n}"), N_("lines {first}–{last}")
+        tr = _ if shown else str
         if len(rows) == 1:
-            return f"{unit} {rows[0]}"
-        return f"{unit}s {rows[0]}–{rows[-1]}"
+            return tr(one).format(n=rows[0])
+        return tr(span).format(first=rows[0], last=rows[-1])
 
 
 def open_table(
@@ -88,11 +96,11 @@ def find_table(src: Source, kind: str | None = None, header_row: int | None = No
     """The table of an opened file: its header (found, or --header-row N) and its records."""
     if src.headers is not None:  # JSON: the keys are the header
         if header_row is not None:
-            raise UsageError("--header-row only applies to spreadsheets and CSV files")
+            raise UsageError(_("--header-row only applies to spreadsheets and CSV files"))
         return Table(src, list(src.headers), [None] * len(src.headers), (), src.rows, [], False)
     parts, head = _head(src, header_row)
     if not head:
-        raise UsageError(f"{src.path.name} has no rows: nothing to import")
+        raise UsageError(_("{name} has no rows: nothing to import").format(name=src.path.name))
     at = _header_index(head, header_row, src.path.name, kind)
     header = list(head[at][1])
     group = head[at - 1][1] if at and head[at - 1][0] == head[at][0] - 1 else None
@@ -142,11 +150,14 @@ def _header_index(
     head: list[tuple[int, list]], header_row: int | None, name: str, kind: str | None
 ) -> int:
     if header_row is not None:
-        for i, (number, _) in enumerate(head):
+        for i, (number, _values) in enumerate(head):
             if number == header_row:
                 return i
-        raise UsageError(f"--header-row {header_row}: row {header_row} of {name} is blank or "
-                         "beyond the end of the file")  # fmt: skip
+        raise UsageError(
+            _("--header-row {n}: row {n} of {name} is blank or beyond the end of the file").format(
+                n=header_row, name=name
+            )
+        )
     scores = [mapping.header_score(values, kind) for _, values in head[:HEAD_ROWS]]
     best = max(scores)
     return scores.index(best) if best > 0 else 0
@@ -274,6 +285,12 @@ def _maybe_footers(block: Block, headers: list[str]) -> bool:
     return False
 
 
+def shown_skipped(text: str) -> str:
+    """A skipped row's text (Table.skipped, the report's not_records) as people read it: the
+    row's own text, or "(the header again)" in the interface language."""
+    return _(HEADER_AGAIN) if text == HEADER_AGAIN else text
+
+
 def _not_a_record(values: list, keys: list[str]) -> str | None:
     """Why a row is not a record (its first text, as shown), or None for a record."""
     j, first = next(((j, v) for j, v in enumerate(values) if v != "" and v is not None), (0, ""))
@@ -287,7 +304,7 @@ def _not_a_record(values: list, keys: list[str]) -> str | None:
         cells = [_text(v) for v in values]
         same = sum(1 for k, c in zip(keys, cells, strict=False) if k and mapping.norm(c) == k)
         if same * 2 > len(named):
-            return "(the header again)"
+            return HEADER_AGAIN
     return None
 
 

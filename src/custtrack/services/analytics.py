@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from .. import clock, config
 from ..errors import Conflict, CusttrackError, InvalidValue, UsageError
+from ..i18n import _, ngettext
 from ..models import Campaign, Complaint, Customer, CustomerTag, Purchase, Tag
 from ..validate import check_text, choice, currency_exponent, parse_money
 from ..vocab import CHANNELS, LOST_REASONS
@@ -47,19 +48,17 @@ def other_currency_purchases(session: Session, as_of: date) -> int:
     return currency_filter(session, as_of)[1]
 
 
-def other_currency(n: int) -> str:
-    """'a currency other' / 'currencies other', to be followed by 'than CODE'."""
-    return "a currency other" if n == 1 else "currencies other"
-
-
 def other_currency_note(n: int) -> str:
     """The sentence shown under a table when `n` purchases were left out ('' for none)."""
     if not n:
         return ""
-    return (
-        f"{n} purchase{'s' if n != 1 else ''} in {other_currency(n)} than {currency()} left out "
-        "(set the currency with `custtrack config set currency CODE`)"
-    )
+    return ngettext(
+        "{n} purchase in a currency other than {currency} left out "
+        "(set the currency with `custtrack config set currency CODE`)",
+        "{n} purchases in currencies other than {currency} left out "
+        "(set the currency with `custtrack config set currency CODE`)",
+        n,
+    ).format(n=n, currency=currency())
 
 
 def scale() -> int:
@@ -146,7 +145,7 @@ def occasion_arrays(session: Session, as_of: date) -> tuple[np.ndarray, np.ndarr
             amounts.append(np.fromstring(a, dtype="int64", sep=","))
     key, amount = np.concatenate(keys), np.concatenate(amounts)
     if len(key) != len(amount):  # group_concat skips NULLs: a time SQLite cannot read
-        raise CusttrackError("some purchases have an unreadable time; run `custtrack check`")
+        raise CusttrackError(_("some purchases have an unreadable time; run `custtrack check`"))
     if not len(key):
         return empty, empty, empty
     if not bool(np.all(key[1:] >= key[:-1])):  # SQLite does not promise group_concat's order
@@ -329,11 +328,11 @@ def add_campaign(
 ) -> Campaign:
     name = (check_text(name.strip(), "NAME", 200) or "").strip()
     if not name:
-        raise InvalidValue("NAME", name, "a campaign needs a name")
+        raise InvalidValue("NAME", name, _("a campaign needs a name"))
     if end is not None and end < start:
-        raise InvalidValue("--end", end.isoformat(), "is before --start")
+        raise InvalidValue("--end", end.isoformat(), _("is before --start"))
     if session.exec(select(Campaign).where(Campaign.name == name)).first() is not None:
-        raise Conflict(f"a campaign named {name!r} already exists")
+        raise Conflict(_("a campaign named {name} already exists").format(name=repr(name)))
     cur = currency()
     camp = Campaign(
         name=name,
@@ -356,13 +355,15 @@ def mark_lost(
     """Mark a customer lost with a reason (or clear the mark with undo)."""
     if undo:
         if reason or note:
-            raise UsageError("--undo clears the mark; do not give --reason or --note with it")
+            raise UsageError(_("--undo clears the mark; do not give --reason or --note with it"))
         if customer.lost_reason is None:
-            raise Conflict(f"customer #{customer.id} is not marked lost")
+            raise Conflict(_("customer #{id} is not marked lost").format(id=customer.id))
         customer.lost_reason = customer.lost_note = customer.lost_at = None
     else:
         if not reason:
-            raise UsageError("say why with --reason: " + ", ".join(LOST_REASONS))
+            raise UsageError(
+                _("say why with --reason: {reasons}").format(reasons=", ".join(LOST_REASONS))
+            )
         customer.lost_reason = choice(reason.strip().lower(), LOST_REASONS, "--reason")
         customer.lost_note = check_text(note, "--note")
         customer.lost_at = clock.utcnow()
@@ -399,7 +400,7 @@ def rfm(
     from ..analytics.rfm import rfm_scores, summarise
 
     if monetary not in ("total", "mean"):
-        raise InvalidValue("--monetary", monetary, "must be total or mean")
+        raise InvalidValue("--monetary", monetary, _("must be total or mean"))
     summ = summaries(session, as_of) if occ is None else summarise(occ)
     scores = rfm_scores(summ, ts(as_of), monetary, rfm_cuts())
     scores["spend"] = summ["spend"]

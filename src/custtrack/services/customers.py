@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from .. import clock
 from ..errors import Ambiguous, Conflict, InvalidValue, NotFound
+from ..i18n import _
 from ..models import (
     Complaint,
     Customer,
@@ -46,7 +47,7 @@ def clean_fields(raw: dict[str, Any], *, prefix: str = "--") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in EDITABLE:
-            raise InvalidValue("field", key, "not a customer field", ", ".join(EDITABLE))
+            raise InvalidValue(_("field"), key, _("not a customer field"), ", ".join(EDITABLE))
         opt = prefix + key.replace("_", "-")
         if value is None:
             continue
@@ -54,7 +55,7 @@ def clean_fields(raw: dict[str, Any], *, prefix: str = "--") -> dict[str, Any]:
             value = value.strip()
             if value == "":
                 if key == "name":
-                    raise InvalidValue(opt, value, "a customer needs a name")
+                    raise InvalidValue(opt, value, _("a customer needs a name"))
                 out[key] = None
                 continue
         if key == "phone":
@@ -64,7 +65,7 @@ def clean_fields(raw: dict[str, Any], *, prefix: str = "--") -> dict[str, Any]:
         elif key == "birthday":
             day = value if isinstance(value, date) else parse_date(str(value), opt)
             if day > clock.today() or day.year < 1900:
-                raise InvalidValue(opt, value, "not a plausible birthday")
+                raise InvalidValue(opt, value, _("not a plausible birthday"))
             out[key] = day
         elif key == "gender":
             out[key] = choice(str(value), GENDERS, opt)
@@ -100,27 +101,41 @@ def _check_conflicts(session: Session, fields: dict[str, Any], exclude: int | No
     clash = conflicts(session, fields.get("phone"), fields.get("email"), exclude)
     if clash:
         field, other = clash[0]
-        raise Conflict(
-            f"{field} {fields[field]} already belongs to {describe(other)}; "
-            "use --force to record it anyway"
-        )
+        if field == "phone":
+            message = _(
+                "phone {value} already belongs to {customer}; use --force to record it anyway"
+            )
+        else:
+            message = _(
+                "email {value} already belongs to {customer}; use --force to record it anyway"
+            )
+        raise Conflict(message.format(value=fields[field], customer=describe(other)))
 
 
 def add(
     session: Session, raw: dict[str, Any], tags: list[str] | None = None, force: bool = False
 ) -> Customer:
     if not str(raw.get("name") or "").strip():
-        raise InvalidValue("NAME", raw.get("name"), "a customer needs a name")
+        raise InvalidValue(_("NAME"), raw.get("name"), _("a customer needs a name"))
     fields = clean_fields(raw)
     if not force:
         _check_conflicts(session, fields, None)
         from .erase import erased_match
 
         kind = erased_match(session, fields.get("phone"), fields.get("email"))
+        if kind == "phone":
+            raise Conflict(
+                _(
+                    "this phone belonged to a customer who asked to be forgotten; "
+                    "add them again only if they agree (use --force)"
+                )
+            )
         if kind:
             raise Conflict(
-                f"this {kind} belonged to a customer who asked to be forgotten; "
-                "add them again only if they agree (use --force)"
+                _(
+                    "this email belonged to a customer who asked to be forgotten; "
+                    "add them again only if they agree (use --force)"
+                )
             )
     now = clock.utcnow()
     customer = Customer(**fields, created_at=now, updated_at=now)
@@ -148,10 +163,12 @@ def update(session: Session, customer: Customer, raw: dict[str, Any], force: boo
     return changed
 
 
-def _tag_name(name: str, field: str = "TAG") -> str:
+def _tag_name(name: str, field: str | None = None) -> str:
     tag = name.strip().lower()
     if not tag or len(tag) > 50 or re.search(r"[,\s]", tag):
-        raise InvalidValue(field, name, "tags are single words of at most 50 characters")
+        raise InvalidValue(
+            field or _("TAG"), name, _("tags are single words of at most 50 characters")
+        )
     return tag
 
 
@@ -219,13 +236,13 @@ def resolve(session: Session, ref: str, include_archived: bool = True) -> Custom
     """Find one customer by id (`12` or `#12`), or a unique name, phone or e-mail."""
     text = (ref or "").strip()
     if not text:
-        raise InvalidValue("CUSTOMER", ref, "empty customer reference")
+        raise InvalidValue(_("CUSTOMER"), ref, _("empty customer reference"))
     if re.fullmatch(r"#?\d{1,9}", text):
         found = session.get(Customer, int(text.lstrip("#")))
         if found is not None:
             return found
         if text.startswith("#"):
-            raise NotFound(f"no customer with id {text}")
+            raise NotFound(_("no customer with id {id}").format(id=text))
     candidates: list[Customer] = []
     if "@" in text:
         candidates = list(session.exec(select(Customer).where(Customer.email == text.lower())))
@@ -249,7 +266,9 @@ def resolve(session: Session, ref: str, include_archived: bool = True) -> Custom
         import shlex
 
         raise NotFound(
-            f"no customer matches {ref!r}; try `custtrack list --search {shlex.quote(text)}`"
+            _("no customer matches {ref}; try `custtrack list --search {search}`").format(
+                ref=repr(ref), search=shlex.quote(text)
+            )
         )
     if len(candidates) > 1:
         raise Ambiguous(ref, [describe(c) for c in candidates])
@@ -287,7 +306,7 @@ def list_customers(
     from .. import config
 
     if limit < 0:
-        raise InvalidValue("--limit", limit, "must be 0 (all) or more")
+        raise InvalidValue("--limit", limit, _("must be 0 (all) or more"))
     currency = (currency or str(config.get("currency") or "USD")).upper()
     c = Customer.__table__
     p = Purchase.__table__
@@ -329,7 +348,9 @@ def list_customers(
             conds.append(c.c.phone.like(f"%{digits}%"))
         stmt = stmt.where(sa.or_(*conds))
     if sort not in SORTS:
-        raise InvalidValue("--sort", sort, "must be one of " + ", ".join(SORTS))
+        raise InvalidValue(
+            "--sort", sort, _("must be one of {values}").format(values=", ".join(SORTS))
+        )
     order = {
         "name": [sa.func.lower(c.c.name), c.c.id],
         "created": [c.c.created_at.desc(), c.c.id.desc()],

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from .. import clock
 from ..errors import Conflict, CusttrackError, InvalidValue, NotFound
+from ..i18n import _
 from ..models import Campaign, Customer, Feedback, Interaction, Purchase
 from ..validate import check_text, choice, parse_money
 from ..vocab import CHANNELS, COMPLAINT_STATUS, FOLLOWUP_STATUS, LOST_REASONS
@@ -46,10 +47,14 @@ def find_examples() -> Path:
     for folder in candidates:
         if (folder / "customers.csv").is_file():
             return folder
-    where = " or ".join(str(c) for c in candidates)
+    where = str(candidates[0])
+    for other in candidates[1:]:
+        where = _("{first} or {second}").format(first=where, second=other)
     raise NotFound(
-        f"no example data found in {where}; set CUSTTRACK_EXAMPLES to the folder holding "
-        "customers.csv, or regenerate it with `python examples/generate.py`"
+        _(
+            "no example data found in {where}; set CUSTTRACK_EXAMPLES to the folder holding "
+            "customers.csv, or regenerate it with `python examples/generate.py`"
+        ).format(where=where)
     )
 
 
@@ -59,14 +64,14 @@ def _at(filename: str, line: int) -> Iterator[None]:
     try:
         yield
     except CusttrackError as exc:
-        exc.args = (f"{filename} line {line}: {exc}",)
+        exc.args = (_("{file} line {line}: {error}").format(file=filename, line=line, error=exc),)
         raise
 
 
 def _rows(folder: Path, name: str) -> Iterator[tuple[int, dict[str, str]]]:
     path = folder / f"{name}.csv"
     if not path.is_file():
-        raise NotFound(f"{path} is missing from the example data")
+        raise NotFound(_("{path} is missing from the example data").format(path=path))
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         for row in reader:
@@ -78,12 +83,12 @@ def _moment(text: str, field: str, zone: tzinfo | None = None) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        hint = "e.g. 2026-03-05 14:30"
-        raise InvalidValue(field, text, "not an ISO date and time", hint) from None
+        hint = _("e.g. 2026-03-05 14:30")
+        raise InvalidValue(field, text, _("not an ISO date and time"), hint) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone or clock.local_zone())
     if value.date() > clock.today():
-        raise InvalidValue(field, text, "is in the future; the examples end yesterday")
+        raise InvalidValue(field, text, _("is in the future; the examples end yesterday"))
     return value
 
 
@@ -91,7 +96,7 @@ def _day(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidValue(field, text, "not an ISO date", "e.g. 2026-03-05") from None
+        raise InvalidValue(field, text, _("not an ISO date"), _("e.g. 2026-03-05")) from None
 
 
 def _int(text: str, field: str) -> int | None:
@@ -100,13 +105,15 @@ def _int(text: str, field: str) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise InvalidValue(field, text, "not a whole number") from None
+        raise InvalidValue(field, text, _("not a whole number")) from None
 
 
 def _customer(by_ext: dict[str, Customer], row: dict[str, str]) -> Customer:
     ext = row.get("customer_external_id", "")
     if ext not in by_ext:
-        raise NotFound(f"customer_external_id {ext!r} is not in customers.csv")
+        raise NotFound(
+            _("customer_external_id {value} is not in customers.csv").format(value=repr(ext))
+        )
     return by_ext[ext]
 
 
@@ -128,7 +135,11 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
             with _at("customers.csv", line):
                 raw = {k: row.get(k, "") for k in CUSTOMER_FIELDS}
                 if raw["external_id"] in by_ext:
-                    raise Conflict(f"external_id {raw['external_id']!r} appears twice")
+                    raise Conflict(
+                        _("external_id {value} appears twice").format(
+                            value=repr(raw["external_id"])
+                        )
+                    )
                 tags = [t for t in row.get("tags", "").split(";") if t.strip()]
                 c = customers.add(session, raw, tags=tags)
                 if row.get("created_at"):
@@ -183,11 +194,13 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
             currency = (row.get("currency") or CURRENCY).upper()
             qty = _int(row.get("qty", ""), "qty") or 1
             if qty < 1:
-                raise InvalidValue("qty", qty, "must be at least 1")
+                raise InvalidValue("qty", qty, _("must be at least 1"))
             ref = row.get("order_ref") or None
             if ref is not None:
                 if ref in refs:
-                    raise Conflict(f"order reference {ref!r} is already recorded")
+                    raise Conflict(
+                        _("order reference {ref} is already recorded").format(ref=repr(ref))
+                    )
                 refs.add(ref)
             rows.append(
                 {
@@ -211,11 +224,11 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
             csat, nps = _int(row.get("csat", ""), "csat"), _int(row.get("nps", ""), "nps")
             text = check_text(row.get("text") or None, "text")
             if csat is None and nps is None and not text:
-                raise InvalidValue("csat/nps/text", "", "give a score or a text")
+                raise InvalidValue("csat/nps/text", "", _("give a score or a text"))
             if csat is not None and not 1 <= csat <= 5:
-                raise InvalidValue("csat", csat, "must be between 1 and 5")
+                raise InvalidValue("csat", csat, _("must be between 1 and 5"))
             if nps is not None and not 0 <= nps <= 10:
-                raise InvalidValue("nps", nps, "must be between 0 and 10")
+                raise InvalidValue("nps", nps, _("must be between 0 and 10"))
             rows.append(
                 {
                     "customer_id": _customer(by_ext, row).id,
@@ -246,7 +259,7 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
                 records.resolve_complaint(session, item.id, row.get("resolution", ""))
                 resolved = _moment(row.get("resolved_at") or row["opened_at"], "resolved_at")
                 if resolved < item.opened_at:
-                    raise InvalidValue("resolved_at", row["resolved_at"], "is before opened_at")
+                    raise InvalidValue("resolved_at", row["resolved_at"], _("is before opened_at"))
                 item.resolved_at = item.updated_at = resolved
             else:
                 item.updated_at = item.opened_at
@@ -261,7 +274,7 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
                     due_time = time.fromisoformat(row["due_time"])
                 except ValueError:
                     raise InvalidValue(
-                        "due_time", row["due_time"], "not a time", "e.g. 15:00"
+                        "due_time", row["due_time"], _("not a time"), _("e.g. 15:00")
                     ) from None
             fu = followups.plan(
                 session,
@@ -299,7 +312,7 @@ def _load_campaigns(session: Session, folder: Path) -> int:
             currency = (row.get("currency") or CURRENCY).upper()
             name = check_text(row["name"], "name", 200)
             if session.exec(select(Campaign).where(Campaign.name == name)).first():
-                raise Conflict(f"campaign {name!r} appears twice")
+                raise Conflict(_("campaign {name} appears twice").format(name=repr(name)))
             session.add(
                 Campaign(
                     name=name,

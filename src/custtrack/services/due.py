@@ -25,6 +25,7 @@ birthday, purchase or complaint hides the computed one. A missed birthday stays 
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
@@ -38,6 +39,7 @@ from sqlmodel import Session
 
 from .. import clock, config
 from ..errors import InvalidValue, NotFound
+from ..i18n import N_, _, language
 from ..models import (
     Cadence,
     Complaint,
@@ -66,6 +68,61 @@ ORIGIN_WEIGHT = {
 }
 KEY_PREFIX = {"c": "cadence", "b": "birthday", "p": "post-purchase", "k": "complaint"}
 _HALF_YEAR = 183
+
+# The notes of computed reminders are data (kept in the agenda, written to JSON and CSV, copied
+# onto the follow-up row when one is acted on), so they are built in English from these forms;
+# `note_text` shows them in the interface language.
+CADENCE_SKIPPED = N_("every {days}d; skipped on {day}")
+CADENCE_LAST = N_("every {days}d; last contact {day}")
+CADENCE_NEVER = N_("every {days}d; never contacted")
+BIRTHDAY_AGE = N_("birthday {day} (turns {age})")
+BIRTHDAY = N_("birthday {day}")
+CHECK_IN_PRODUCT = N_("check in: bought ({product}) on {day}")
+CHECK_IN = N_("check in: bought on {day}")
+COMPLAINT_TEXT = N_("complaint #{id} ({category}, {priority}): {text}")
+COMPLAINT = N_("complaint #{id} ({category}, {priority})")
+_NOTE_FORMS = {
+    "cadence": (CADENCE_SKIPPED, CADENCE_LAST, CADENCE_NEVER),
+    "birthday": (BIRTHDAY_AGE, BIRTHDAY),
+    "post-purchase": (CHECK_IN_PRODUCT, CHECK_IN),
+    "complaint": (COMPLAINT_TEXT, COMPLAINT),
+}
+# what each field of a form may hold (product and text are what people typed)
+_NOTE_FIELDS = {"days": r"\d+", "age": r"\d+", "id": r"\d+", "day": r"[0-9-]+"}
+_NOTE_FIELDS |= {"category": r"[a-z-]+", "priority": r"[a-z-]+", "product": ".*", "text": ".*"}
+
+
+def note_text(note: str | None, origin: str | None) -> str | None:
+    """A follow-up's note as people read it: a computed reminder's ("birthday 11-22 (turns 40)")
+    in the interface language, any other as written."""
+    if not note or language() == "en" or origin not in _NOTE_FORMS:
+        return note
+    from ..vocab import label
+
+    for form, pattern in _note_patterns(origin):
+        m = pattern.fullmatch(note)
+        if m:
+            fields = m.groupdict()
+            if "category" in fields:
+                fields["category"] = label("complaint_category", fields["category"])
+            if "priority" in fields:
+                fields["priority"] = label("priority", fields["priority"])
+            return _(form).format(**fields)
+    return note
+
+
+@functools.cache
+def _note_patterns(origin: str) -> list[tuple[str, re.Pattern[str]]]:
+    """The forms of an origin's notes with a pattern that reads one back into its fields."""
+    out = []
+    for form in _NOTE_FORMS[origin]:
+        parts = re.split(r"\{(\w+)\}", form)  # text, field, text, field, …, text
+        regex = "".join(
+            re.escape(p) if i % 2 == 0 else f"(?P<{p}>{_NOTE_FIELDS[p]})"
+            for i, p in enumerate(parts)
+        )
+        out.append((form, re.compile(regex, re.S)))
+    return out
 
 
 def coefficients() -> dict[str, float]:
@@ -432,11 +489,11 @@ def _cadence(session: Session, today: date, horizon: date, scope: Scope) -> list
         if due > horizon:
             continue
         if cycle > start:
-            why = f"every {every}d; skipped on {_local_date(cycle)}"
+            why = CADENCE_SKIPPED.format(days=every, day=_local_date(cycle))
         elif r.last_contact_at is not None:
-            why = f"every {every}d; last contact {_local_date(start)}"
+            why = CADENCE_LAST.format(days=every, day=_local_date(start))
         else:
-            why = f"every {every}d; never contacted"
+            why = CADENCE_NEVER.format(days=every)
         rows.append(_row(r, key=f"c{r.customer_id}", origin="cadence", due_date=due, note=why))
     return rows
 
@@ -493,7 +550,10 @@ def _birthdays(session: Session, today: date, horizon: date, scope: Scope) -> li
             ):
                 continue  # already acted on this year's
             age = occ.year - bday.year
-            note = f"birthday {occ:%m-%d}" + (f" (turns {age})" if 0 < age < 130 else "")
+            if 0 < age < 130:
+                note = BIRTHDAY_AGE.format(day=f"{occ:%m-%d}", age=age)
+            else:
+                note = BIRTHDAY.format(day=f"{occ:%m-%d}")
             rows.append(
                 _row(r, key=f"b{r.customer_id}", origin="birthday", due_date=occ, note=note)
             )
@@ -554,10 +614,13 @@ def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -
     rows = []
     for r in session.execute(stmt).all():
         day = _local_date(r.at)
-        what = f" ({r.product})" if r.product else ""
+        if r.product:
+            note = CHECK_IN_PRODUCT.format(product=r.product, day=day)
+        else:
+            note = CHECK_IN.format(day=day)
         rows.append(_row(
             r, key=f"p{r.purchase_id}", origin="post-purchase", purchase_id=r.purchase_id,
-            due_date=day + timedelta(days=after), note=f"check in: bought{what} on {day}",
+            due_date=day + timedelta(days=after), note=note,
         ))  # fmt: skip
     return rows
 
@@ -591,7 +654,9 @@ def _complaints(
         deadline = (_dt(r.opened_at) + timedelta(hours=hours.get(r.cpriority, 72))).astimezone(
             _tz()
         )
-        text = f": {r.text}" if r.text else ""
+        note = (COMPLAINT_TEXT if r.text else COMPLAINT).format(
+            id=r.complaint_id, category=r.category, priority=r.cpriority, text=r.text
+        )
         rows.append(
             _row(
                 r,
@@ -601,7 +666,7 @@ def _complaints(
                 priority=r.cpriority,
                 due_date=deadline.date(),
                 due_time=deadline.time().replace(second=0, microsecond=0, tzinfo=None),
-                note=f"complaint #{r.complaint_id} ({r.category}, {r.cpriority}){text}",
+                note=note,
             )  # fmt: skip
         )
     return rows
@@ -656,7 +721,7 @@ def horizon_of(today: date, days: int | None) -> date:
     """The last day `due` looks at: `days` (config followups.due_days) after today."""
     days = int(config.get("followups.due_days")) if days is None else days
     if days < 0:
-        raise InvalidValue("--days", days, "must not be negative")
+        raise InvalidValue("--days", days, _("must not be negative"))
     return today + timedelta(days=days)
 
 
@@ -784,8 +849,8 @@ def parse_key(text: str) -> tuple[str | None, int]:
     m = _KEY.fullmatch((text or "").strip())
     if not m:
         raise InvalidValue(
-            "ID", text, "not a follow-up id",
-            "a number from `custtrack due`, or c12 / b12 / p345 / k7 for computed reminders",
+            "ID", text, _("not a follow-up id"),
+            _("a number from `custtrack due`, or c12 / b12 / p345 / k7 for computed reminders"),
         )  # fmt: skip
     if m[1]:
         return None, int(m[1])
@@ -807,4 +872,4 @@ def computed_item(session: Session, origin: str, ident: int) -> dict[str, Any]:
         for item in due_items(session, days=366, customer_id=customer_id, origins=[origin]):
             if item["key"] == key:
                 return item
-    raise NotFound(f"nothing is due for {key}; see `custtrack due`")
+    raise NotFound(_("nothing is due for {key}; see `custtrack due`").format(key=key))

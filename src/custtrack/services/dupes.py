@@ -19,10 +19,18 @@ from sqlmodel import Session
 
 from .. import clock
 from ..errors import UsageError
+from ..i18n import N_, _, pgettext
 from ..models import Customer, Interaction, Merge
 from .customers import EDITABLE, describe
 
 BLOCK_LIMIT = 2000  # above this many names, a block is split before the all-pairs comparison
+
+# why a pair is listed: English in JSON and CSV, in the interface language in a table (shown)
+_SAME = {"phone": N_("same phone {value}"), "e-mail": N_("same e-mail {value}")}
+_SIMILAR = {
+    "city": N_("similar name in the same city {place} ({score})"),
+    "company": N_("similar name in the same company {place} ({score})"),
+}
 
 
 def _norm(text: str | None) -> str:
@@ -76,10 +84,14 @@ def _name_pairs(members: list[tuple[int, str]], cutoff: int) -> Iterable[tuple[i
             yield members[i][0], members[j][0], int(scores[i, j])
 
 
-def find_dupes(session: Session, min_score: int = 85, limit: int = 0) -> list[dict[str, Any]]:
-    """Pairs of customers that are probably one person, best first, each with its reasons."""
+def find_dupes(
+    session: Session, min_score: int = 85, limit: int = 0, shown: bool = False
+) -> list[dict[str, Any]]:
+    """Pairs of customers that are probably one person, best first, each with its reasons
+    (in English, as JSON and CSV keep them; shown: in the interface language, for a table)."""
     if not 50 <= min_score <= 100:
-        raise UsageError("--min-score must be between 50 and 100")
+        raise UsageError(_("--min-score must be between 50 and 100"))
+    tr = _ if shown else str
     t = Customer.__table__
     people = {
         r.id: r
@@ -113,17 +125,18 @@ def find_dupes(session: Session, min_score: int = 85, limit: int = 0) -> list[di
             continue  # a shop's own number or a shared inbox, not a person
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
-                note(a, b, 100, f"same {kind} {value}")
+                note(a, b, 100, tr(_SAME[kind]).format(value=value))
     for (kind, _value), members in blocks.items():
         for a, b, score in _name_pairs(members, min_score):
-            shown = people[a].city if kind == "city" else people[a].company
-            note(a, b, score, f"similar name in the same {kind} {shown} ({score})")
+            place = people[a].city if kind == "city" else people[a].company
+            note(a, b, score, tr(_SIMILAR[kind]).format(place=place, score=score))
     out = []
+    sep = pgettext("list", "; ") if shown else "; "
     for (a, b), item in pairs.items():
         pa, pb = people[a], people[b]
         out.append({
             "score": item["score"], "a_id": a, "a_name": pa.name, "b_id": b, "b_name": pb.name,
-            "reasons": item["reasons"], "reason": "; ".join(item["reasons"]),
+            "reasons": item["reasons"], "reason": sep.join(item["reasons"]),
         })  # fmt: skip
     out.sort(key=lambda r: (-r["score"], -len(r["reasons"]), r["a_id"], r["b_id"]))
     return out[:limit] if limit else out
@@ -137,7 +150,7 @@ def merge(
 ) -> dict[str, Any]:
     """Move everything of OTHER to KEEP, fill KEEP's empty fields, record the merge, drop OTHER."""
     if keep.id == other.id:
-        raise UsageError("KEEP and OTHER are the same customer")
+        raise UsageError(_("KEEP and OTHER are the same customer"))
     conn = session.connection()
     counts: dict[str, Any] = {}
     for table in _MOVE:

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from .. import clock
 from ..errors import Conflict
+from ..i18n import _
 from ..models import (
     Cadence,
     Complaint,
@@ -115,8 +116,10 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
     """
     if customer.erased_at is not None and not purge:
         raise Conflict(
-            f"customer #{customer.id} was already erased; use --purge to delete the anonymous "
-            "records as well"
+            _(
+                "customer #{id} was already erased; use --purge to delete the anonymous "
+                "records as well"
+            ).format(id=customer.id)
         )
     cid = customer.id
     _remember(session, customer)

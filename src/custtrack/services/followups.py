@@ -9,8 +9,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from .. import clock, config
+from .. import clock, config, vocab
 from ..errors import Conflict, InvalidValue, NotFound
+from ..i18n import _
 from ..models import Cadence, Customer, FollowUp, Interaction
 from ..validate import check_text, choice
 from ..vocab import CADENCE_SCOPES, CHANNELS, FOLLOWUP_ORIGINS, PRIORITIES
@@ -30,9 +31,15 @@ def plan(
     complaint_id: int | None = None,
 ) -> FollowUp:
     if customer.status != "active":
-        raise InvalidValue("CUSTOMER", customer.name, f"is {customer.status}; unarchive first")
+        raise InvalidValue(
+            "CUSTOMER",
+            customer.name,
+            _("is {status}; unarchive first").format(
+                status=vocab.label("customer_status", customer.status)
+            ),
+        )
     if due_date < clock.today() - timedelta(days=366):
-        raise InvalidValue("WHEN", due_date.isoformat(), "is more than a year in the past")
+        raise InvalidValue("WHEN", due_date.isoformat(), _("is more than a year in the past"))
     item = FollowUp(
         customer_id=customer.id,
         due_date=due_date,
@@ -82,9 +89,13 @@ def close_due_on_contact(
 def get_open(session: Session, followup_id: int) -> FollowUp:
     item = session.get(FollowUp, followup_id)
     if item is None:
-        raise NotFound(f"no follow-up with id {followup_id}; see `custtrack due`")
+        raise NotFound(_("no follow-up with id {id}; see `custtrack due`").format(id=followup_id))
     if item.status != "open":
-        raise Conflict(f"follow-up #{followup_id} is already {item.status}")
+        raise Conflict(
+            _("follow-up #{id} is already {status}").format(
+                id=followup_id, status=vocab.label("followup_status", item.status)
+            )
+        )
     return item
 
 
@@ -137,11 +148,19 @@ def complete(
     summary: str | None = None,
     channel: str | None = None,
 ) -> tuple[Interaction, list[FollowUp]]:
-    """Mark done and record the contact; returns the contact and every follow-up it closed."""
+    """Mark done and record the contact; returns the contact and every follow-up it closed.
+    Without a summary the contact gets the follow-up's note, in the interface language."""
+    from .due import note_text
     from .records import log_contact
 
     customer = session.get(Customer, item.customer_id)
-    text = summary or item.note or f"{item.origin} follow-up #{item.id}"
+    text = (
+        summary
+        or note_text(item.note, item.origin)
+        or _("{origin} follow-up #{id}").format(
+            origin=vocab.label("origin", item.origin), id=item.id
+        )
+    )
     contact = log_contact(
         session, customer, channel=channel or item.channel or "phone", at=at, summary=text
     )
@@ -159,7 +178,7 @@ def snooze(session: Session, item: FollowUp, until: date) -> FollowUp:
     """Hide until `until`; the due date (and so any cadence) stays where it was."""
     if until <= clock.today():
         raise InvalidValue(
-            "WHEN", until.isoformat(), "snooze until a later day", "e.g. tomorrow, +3d"
+            "WHEN", until.isoformat(), _("snooze until a later day"), _("e.g. tomorrow, +3d")
         )
     item.snoozed_until = until
     session.add(item)
@@ -169,7 +188,7 @@ def snooze(session: Session, item: FollowUp, until: date) -> FollowUp:
 
 def reschedule(session: Session, item: FollowUp, due_date: date, due_time: time | None) -> FollowUp:
     if due_date < clock.today() - timedelta(days=366):
-        raise InvalidValue("WHEN", due_date.isoformat(), "is more than a year in the past")
+        raise InvalidValue("WHEN", due_date.isoformat(), _("is more than a year in the past"))
     item.due_date, item.due_time, item.snoozed_until = due_date, due_time, None
     session.add(item)
     session.flush()
@@ -196,13 +215,15 @@ def _cadence_target(session: Session, scope: str, target: str) -> tuple[str, str
 
         name = normalise_segment(target)
         return name, name
-    raise InvalidValue("scope", scope, "must be one of " + ", ".join(CADENCE_SCOPES))
+    raise InvalidValue(
+        "scope", scope, _("must be one of {values}").format(values=", ".join(CADENCE_SCOPES))
+    )
 
 
 def set_cadence(session: Session, scope: str, target: str, days: int) -> tuple[Cadence, str, bool]:
     """Create or change a cadence; returns (cadence, label, created)."""
     if not 1 <= days <= 3660:
-        raise InvalidValue("--every", days, "must be between 1 day and 10 years")
+        raise InvalidValue("--every", days, _("must be between 1 day and 10 years"))
     key, label = _cadence_target(session, scope, target)
     cad = session.exec(select(Cadence).where(Cadence.scope == scope, Cadence.target == key)).first()
     created = cad is None
@@ -218,7 +239,12 @@ def clear_cadence(session: Session, scope: str, target: str) -> str:
     key, label = _cadence_target(session, scope, target)
     cad = session.exec(select(Cadence).where(Cadence.scope == scope, Cadence.target == key)).first()
     if cad is None:
-        raise NotFound(f"no cadence for {scope} {label}; see `custtrack cadence list`")
+        raise NotFound(
+            _("no cadence for {scope} {target}; see `custtrack cadence list`").format(
+                scope=vocab.label("cadence_scope", scope),
+                target=vocab.label("segment", label) if scope == "segment" else label,
+            )
+        )
     session.delete(cad)
     session.flush()
     return label

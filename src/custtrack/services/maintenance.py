@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from .. import clock
 from ..errors import Conflict, CusttrackError, NotFound, UsageError
+from ..i18n import C_, N_, _, pgettext
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -26,9 +27,9 @@ def _db_file(must_exist: bool = True) -> Path:
 
     path = db.sqlite_path()
     if path is None:
-        raise UsageError("backup and restore work on SQLite files only; use your server's tools")
+        raise UsageError(_("backup and restore work on SQLite files only; use your server's tools"))
     if must_exist and not path.exists():
-        raise NotFound(f"no database at {path}")
+        raise NotFound(_("no database at {path}").format(path=path))
     return path
 
 
@@ -41,9 +42,9 @@ def _private(path: Path) -> None:
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        raise Conflict(f"{path} already exists; give another name") from None
+        raise Conflict(_("{path} already exists; give another name").format(path=path)) from None
     except FileNotFoundError:
-        raise NotFound(f"folder {path.parent} does not exist") from None
+        raise NotFound(_("folder {path} does not exist").format(path=path.parent)) from None
     os.close(fd)
     os.chmod(path, 0o600)
 
@@ -64,7 +65,9 @@ def _copy(source: Path, dest: Path) -> None:
             dst.close()
     except sqlite3.DatabaseError as exc:
         dest.unlink(missing_ok=True)
-        raise CusttrackError(f"could not copy {source}: {exc}") from None
+        raise CusttrackError(
+            _("could not copy {source}: {error}").format(source=source, error=exc)
+        ) from None
     finally:
         src.close()
 
@@ -78,9 +81,9 @@ def backup(dest: Path | None = None) -> dict[str, Any]:
     elif dest.is_dir():
         dest = dest / name
     if dest.resolve() == source.resolve():
-        raise UsageError("the backup must not be the database itself")
+        raise UsageError(_("the backup must not be the database itself"))
     if dest.exists():
-        raise Conflict(f"{dest} already exists; give another name")
+        raise Conflict(_("{path} already exists; give another name").format(path=dest))
     # copy under a temporary name, so an interrupted backup never looks like a finished one
     part = dest.with_name(f".{dest.name}.part")
     part.unlink(missing_ok=True)  # left by a backup that was killed
@@ -96,7 +99,7 @@ def _publish(part: Path, dest: Path) -> None:
         os.link(part, dest)  # fails if DEST appeared meanwhile, unlike a rename
     except FileExistsError:
         part.unlink()
-        raise Conflict(f"{dest} already exists; give another name") from None
+        raise Conflict(_("{path} already exists; give another name").format(path=dest)) from None
     except OSError:  # a file system without hard links
         os.replace(part, dest)
         return
@@ -125,37 +128,51 @@ def _known_revisions() -> list[str]:
 def inspect(path: Path) -> Candidate:
     """Check that PATH is a healthy custtrack database this version can open; raise if not."""
     if not path.is_file():
-        raise NotFound(f"no file at {path}")
+        raise NotFound(_("no file at {path}").format(path=path))
     with open(path, "rb") as fh:
         if fh.read(16) != SQLITE_MAGIC:
-            raise CusttrackError(f"{path} is not a SQLite database; nothing was changed")
+            raise CusttrackError(
+                _("{path} is not a SQLite database; nothing was changed").format(path=path)
+            )
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise CusttrackError(f"cannot open {path}: {exc}; nothing was changed") from None
+        raise CusttrackError(
+            _("cannot open {path}: {error}; nothing was changed").format(path=path, error=exc)
+        ) from None
     try:
         result = [r[0] for r in con.execute("PRAGMA integrity_check")]
         if result != ["ok"]:
             raise CusttrackError(
-                f"{path} is damaged ({'; '.join(result[:3])}); nothing was changed"
+                _("{path} is damaged ({details}); nothing was changed").format(
+                    path=path, details="; ".join(result[:3])
+                )
             )
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "alembic_version" not in tables or "customers" not in tables:
-            raise CusttrackError(f"{path} is not a custtrack database; nothing was changed")
+            raise CusttrackError(
+                _("{path} is not a custtrack database; nothing was changed").format(path=path)
+            )
         revision = con.execute("SELECT version_num FROM alembic_version").fetchone()
         customers = con.execute("SELECT count(*) FROM customers").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise CusttrackError(f"{path} cannot be read ({exc}); nothing was changed") from None
+        raise CusttrackError(
+            _("{path} cannot be read ({error}); nothing was changed").format(path=path, error=exc)
+        ) from None
     finally:
         con.close()
     if not revision:
-        raise CusttrackError(f"{path} has no schema version; nothing was changed")
+        raise CusttrackError(
+            _("{path} has no schema version; nothing was changed").format(path=path)
+        )
     if revision[0] not in _known_revisions():
         from ..migrations import HEAD
 
         raise CusttrackError(
-            f"{path} was written by a newer custtrack (schema {revision[0]}; this version knows up "
-            f"to {HEAD}); upgrade custtrack first. Nothing was changed"
+            _(
+                "{path} was written by a newer custtrack (schema {version}; this version knows "
+                "up to {head}); upgrade custtrack first. Nothing was changed"
+            ).format(path=path, version=revision[0], head=HEAD)
         )
     return Candidate(path=path, revision=revision[0], customers=customers)
 
@@ -170,7 +187,7 @@ def restore(path: Path, checked: Candidate | None = None) -> dict[str, Any]:
 
     target = _db_file(must_exist=False)
     if target.exists() and path.resolve() == target.resolve():
-        raise UsageError("that file is the database in use; give a backup file")
+        raise UsageError(_("that file is the database in use; give a backup file"))
     cand = checked if checked is not None and checked.path == path else inspect(path)
     db.dispose()
     stamp = _stamp()
@@ -222,53 +239,57 @@ def _keep(target: Path, kept: Path) -> None:
 @dataclass
 class Problem:
     check: str
-    message: str
+    message: str  # English, as JSON gives it
     count: int
     examples: list[Any] = field(default_factory=list)
+    text: str = ""  # the message in the interface language, for people
+
+    def __post_init__(self) -> None:
+        self.text = self.text or _(self.message)
 
 
 # (check name, plain-words message, SQL returning the ids of offending rows)
 _ORPHAN = "SELECT t.id FROM {t} t LEFT JOIN customers c ON c.id = t.customer_id WHERE c.id IS NULL"
 INVARIANTS: list[tuple[str, str, str]] = [
-    ("orphan-interactions", "contacts belong to no customer", _ORPHAN.format(t="interactions")),
-    ("orphan-purchases", "purchases belong to no customer", _ORPHAN.format(t="purchases")),
-    ("orphan-feedback", "feedback entries belong to no customer", _ORPHAN.format(t="feedback")),
-    ("orphan-complaints", "complaints belong to no customer", _ORPHAN.format(t="complaints")),
-    ("orphan-followups", "follow-ups belong to no customer", _ORPHAN.format(t="followups")),
+    ("orphan-interactions", N_("contacts belong to no customer"), _ORPHAN.format(t="interactions")),
+    ("orphan-purchases", N_("purchases belong to no customer"), _ORPHAN.format(t="purchases")),
+    ("orphan-feedback", N_("feedback entries belong to no customer"), _ORPHAN.format(t="feedback")),
+    ("orphan-complaints", N_("complaints belong to no customer"), _ORPHAN.format(t="complaints")),
+    ("orphan-followups", N_("follow-ups belong to no customer"), _ORPHAN.format(t="followups")),
     (
         "followup-archived-customer",
-        "open follow-ups are planned for archived customers",
+        N_("open follow-ups are planned for archived customers"),
         "SELECT f.id FROM followups f JOIN customers c ON c.id = f.customer_id "
         "WHERE f.status = 'open' AND c.status = 'archived'",
     ),
     (
         "negative-amount",
-        "purchases have a negative amount",
+        N_("purchases have a negative amount"),
         "SELECT id FROM purchases WHERE amount_minor < 0",
     ),
     (
         "bad-quantity",
-        "purchases have a quantity below 1",
+        N_("purchases have a quantity below 1"),
         "SELECT id FROM purchases WHERE qty < 1",
     ),
     (
         "negative-campaign-cost",
-        "campaigns have a negative cost",
+        N_("campaigns have a negative cost"),
         "SELECT id FROM campaigns WHERE cost_minor < 0",
     ),
     (
         "csat-range",
-        "feedback entries have a CSAT outside 1-5",
+        N_("feedback entries have a CSAT outside 1-5"),
         "SELECT id FROM feedback WHERE csat IS NOT NULL AND csat NOT BETWEEN 1 AND 5",
     ),
     (
         "nps-range",
-        "feedback entries have an NPS outside 0-10",
+        N_("feedback entries have an NPS outside 0-10"),
         "SELECT id FROM feedback WHERE nps IS NOT NULL AND nps NOT BETWEEN 0 AND 10",
     ),
     (
         "last-contact",
-        "customers have a last-contact time that differs from their latest contact",
+        N_("customers have a last-contact time that differs from their latest contact"),
         # julianday compares the instants whatever the text format; 1e-6 days is under 0.1 s
         "SELECT c.id FROM customers c LEFT JOIN (SELECT customer_id, max(at) AS at "
         "FROM interactions GROUP BY customer_id) i ON i.customer_id = c.id "
@@ -277,48 +298,48 @@ INVARIANTS: list[tuple[str, str, str]] = [
     ),
     (
         "complaint-resolved-at",
-        "resolved complaints have no resolution time",
+        N_("resolved complaints have no resolution time"),
         "SELECT id FROM complaints WHERE status = 'resolved' AND resolved_at IS NULL",
     ),
     (
         "complaint-open-resolved",
-        "open complaints carry a resolution time",
+        N_("open complaints carry a resolution time"),
         "SELECT id FROM complaints WHERE status = 'open' AND resolved_at IS NOT NULL",
     ),
     (
         "complaint-status",
-        "complaints have an unknown status",
+        N_("complaints have an unknown status"),
         "SELECT id FROM complaints WHERE status NOT IN ('open', 'resolved')",
     ),
     (
         "followup-status",
-        "follow-ups have an unknown status",
+        N_("follow-ups have an unknown status"),
         "SELECT id FROM followups WHERE status NOT IN ('open', 'done', 'cancelled')",
     ),
     (
         "followup-closed-at",
-        "closed follow-ups (done or cancelled) have no closing time",
+        N_("closed follow-ups (done or cancelled) have no closing time"),
         "SELECT id FROM followups WHERE status IN ('done', 'cancelled') AND closed_at IS NULL",
     ),
     (
         "customer-status",
-        "customers have an unknown status",
+        N_("customers have an unknown status"),
         "SELECT id FROM customers WHERE status NOT IN ('active', 'archived')",
     ),
     (
         "customer-name",
-        "customers have an empty name",
+        N_("customers have an empty name"),
         "SELECT id FROM customers WHERE trim(coalesce(name, '')) = ''",
     ),
     (
         "erased-personal-data",
-        "erased customers still carry a phone, e-mail, WeChat, address or notes",
+        N_("erased customers still carry a phone, e-mail, WeChat, address or notes"),
         "SELECT id FROM customers WHERE erased_at IS NOT NULL AND (phone IS NOT NULL OR "
         "email IS NOT NULL OR wechat IS NOT NULL OR address IS NOT NULL OR notes IS NOT NULL)",
     ),
     (
         "purchase-currency",
-        "purchases have no valid currency code",
+        N_("purchases have no valid currency code"),
         "SELECT id FROM purchases WHERE length(coalesce(currency, '')) != 3",
     ),
 ]
@@ -333,6 +354,15 @@ _NOUN = {  # table: (one, many)
     "customers": ("customer", "customers"), "merges": ("merge record", "merge records"),
     "tags": ("tag", "tags"), "import_batches": ("import batch", "import batches"),
 }  # fmt: skip
+_NOUN_WORDS = (  # the nouns above in the message people read (Chinese has no plural)
+    C_("check", "contact"), C_("check", "contacts"), C_("check", "purchase"),
+    C_("check", "purchases"), C_("check", "feedback entry"), C_("check", "feedback entries"),
+    C_("check", "complaint"), C_("check", "complaints"), C_("check", "follow-up"),
+    C_("check", "follow-ups"), C_("check", "tag link"), C_("check", "tag links"),
+    C_("check", "customer"), C_("check", "customers"), C_("check", "merge record"),
+    C_("check", "merge records"), C_("check", "tag"), C_("check", "tags"),
+    C_("check", "import batch"), C_("check", "import batches"),
+)  # fmt: skip
 
 
 def check(session: Session, quick: bool = False) -> list[Problem]:
@@ -343,28 +373,41 @@ def check(session: Session, quick: bool = False) -> list[Problem]:
     result = [r[0] for r in conn.exec_driver_sql(f"PRAGMA {pragma}")]
     if result != ["ok"]:
         problems.append(
-            Problem("integrity", "SQLite reports damage in the file", len(result), result[:5])
+            Problem("integrity", N_("SQLite reports damage in the file"), len(result), result[:5])
         )
     fk: dict[tuple[str, str], list[int]] = {}
     for table, rowid, parent, _fkid in conn.exec_driver_sql("PRAGMA foreign_key_check"):
         if (table, parent) not in _COVERED:
             fk.setdefault((table, parent), []).append(rowid)
     for (table, parent), ids in fk.items():
-        many = _NOUN.get(table, ("", f"{table} rows"))[1]
-        one = _NOUN.get(parent, (f"{parent} row", ""))[0]
+        many, one = _NOUN.get(table, (None, None))[1], _NOUN.get(parent, (None, None))[0]
+        many_text = pgettext("check", many) if many else _("{table} rows").format(table=table)
+        one_text = pgettext("check", one) if one else _("{table} row").format(table=parent)
+        many = many or f"{table} rows"
+        one = one or f"{parent} row"
         problems.append(
             Problem(
                 f"foreign-key:{table}",
                 f"{many} refer to a {one} that does not exist",
                 len(ids),
                 ids[:10],
+                _("{many} refer to a {one} that does not exist").format(
+                    many=many_text, one=one_text
+                ),
             )
         )
     for name, message, sql in INVARIANTS:
         try:
             ids = [r[0] for r in conn.execute(sa.text(sql))]
         except sa.exc.OperationalError as exc:  # a table or column is missing altogether
-            problems.append(Problem(name, f"could not run this check: {exc.orig}", 1))
+            problems.append(
+                Problem(
+                    name,
+                    f"could not run this check: {exc.orig}",
+                    1,
+                    text=_("could not run this check: {error}").format(error=exc.orig),
+                )
+            )
             continue
         if ids:
             problems.append(Problem(name, message, len(ids), ids[:10]))

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from .. import clock, config
 from ..errors import Conflict, InvalidValue, NotFound, UsageError
+from ..i18n import _
 from ..models import Complaint, Customer, Feedback, FollowUp, Interaction, Purchase
 from ..validate import check_text, choice, currency_code, parse_money
 from ..vocab import CHANNELS, COMPLAINT_CATEGORIES, PRIORITIES
@@ -19,7 +20,7 @@ from .customers import describe, tags_of
 def _not_future(at: datetime, field: str = "--at") -> None:
     day = clock.to_local(at).date()  # callers may pass UTC; "today" is the user's local day
     if day > clock.today():
-        raise InvalidValue(field, day.isoformat(), "is in the future; record it when it happens")
+        raise InvalidValue(field, day.isoformat(), _("is in the future; record it when it happens"))
 
 
 def log_contact(
@@ -67,10 +68,10 @@ def record_purchase(
     if currency:
         currency = currency_code(currency)
     else:
-        currency = currency_code(str(config.get("currency") or "USD"), "config currency")
+        currency = currency_code(str(config.get("currency") or "USD"), _("config currency"))
     minor = parse_money(amount, currency)
     if qty < 1:
-        raise InvalidValue("--qty", qty, "must be at least 1")
+        raise InvalidValue("--qty", qty, _("must be at least 1"))
     _not_future(at)
     if order_ref:
         order_ref = order_ref.strip()
@@ -78,8 +79,9 @@ def record_purchase(
         if clash is not None:
             owner = session.get(Customer, clash.customer_id)
             raise Conflict(
-                f"order reference {order_ref!r} is already recorded (purchase #{clash.id} "
-                f"of {describe(owner)})"
+                _(
+                    "order reference {ref} is already recorded (purchase #{id} of {customer})"
+                ).format(ref=repr(order_ref), id=clash.id, customer=describe(owner))
             )
     purchase = Purchase(
         customer_id=customer.id,
@@ -108,11 +110,15 @@ def record_feedback(
     channel: str | None = None,
 ) -> Feedback:
     if csat is None and nps is None and not (text or "").strip():
-        raise UsageError("give --csat 1-5, --nps 0-10 or --text")
+        raise UsageError(_("give --csat 1-5, --nps 0-10 or --text"))
     if csat is not None and not 1 <= csat <= 5:
-        raise InvalidValue("--csat", csat, "must be between 1 and 5")
+        raise InvalidValue(
+            "--csat", csat, _("must be between {low} and {high}").format(low=1, high=5)
+        )
     if nps is not None and not 0 <= nps <= 10:
-        raise InvalidValue("--nps", nps, "must be between 0 and 10")
+        raise InvalidValue(
+            "--nps", nps, _("must be between {low} and {high}").format(low=0, high=10)
+        )
     _not_future(at)
     item = Feedback(
         customer_id=customer.id,
@@ -158,11 +164,11 @@ def open_complaint(
 def resolve_complaint(session: Session, complaint_id: int, resolution: str) -> Complaint:
     item = session.get(Complaint, complaint_id)
     if item is None:
-        raise NotFound(f"no complaint with id {complaint_id}")
+        raise NotFound(_("no complaint with id {id}").format(id=complaint_id))
     if item.status == "resolved":
-        raise Conflict(f"complaint #{complaint_id} is already resolved")
+        raise Conflict(_("complaint #{id} is already resolved").format(id=complaint_id))
     if not (resolution or "").strip():
-        raise InvalidValue("--resolution", resolution, "say how it was resolved")
+        raise InvalidValue("--resolution", resolution, _("say how it was resolved"))
     now = clock.utcnow()
     item.status, item.resolution = "resolved", check_text(resolution.strip(), "--resolution")
     item.resolved_at = item.updated_at = now
@@ -182,7 +188,7 @@ def list_complaints(
 ) -> list[dict[str, Any]]:
     """Complaints, open ones first and oldest first within each status."""
     if limit < 0:
-        raise InvalidValue("--limit", limit, "must be 0 (all) or more")
+        raise InvalidValue("--limit", limit, _("must be 0 (all) or more"))
     stmt = sa.select(Complaint, Customer.name).join(Customer, Customer.id == Complaint.customer_id)
     if status and status != "all":
         stmt = stmt.where(Complaint.status == choice(status, ("open", "resolved"), "--status"))
@@ -273,32 +279,46 @@ def timeline(session: Session, customer_id: int, limit: int = 0) -> tuple[list[d
 
 
 def _timeline_item(kind: str, id_: int, at: datetime, v: tuple) -> dict[str, Any]:
-    from ..validate import format_money
+    """One timeline entry. `what` and `detail` are the English of JSON; `_what` and `_detail`
+    the same in the interface language, for the table (stored values through vocab.label)."""
+    from ..validate import format_money, money_text
+    from ..vocab import label
 
     if kind == "contact":
         channel, summary, outcome = v[:3]
-        what = channel
-        detail = " — ".join(x for x in (summary, outcome) if x)
+        what, shown = channel, label("channel", channel)
+        detail = shown_detail = " — ".join(x for x in (summary, outcome) if x)
     elif kind == "purchase":
         amount_minor, currency, product, qty, category, order_ref = v
         what = f"{format_money(amount_minor, currency)} {currency}"
+        shown = money_text(amount_minor, currency)
         parts = [product, f"×{qty}" if qty != 1 else None, category]
-        if order_ref:
-            parts.append(f"order {order_ref}")
-        detail = " ".join(x for x in parts if x)
+        detail = " ".join(x for x in [*parts, f"order {order_ref}" if order_ref else None] if x)
+        ref = _("order {ref}").format(ref=order_ref) if order_ref else None
+        shown_detail = " ".join(x for x in [*parts, ref] if x)
     elif kind == "feedback":
         csat, nps, text = v[:3]
         scores = [f"CSAT {csat}" if csat else None]
         scores.append(f"NPS {nps}" if nps is not None else None)
         what = ", ".join(s for s in scores if s) or "comment"
-        detail = text or ""
+        shown = ", ".join(s for s in scores if s) or _("comment")
+        detail = shown_detail = text or ""
     else:
         category, priority, status, text, resolution = v[:5]
         what = f"{category} ({priority}) {status}"
+        shown = _("{category} ({priority}) {status}").format(
+            category=label("complaint_category", category),
+            priority=label("priority", priority),
+            status=label("complaint_status", status),
+        )
         detail = text or ""
         if resolution:
             detail += f" → {resolution}"
-    return {"at": at, "kind": kind, "id": id_, "what": what, "detail": detail}
+        shown_detail = detail
+    return {
+        "at": at, "kind": kind, "id": id_, "what": what, "detail": detail,
+        "_what": shown, "_detail": shown_detail,
+    }  # fmt: skip
 
 
 def profile(session: Session, customer: Customer, timeline_limit: int = 0) -> dict[str, Any]:

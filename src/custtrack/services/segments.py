@@ -24,23 +24,34 @@ from sqlmodel import Session
 
 from .. import clock, config
 from ..errors import CusttrackError, InvalidValue
+from ..i18n import C_, N_, _
 
 # The usual 11-segment grid: (name, (R, FM) cells, suggested action), where FM is the mean of
 # F and M rounded to the nearest whole number, halves to the even one (1.5 → 2, 2.5 → 2,
-# 3.5 → 4, 4.5 → 4), as pandas and Python round.
+# 3.5 → 4, 4.5 → 4), as pandas and Python round. Names and actions are stored and written (JSON)
+# in English; people read them through vocab.label("segment", name) and _(action).
 SEGMENTS: tuple[tuple[str, tuple[tuple[int, int], ...], str], ...] = (
-    ("Champions", ((5, 5), (5, 4), (4, 5)), "reward them; ask for reviews and referrals"),
-    ("Loyal", ((4, 4), (3, 5), (3, 4)), "upsell; offer a membership or loyalty perk"),
-    ("Potential Loyalist", ((5, 3), (4, 3), (5, 2)), "nurture: recommend related products"),
-    ("New", ((5, 1),), "welcome them; help with the first experience"),
-    ("Promising", ((4, 1), (4, 2)), "nurture: a follow-up offer to build the habit"),
-    ("Need Attention", ((3, 3),), "reconnect with a personal, limited-time offer"),
-    ("About to Sleep", ((3, 2), (3, 1)), "reactivate: share something new before they drift"),
-    ("At Risk", ((2, 4), (2, 3), (1, 4)), "win back: contact personally, find out what changed"),
-    ("Can't Lose Them", ((2, 5), (1, 5)), "win back now: call them, make it right"),
-    ("Hibernating", ((2, 2), (2, 1), (1, 3)), "re-engage cheaply: a seasonal offer"),
-    ("Lost", ((1, 2), (1, 1)), "win back once, then let go"),
-)
+    (C_("segment", "Champions"), ((5, 5), (5, 4), (4, 5)),
+     N_("reward them; ask for reviews and referrals")),
+    (C_("segment", "Loyal"), ((4, 4), (3, 5), (3, 4)),
+     N_("upsell; offer a membership or loyalty perk")),
+    (C_("segment", "Potential Loyalist"), ((5, 3), (4, 3), (5, 2)),
+     N_("nurture: recommend related products")),
+    (C_("segment", "New"), ((5, 1),), N_("welcome them; help with the first experience")),
+    (C_("segment", "Promising"), ((4, 1), (4, 2)),
+     N_("nurture: a follow-up offer to build the habit")),
+    (C_("segment", "Need Attention"), ((3, 3),),
+     N_("reconnect with a personal, limited-time offer")),
+    (C_("segment", "About to Sleep"), ((3, 2), (3, 1)),
+     N_("reactivate: share something new before they drift")),
+    (C_("segment", "At Risk"), ((2, 4), (2, 3), (1, 4)),
+     N_("win back: contact personally, find out what changed")),
+    (C_("segment", "Can't Lose Them"), ((2, 5), (1, 5)),
+     N_("win back now: call them, make it right")),
+    (C_("segment", "Hibernating"), ((2, 2), (2, 1), (1, 3)),
+     N_("re-engage cheaply: a seasonal offer")),
+    (C_("segment", "Lost"), ((1, 2), (1, 1)), N_("win back once, then let go")),
+)  # fmt: skip
 SEGMENT_NAMES = tuple(s[0] for s in SEGMENTS)
 ACTIONS = {s[0]: s[2] for s in SEGMENTS}
 GRID = {cell: s[0] for s in SEGMENTS for cell in s[1]}
@@ -62,7 +73,12 @@ def normalise_segment(name: str) -> str:
     for seg in SEGMENT_NAMES:
         if re.sub(r"[^a-z]", "", seg.lower()) == key:
             return seg
-    raise InvalidValue("segment", name, "unknown segment", "one of: " + ", ".join(SEGMENT_NAMES))
+    raise InvalidValue(
+        "segment",
+        name,
+        _("unknown segment"),
+        _("one of: {names}").format(names=", ".join(SEGMENT_NAMES)),
+    )
 
 
 def cuts(kind: str) -> list[float] | None:
@@ -76,8 +92,10 @@ def cuts(kind: str) -> list[float] | None:
         numbers = []
     if len(numbers) != 4 or numbers != sorted(numbers):
         raise CusttrackError(
-            f"config rfm.{kind}_cuts must be four ascending numbers (got {value!r}); "
-            f"fix it with `custtrack config set rfm.{kind}_cuts 30,60,120,240` or set it to ''"
+            _(
+                "config rfm.{kind}_cuts must be four ascending numbers (got {value}); "
+                "fix it with `custtrack config set rfm.{kind}_cuts 30,60,120,240` or set it to ''"
+            ).format(kind=kind, value=repr(value))
         )
     return numbers
 
@@ -266,7 +284,7 @@ def rfm_rows(
     as_of = as_of or clock.today()
     rows = customer_summaries(session, as_of)
     if monetary not in ("total", "mean"):
-        raise InvalidValue("--monetary", monetary, "must be total or mean")
+        raise InvalidValue("--monetary", monetary, _("must be total or mean"))
     from ..validate import currency_exponent
 
     scale = 10 ** currency_exponent(configured_currency())

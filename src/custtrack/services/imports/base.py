@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from ... import clock, config
 from ...errors import InvalidValue
+from ...i18n import _, ngettext, pgettext
 from ...validate import (
     check_text,
     choice,
@@ -92,7 +93,7 @@ class Importer:
     ) -> None:
         self.s, self.conn, self.report = session, session.connection(), report
         self.headers, self.mapping, self.pairs = headers, mapping, list(mapping.items())
-        self.column = {f: headers[i] or f"column {i + 1}" for i, f in mapping.items()}
+        self.column = {f: headers[i] or _("column {n}").format(n=i + 1) for i, f in mapping.items()}
         self.batch_id, self.create, self.update = batch_id, create_customers, update
         self.currency = (currency or config.get("currency") or "USD").upper()
         self.strict_width = strict_width
@@ -118,11 +119,15 @@ class Importer:
     def values(self, values: list[Any], errs: RowErrors) -> dict[str, Any]:
         n = len(values)
         if self.strict_width and n != len(self.headers):
+            width = len(self.headers)
             errs.add(
-                "(row)",
-                f"{n} values",
-                f"the header has {len(self.headers)} columns (a truncated line or a stray "
-                "delimiter?)",
+                _("(row)"),
+                ngettext("{n} value", "{n} values", n).format(n=n),
+                ngettext(
+                    "the header has {n} column (a truncated line or a stray delimiter?)",
+                    "the header has {n} columns (a truncated line or a stray delimiter?)",
+                    width,
+                ).format(n=width),
             )
         out = {}
         for i, name in self.pairs:  # the hot loop of a big import: kept plain
@@ -143,7 +148,7 @@ class Importer:
             return got
         col = self.column.get(field, field)
         if value is None:
-            errs.add(col, "", "empty date")
+            errs.add(col, "", _("empty date"))
             return None
         try:
             got = self._parse_moment(value, col)
@@ -151,10 +156,10 @@ class Importer:
             errs.invalid(col, value, exc)
             return None
         if got[1] > self.today:
-            errs.add(col, value, "is in the future; only what already happened can be imported")
+            errs.add(col, value, _("is in the future; only what already happened can be imported"))
             return None
         if got[1].year < 1900:
-            errs.add(col, value, "is before 1900")
+            errs.add(col, value, _("is before 1900"))
             return None
         if len(self._times) > 200_000:
             self._times.clear()
@@ -169,7 +174,7 @@ class Importer:
         elif isinstance(value, date):
             value = datetime.combine(value, NOON, tzinfo=self.zone)
         elif isinstance(value, time):
-            raise InvalidValue(col, str(value), "a time of day without a date")
+            raise InvalidValue(col, str(value), _("a time of day without a date"))
         else:
             value = self._parse_text_moment(str(value), col)
         local = value.astimezone(self.zone)
@@ -180,12 +185,12 @@ class Importer:
             try:
                 return datetime.combine(date.fromisoformat(text), NOON, tzinfo=self.zone)
             except ValueError:
-                raise InvalidValue(col, text, "not a valid date") from None
+                raise InvalidValue(col, text, _("not a valid date")) from None
         if ISO_MOMENT.match(text):
             try:
                 dt = datetime.fromisoformat(text)
             except ValueError:
-                raise InvalidValue(col, text, "not a valid date and time") from None
+                raise InvalidValue(col, text, _("not a valid date and time")) from None
             return dt if dt.tzinfo else dt.replace(tzinfo=self.zone)
         from ...dates import parse_when
 
@@ -224,7 +229,7 @@ class Importer:
         if 0 <= fraction < 1:
             minutes = round(fraction * 24 * 60)
             return time(minutes // 60 % 24, minutes % 60)
-        errs.add(col, value, "not a time of day (e.g. 14:30)")
+        errs.add(col, value, _("not a time of day (e.g. 14:30)"))
         return None
 
     def word(self, value: Any, field: str, vocab: tuple[str, ...], errs: RowErrors) -> str | None:
@@ -250,7 +255,7 @@ class Importer:
     def money(self, value: Any, currency: str, errs: RowErrors) -> int | None:
         col = self.column.get("amount", "amount")
         if value is None:
-            errs.add(col, "", "empty amount")
+            errs.add(col, "", _("empty amount"))
             return None
         key = (value, currency)
         got = self._money.get(key)
@@ -288,12 +293,14 @@ class Importer:
             if n != Decimal(str(value)):
                 raise ValueError
         except (ValueError, ArithmeticError):
-            errs.add(col, value, "not a whole number")
+            errs.add(col, value, _("not a whole number"))
             return None
         if n < low or (high is not None and n > high):
-            errs.add(
-                col, value, f"must be between {low} and {high}" if high else f"must be ≥ {low}"
-            )
+            if high:
+                reason = _("must be between {low} and {high}").format(low=low, high=high)
+            else:
+                reason = _("must be ≥ {low}").format(low=low)
+            errs.add(col, value, reason)
             return None
         return n
 
@@ -350,7 +357,7 @@ class Importer:
                 line,
                 col,
                 phone if kind == "phone" else email or "",
-                "belongs to a customer who was forgotten on request; not re-created",
+                _("belongs to a customer who was forgotten on request; not re-created"),
             ),
         )
         return True
@@ -360,9 +367,10 @@ class Importer:
         for e in errs:
             e.line = line
         self.report.errors.extend(errs)
-        self.report.rejected.append(
-            (line, values, "; ".join(f"{e.column}: {e.reason}" for e in errs))
+        reason = pgettext("list", "; ").join(
+            _("{column}: {reason}").format(column=e.column, reason=e.reason) for e in errs
         )
+        self.report.rejected.append((line, values, reason))
 
     def run(
         self, rows: Iterator[tuple[int, list[Any]]], progress: Callable[[], None] | None

@@ -14,7 +14,9 @@ from sqlmodel import Session
 
 from ... import clock, config
 from ...errors import Conflict, CusttrackError, NotFound, UsageError
+from ...i18n import C_, _, pgettext
 from ...models import ImportBatch
+from ...vocab import label
 from .base import LINK_FIELDS, Importer
 from .customers import CustomerImporter
 from .purchases import PurchaseImporter
@@ -58,11 +60,19 @@ def check_mapping(kind: str, headers: list[str], mapping: dict[int, str]) -> Non
         needs.append(LINK_FIELDS)
     for options in needs:
         if not have & set(options):
-            what = " or ".join(options)
-            cols = ", ".join(repr(h) for h in headers)
+            what = pgettext("list", " or ").join(options)
+            cols = pgettext("list", ", ").join(repr(h) for h in headers)
             raise UsageError(
-                f"{kind} need a column for {what}; the file has {cols}. "
-                f'Name it with --map, e.g. --map "{headers[0]}={options[0]}"'
+                _(
+                    "{kind} need a column for {what}; the file has {columns}. "
+                    'Name it with --map, e.g. --map "{header}={field}"'
+                ).format(
+                    kind=label("import_kind", kind),
+                    what=what,
+                    columns=cols,
+                    header=headers[0],
+                    field=options[0],
+                )
             )
 
 
@@ -124,7 +134,11 @@ def import_rows(
     from ...io.mapping import describe
 
     if kind not in _IMPORTERS:
-        raise UsageError(f"cannot import {kind!r}; choose one of " + ", ".join(KINDS))
+        raise UsageError(
+            _("cannot import {kind}; choose one of {kinds}").format(
+                kind=repr(kind), kinds=", ".join(KINDS)
+            )
+        )
     check_mapping(kind, headers, mapping)
     used, ignored = describe(headers, mapping)
     report = Report(kind, source, file_format, used, ignored, dry_run=dry_run, sheet=sheet)
@@ -178,7 +192,9 @@ def import_rows(
         if collecting:
             gc.enable()
     if not report.rows:
-        raise CusttrackError(f"{source} has a header but no data rows: nothing to import")
+        raise CusttrackError(
+            _("{file} has a header but no data rows: nothing to import").format(file=source)
+        )
     if dry_run or (report.rejected and not skip_bad):
         report.batch_id = None  # rolled back with everything else
         raise DryRun(report) if dry_run else ImportFailed(report)
@@ -214,17 +230,27 @@ def list_batches(session: Session, limit: int = 0) -> list[dict[str, Any]]:
 
 # the tables of the rows an import adds (besides customers), each with its batch
 _CHILDREN = ("interactions", "purchases", "feedback", "followups", "complaints")
+# how they are named in messages ("customers it added now have contacts recorded …")
+_TABLE_LABELS = (
+    C_("record_table", "interactions"), C_("record_table", "purchases"),
+    C_("record_table", "feedback"), C_("record_table", "followups"),
+    C_("record_table", "complaints"),
+)  # fmt: skip
 
 
 def undo(session: Session, batch_id: int) -> dict[str, int]:
     """Delete exactly the rows a batch added; refuse if someone else's data hangs on them."""
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
-        raise NotFound(f"no import batch {batch_id}; see `custtrack import list`")
+        raise NotFound(
+            _("no import batch {batch}; see `custtrack import list`").format(batch=batch_id)
+        )
     if batch.undone_at is not None:
-        raise Conflict(f"batch {batch_id} was already undone")
+        raise Conflict(_("batch {batch} was already undone").format(batch=batch_id))
     if batch.finished_at is None:
-        raise Conflict(f"batch {batch_id} never finished; there is nothing to undo")
+        raise Conflict(
+            _("batch {batch} never finished; there is nothing to undo").format(batch=batch_id)
+        )
     conn = session.connection()
     ours = "SELECT id FROM customers WHERE batch_id = ?"
     for table in _CHILDREN:
@@ -234,18 +260,26 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
             (batch_id, batch_id),
         ).all()
         if rows:
-            who = ", ".join(f"#{cid} {name}" for cid, name in rows[:5])
+            who = pgettext("list", ", ").join(f"#{cid} {name}" for cid, name in rows[:5])
             raise Conflict(
-                f"cannot undo batch {batch_id}: customers it added now have {table} recorded "
-                f"outside this batch ({who}{' …' if len(rows) > 5 else ''}). "
-                "Undo the later batches first, or delete those records."
+                _(
+                    "cannot undo batch {batch}: customers it added now have {records} recorded "
+                    "outside this batch ({who}). Undo the later batches first, or delete those "
+                    "records."
+                ).format(
+                    batch=batch_id,
+                    records=label("record_table", table),
+                    who=who + (" …" if len(rows) > 5 else ""),
+                )
             )
     merged = conn.exec_driver_sql(
         f"SELECT count(*) FROM merges WHERE kept_id IN ({ours})", (batch_id,)
     ).scalar()
     if merged:
         raise Conflict(
-            f"cannot undo batch {batch_id}: other customers were merged into its customers"
+            _("cannot undo batch {batch}: other customers were merged into its customers").format(
+                batch=batch_id
+            )
         )
     touched = [
         r[0]

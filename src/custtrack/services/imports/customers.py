@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from ... import clock
 from ...errors import InvalidValue
+from ...i18n import _, ngettext, pgettext
 from ...validate import choice
-from ...vocab import CUSTOMER_STATUS, LOST_REASONS
+from ...vocab import CUSTOMER_STATUS, LOST_REASONS, label
 from ..customers import TEXT_FIELDS
 from .base import Importer, db_time
 from .report import BadRow, RowErrors
@@ -140,8 +141,10 @@ class CustomerImporter(Importer):
             errs = RowErrors()
             vals = self.values(values, errs)
             if vals.get("erased_at") is not None:
-                self.report.flagged.append(BadRow(line, self.column["erased_at"], str(vals[
-                    "erased_at"]), "a customer forgotten on request; not re-created"))  # fmt: skip
+                why = _("a customer forgotten on request; not re-created")
+                self.report.flagged.append(
+                    BadRow(line, self.column["erased_at"], str(vals["erased_at"]), why)
+                )
                 continue
             fields, tags = self.clean(vals, errs)
             cid = self.match(fields, line, errs)
@@ -158,8 +161,8 @@ class CustomerImporter(Importer):
         number = fields.get("number")
         if number is not None:
             if not self.repeats and ("number", number) in self.seen:
-                errs.add(self.column["number"], number,
-                         f"the same number is on line {self.seen['number', number]}")  # fmt: skip
+                errs.add(self.column["number"], number, _("the same number is on line {line}")
+                         .format(line=self.seen["number", number]))  # fmt: skip
             cid = number if number in self.new or number in people.created else None
             cid = cid or people.by_number(number, fields.get("name"), self.column["number"], errs)
             if cid is not None:
@@ -170,18 +173,24 @@ class CustomerImporter(Importer):
                 continue
             if not self.repeats and (key, value) in self.seen:
                 errs.add(
-                    self.column[key], value, f"the same {key} is on line {self.seen[key, value]}"
+                    self.column[key],
+                    value,
+                    _("the same {field} is on line {line}").format(
+                        field=label("field", key), line=self.seen[key, value]
+                    ),
                 )
             cid = people.by[key].get(value)
             if cid is not None:
                 matches.setdefault(cid, key)
         if len(matches) > 1:
-            found = ", ".join(f"{k} → #{cid}" for cid, k in matches.items())
-            errs.add("(row)", "", f"matches different customers ({found})")
+            found = pgettext("list", ", ").join(
+                f"{label('field', k)} → #{cid}" for cid, k in matches.items()
+            )
+            errs.add(_("(row)"), "", _("matches different customers ({found})").format(found=found))
         if not matches and self.repeats and fields.get("name"):
             return self.by_name(fields, errs)
         if not matches and not fields.get("name") and not errs:
-            errs.add(self.column.get("name", "name"), "", "a new customer needs a name")
+            errs.add(self.column.get("name", "name"), "", _("a new customer needs a name"))
         return next(iter(matches), None)
 
     def by_name(self, fields: dict[str, Any], errs: RowErrors) -> int | None:
@@ -196,7 +205,11 @@ class CustomerImporter(Importer):
             cid for cid in ids if all(keys.get(cid, (None,) * 3)[j] in (None, v) for j, v in given)
         ]
         if len(fits) > 1 and not given:
-            why = f"matches {len(fits)} customers; add a phone or customer id column"
+            why = ngettext(
+                "matches {n} customer; add a phone or customer id column",
+                "matches {n} customers; add a phone or customer id column",
+                len(fits),
+            ).format(n=len(fits))
             errs.add(self.column["name"], fields["name"], why)
         return fits[0] if len(fits) == 1 else None
 
@@ -295,7 +308,7 @@ class CustomerImporter(Importer):
     def flush_tags(self) -> None:
         if not self.pending_tags:
             return
-        for name in dict.fromkeys(t for _, t in self.pending_tags):
+        for name in dict.fromkeys(t for _cid, t in self.pending_tags):
             if name not in self.tag_ids:
                 result = self.conn.exec_driver_sql("INSERT INTO tags (name) VALUES (?)", (name,))
                 self.tag_ids[name] = result.lastrowid

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ...errors import InvalidValue
+from ...i18n import _, ngettext, pgettext
 from ...validate import normalize_email
 from .base import IDENTITY, LINK_FIELDS, Importer
 from .report import RowErrors
@@ -79,10 +80,11 @@ class People:
         if not exists:
             return None
         if stored is None:
-            errs.add(column, number, "was forgotten on request; not re-created")
+            errs.add(column, number, _("was forgotten on request; not re-created"))
         elif name and stored.strip().lower() != name.strip().lower():
-            errs.add(column, number, f"is {stored} in this book, not {name} (a file from another "
-                                     f"book? leave out the {column} column)")  # fmt: skip
+            errs.add(column, number, _("is {stored} in this book, not {name} (a file from another "
+                                       "book? leave out the {column} column)").format(
+                stored=stored, name=name, column=column))  # fmt: skip
         else:
             return number
         return None
@@ -115,7 +117,7 @@ class People:
                 mine.invalid(imp.column[key], value, exc)
         if not any(out.values()) and not mine:
             cols = [imp.column[f] for f in LINK_FIELDS if f in imp.column]
-            mine.add(", ".join(cols), "", "no customer given on this row")
+            mine.add(pgettext("list", ", ").join(cols), "", _("no customer given on this row"))
         if mine:
             errs.extend(mine)
         else:
@@ -147,7 +149,11 @@ class People:
                 errs.add(
                     self.imp.column["name"],
                     name,
-                    f"matches {len(ids)} customers; add a customer id, phone or e-mail column",
+                    ngettext(
+                        "matches {n} customer; add a customer id, phone or e-mail column",
+                        "matches {n} customers; add a customer id, phone or e-mail column",
+                        len(ids),
+                    ).format(n=len(ids)),
                 )
         return None
 
@@ -156,7 +162,9 @@ class People:
         if cid is None and not errs and not self.imp.create:
             key = next(k for k in LINK_FIELDS if link[k] is not None)
             errs.add(
-                self.imp.column[key], link[key], "no such customer (--create-customers adds them)"
+                self.imp.column[key],
+                link[key],
+                _("no such customer (--create-customers adds them)"),
             )
         return cid
 
@@ -168,9 +176,8 @@ class People:
             return None
         name = link["name"]
         if not name:
-            name = "Customer " + next(
-                str(link[k]) for k in ("external_id", "phone", "email", "number") if link[k]
-            )
+            ref = next(str(link[k]) for k in ("external_id", "phone", "email", "number") if link[k])
+            name = _("Customer {ref}").format(ref=ref)
             self.imp.report.placeholder_names += 1
         cid, self.next_id = self.next_id, self.next_id + 1
         imp = self.imp

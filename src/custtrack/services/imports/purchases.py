@@ -8,6 +8,7 @@ from datetime import date
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from ...i18n import _
 from ...validate import currency_exponent
 from .base import CURRENCY, IDENTITY, LINK_FIELDS, cell, same_time
 from .records import RecordImporter
@@ -303,7 +304,7 @@ class PurchaseImporter(RecordImporter):
             currency = str(vals["currency"]).upper()
             if not CURRENCY.fullmatch(currency):
                 errs.add(
-                    self.column["currency"], vals["currency"], "not a currency code (e.g. CNY)"
+                    self.column["currency"], vals["currency"], _("not a currency code (e.g. CNY)")
                 )
         at = get("at")
         when = self._times.get(at) or self.moment(at, "at", errs)
@@ -343,7 +344,8 @@ class PurchaseImporter(RecordImporter):
         col = self.column["order_ref"]
         if ref in self.refs:
             errs = RowErrors()
-            errs.add(col, ref, f"the same order reference is on line {self.refs[ref]}")
+            errs.add(col, ref, _("the same order reference is on line {line}").format(
+                line=self.refs[ref]))  # fmt: skip
             self.reject(line, values, errs)
             return False
         self.refs[ref] = line
@@ -354,7 +356,7 @@ class PurchaseImporter(RecordImporter):
             self.report.unchanged += 1
             return False
         errs = RowErrors()
-        errs.add(col, ref, f"already recorded for another customer (#{owner})")
+        errs.add(col, ref, _("already recorded for another customer (#{id})").format(id=owner))
         self.reject(line, values, errs)
         return False
 

@@ -8,6 +8,7 @@ from datetime import date, time
 from typing import Any
 
 from ...errors import InvalidValue
+from ...i18n import _, pgettext
 from ...validate import choice
 from ...vocab import (
     CHANNELS,
@@ -234,7 +235,7 @@ class FeedbackImporter(RecordImporter):
         }
         if not errs and rec["csat"] is None and rec["nps"] is None and not rec["text"]:
             cols = [self.column[f] for f in ("csat", "nps", "text") if f in self.column]
-            errs.add(", ".join(cols), "", "no score and no text")
+            errs.add(pgettext("list", ", ").join(cols), "", _("no score and no text"))
         return rec
 
     def key(self, cid: int, rec: dict[str, Any]) -> int | None:
@@ -288,7 +289,7 @@ class FollowupImporter(RecordImporter):
     def parse(self, vals: dict[str, Any], errs: RowErrors) -> dict[str, Any]:
         when = self.day(vals.get("due_date"), "due_date", errs) if vals.get("due_date") else None
         if vals.get("due_date") is None:
-            errs.add(self.column["due_date"], "", "empty date")
+            errs.add(self.column["due_date"], "", _("empty date"))
         at = self.clock_time(vals.get("due_time"), "due_time", errs)
         snoozed = (
             self.day(vals["snoozed_until"], "snoozed_until", errs)

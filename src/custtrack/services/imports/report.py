@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import CusttrackError, InvalidValue
+from ...i18n import _, ngettext
 
 
 @dataclass
@@ -55,7 +56,9 @@ class Report:
     @property
     def where(self) -> str:
         """'book.xlsx' or 'book.xlsx, sheet 客户': where a bad row is to be found."""
-        return self.source + (f", sheet {self.sheet}" if self.sheet is not None else "")
+        if self.sheet is None:
+            return self.source
+        return _("{file}, sheet {sheet}").format(file=self.source, sheet=self.sheet)
 
     def summary(self) -> dict[str, Any]:
         """The stable JSON form (documented in `import --help`)."""
@@ -95,8 +98,13 @@ class ImportFailed(CusttrackError):
         self.report = report
         n = len(report.rejected)
         super().__init__(
-            f"{n} bad row{'s' * (n != 1)} in {report.where}; nothing was imported "
-            "(fix them, or use --skip-bad REJECTS.csv to import the good rows)"
+            ngettext(
+                "{n} bad row in {where}; nothing was imported (fix them, or use --skip-bad "
+                "REJECTS.csv to import the good rows)",
+                "{n} bad rows in {where}; nothing was imported (fix them, or use --skip-bad "
+                "REJECTS.csv to import the good rows)",
+                n,
+            ).format(n=n, where=report.where)
         )
 
 
@@ -112,5 +120,7 @@ class RowErrors(list):
         self.append(BadRow(0, column, shown[:60] + ("…" if len(shown) > 60 else ""), reason))
 
     def invalid(self, column: str, value: Any, exc: InvalidValue) -> None:
-        reason = exc.reason + (f" ({exc.hint})" if exc.hint else "")
+        reason = exc.reason
+        if exc.hint:
+            reason = _("{reason} ({hint})").format(reason=reason, hint=exc.hint)
         self.add(column, value, reason)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ... import config
 from ...errors import UsageError
+from ...i18n import _
 from .customers import CustomerImporter
 from .purchases import PurchaseImporter
 from .records import ContactImporter, RecordImporter, contacts_added
@@ -47,9 +48,11 @@ class SheetImporter(CustomerImporter):
         self.purchases = self._part(PurchaseImporter, purchase, kw)
         if self.purchases is not None and "at" not in self.purchases.column:
             raise UsageError(
-                f"the amounts in {self.column['amount']!r} need a date: the sheet has no purchase "
-                f'date column (购买日期) nor a contact date; name one with --map, e.g. --map "'
-                f'{headers[0]}=bought_at"'
+                _(
+                    "the amounts in {column} need a date: the sheet has no purchase date column "
+                    '(购买日期) nor a contact date; name one with --map, e.g. --map "{header}='
+                    'bought_at"'
+                ).format(column=repr(self.column["amount"]), header=headers[0])
             )
         self.plans = "next_at" in mapping.values()
         self.planned: Counter = Counter()  # stored follow-ups not yet matched, by key
@@ -108,7 +111,8 @@ class SheetImporter(CustomerImporter):
             said = [f for f in ("summary", "outcome") if vals.get(f) is not None]
             if said:  # what was said, but not when (a channel alone is how they like to be reached)
                 col = self.column.get("contact_at", "contact_at")
-                errs.add(col, "", f"a contact needs its date ({self.column[said[0]]} is filled)")
+                errs.add(col, "", _("a contact needs its date ({column} is filled)").format(
+                    column=self.column[said[0]]))  # fmt: skip
             return None
         return self.contacts.parse(self.contacts.values(values, errs), errs)
 
@@ -122,11 +126,13 @@ class SheetImporter(CustomerImporter):
         if ref and not errs:
             col = p.column["order_ref"]
             if ref in p.refs:
-                errs.add(col, ref, f"the same order reference is on line {p.refs[ref]}")
+                errs.add(col, ref, _("the same order reference is on line {line}").format(
+                    line=p.refs[ref]))  # fmt: skip
             p._load_refs([ref])
             owner = p.stored_refs.get(ref)
             if owner is not None and owner != cid:
-                errs.add(col, ref, f"already recorded for another customer (#{owner})")
+                errs.add(col, ref, _("already recorded for another customer (#{id})").format(
+                    id=owner))  # fmt: skip
             if not errs:
                 p.refs[ref] = line
         return rec
@@ -153,7 +159,7 @@ class SheetImporter(CustomerImporter):
         cids = [r[0] for r in rows]
         parts = [(self.contacts, 1, "contacts"), (self.purchases, 2, "purchases")]
         out: dict[str, list[tuple]] = {"contacts": [], "purchases": [], "followups": []}
-        for imp, _, _ in parts:
+        for imp, _j, _name in parts:
             if imp is not None:
                 imp._load_stored(cids)
         self._load_plans(cids)
@@ -184,7 +190,7 @@ class SheetImporter(CustomerImporter):
                     changed = True
             if not changed:
                 self.unchanged_rows += 1
-        for imp, _, name in parts:
+        for imp, _j, name in parts:
             if imp is not None:
                 imp.insert(imp.table, imp.columns, out[name])
         self.insert("followups", self.FOLLOWUPS, out["followups"])
