@@ -375,3 +375,30 @@ def test_the_same_day_in_english_stays_english(cli, tmp_path, monkeypatch) -> No
         if han.search(rest):
             found[command] = sorted(set(han.findall(rest)))
     assert not found, found
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_chinese_tables_line_up(cli, monkeypatch, width) -> None:
+    """Chinese is two cells wide a character: every line of a table is as wide as the others
+    (Rich's boxed tables and the compact ones custtrack draws itself), within the terminal."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.setenv("COLUMNS", str(width))
+    cli("add", "王芳", "--phone", "13800138000", "--city", "杭州", "--tag", "老客户")
+    cli("add", "欧阳娜娜", "--phone", "13900139000", "--city", "乌鲁木齐")
+    cli("plan", "王芳", "2026-11-18", "-m", "发今年的新茶价目表和礼盒图片")
+    cli("plan", "欧阳娜娜", "2026-11-20", "-m", "问问上次买的茶具用得怎么样")
+    boxed = [ln for ln in cli("list").stdout.splitlines() if ln[:1] in "┏┃┡│└"]
+    assert len(boxed) >= 6
+    assert len({cell_len(ln) for ln in boxed}) == 1 and cell_len(boxed[0]) <= width
+    due = cli("due").stdout.splitlines()
+    rule = next(i for i, ln in enumerate(due) if set(ln) == {"─"})
+    header, rows = due[rule - 1], []
+    for line in due[rule + 1 :]:  # the first section's rows (each section has its own widths)
+        if not line.startswith(" "):
+            break
+        rows.append(line)
+    assert "客户" in header and rows
+    widths = {cell_len(ln) for ln in [header, due[rule], *rows]}
+    assert len(widths) == 1 and widths.pop() <= width
