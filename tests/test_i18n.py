@@ -164,6 +164,9 @@ def test_typer_and_click_words_in_chinese(cli, monkeypatch) -> None:
         assert r.stderr.startswith("错误："), r.stderr
         assert expected in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
+    cli("add", "王芳")
+    cli("add", "王方")
+    assert cli("merge", "1", "2", input="n\n", code=1).stderr.strip() == "已取消。"
 
 
 def test_plural_days() -> None:

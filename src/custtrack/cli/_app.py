@@ -61,6 +61,11 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             _fail(_("interrupted; nothing was changed by the unfinished command"), 130)
+        except typer.Abort:  # "no" to a question: said in the interface language, not Typer's
+            from ._output import console
+
+            console(stderr=True).print(_("Aborted."))
+            raise typer.Exit(1) from None
         except BrokenPipeError:
             # the reader (e.g. `| head`) went away: stop quietly, as Unix tools do
             import sys
