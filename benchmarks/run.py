@@ -40,8 +40,8 @@ DAILY = ("add", "log", "show", "due")
 ZH = {"LANG": "zh_CN.UTF-8"}  # the " zh" rows: the same commands in the Chinese interface
 NAMES = [  # every process timed, in table order
     "F1", "--help", "add", "log", "show", "due", "--help zh", "add zh", "log zh", "show zh",
-    "due zh", "rfm", "report", "import", "import sheet", "value --model", "baseline show",
-    "baseline due", "baseline rfm", "baseline import", "baseline import sheet",
+    "due zh", "rfm", "report", "report --html", "import", "import sheet", "value --model",
+    "baseline show", "baseline due", "baseline rfm", "baseline import", "baseline import sheet",
 ]  # fmt: skip
 DAILY_MB = 150
 SCALE_DRIFT = 1.15  # daily commands at L within 15% of M
@@ -242,6 +242,8 @@ class Harness:
             Bench("due zh", [*CT, "due"], probe=["due"], env=ZH),
             Bench("rfm", [*CT, "rfm", "--format", "csv"], probe=["rfm"]),
             Bench("report", [*CT, "report"], probe=["report"]),
+            Bench("report --html", [*CT, "report", "--html", str(self.work / "report.html")],
+                  probe=["report"]),
             Bench("import", [*CT, "import", "purchases", csv, *self.args.import_args],
                   probe=["import", "purchases"], before=self.fresh_copy(empty, "ct")),
             Bench("import sheet", [*CT, "import", "sheet", xlsx], probe=["import", "sheet"],
@@ -309,6 +311,7 @@ TARGETS = [  # row, measured, baseline, max ratio, max peak MB, max seconds
     ("due zh", "due zh", "F1", 1.3, DAILY_MB, None),
     ("rfm", "rfm", "baseline rfm", 1.3, None, None),
     ("report", "report", "baseline rfm", 3.0, 800, None),
+    ("report --html", "report --html", "report", 2.0, None, None),
     ("import", "import", "baseline import", 2.0, 1024, None),
     ("import sheet", "import sheet", "baseline import sheet", 2.0, 1024, None),
     ("value --model", "value --model", None, None, None, 3.0),

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 ROWS = [
     "--help", "add", "log", "show", "show vs query", "due", "due vs query", "--help zh", "add zh",
-    "log zh", "show zh", "due zh", "rfm", "report", "import", "import sheet", "value --model",
+    "log zh", "show zh", "due zh", "rfm", "report", "report --html", "import", "import sheet",
+    "value --model",
 ]  # fmt: skip
 BASELINES = ["F1", "baseline show", "baseline due", "baseline rfm", "baseline import",
              "baseline import sheet"]  # fmt: skip

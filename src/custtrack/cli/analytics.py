@@ -6,6 +6,7 @@ Each reads the store up to --as-of (default today) and never writes, except `los
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -788,60 +789,89 @@ def report(
     period: Annotated[str, typer.Option(help=N_("month, quarter or year."))] = "month",
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
-) -> None:
-    from .. import config, db
-    from ..analytics import churn as ch
-    from ..analytics import clv
-    from ..analytics.lifecycle import stage_counts, stages
-    from ..analytics.report import kpis
-    from ..analytics.rfm import segment_table
-    from ..errors import InvalidValue
-    from ..services import analytics
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help=N_(
+                "Write the report with its charts as one web page (opens offline, prints to "
+                "A4, reads on a phone) instead of printing it."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option(
+            "--png", help=N_("Write each chart as a PNG picture into this folder."),
+            show_default=False,
+        ),
+    ] = None,
+    svg: Annotated[
+        Path | None,
+        typer.Option(
+            "--svg", help=N_("Write each chart as an SVG picture into this folder."),
+            show_default=False,
+        ),
+    ] = None,
+) -> None:  # fmt: skip
+    from .. import db
+    from ..errors import InvalidValue, UsageError
+    from ..services import report as reports
 
     fmt = check_format(fmt)
     day = _as_of(as_of)
-    if period not in ("month", "quarter", "year"):
+    if period not in reports.PERIODS:
         raise InvalidValue("--period", period, _("must be month, quarter or year"))
-    t = analytics.thresholds()
-    ad = analytics.ts(day)
-    with db.session() as s:
-        cust = analytics.customers_frame(s, day)
-        occ = analytics.occasions(s, day)
-        fb = analytics.feedback_frame(s, day)
-        comp = analytics.complaints_frame(s, day)
-        camps = analytics.campaigns_frame(s, day, cust)
-        scores = analytics.rfm(s, day, occ=occ)
-        left_out = analytics.other_currency_purchases(s, day)
-    trend = ch.churn_table(occ, cust, ad, period, 12, t.churn_days)
-    summary = clv.calibration_summary(occ, ad)
-    bg, gg = clv.fit_bgnbd(summary), clv.fit_gamma_gamma(summary)
-    horizon = int(config.get("value.horizon_months"))
-    pred = clv.predictive_clv(bg, gg, summary, horizon, float(config.get("value.discount_rate")))
-    pa = pred["p_alive"] if bg.ok else None
-    st = stages(occ, cust, ad, t, pa)
-    data = kpis(
-        period_row=trend.iloc[-1].to_dict(),
-        customers=cust,
-        stage_counts=stage_counts(st),
-        feedback=fb,
-        complaints=comp,
-        campaigns=camps,
-        segments=segment_table(scores, len(scores)),
-        clv_historical=summary["mean_spend"] * (summary["x"] + 1),
-        clv_predicted=pred["predicted_clv"],
-        clv_method=(pred["method"].iloc[0] if len(pred) else "")
-        + (f" over {horizon} months" if len(pred) else ""),
-        trend=trend,
-        currency=analytics.currency(),
-    )
-    data["currency"] = analytics.currency()
-    data["purchases_other_currency"] = left_out
-    method = ""
-    if len(pred):
-        method = ngettext("{method} over {n} month", "{method} over {n} months", horizon).format(
-            method=_method_text(pred["method"].iloc[0]), n=horizon
+    files = html or png or svg
+    if files and fmt != "table":
+        raise UsageError(_("--html, --png and --svg write files: leave out --format"))
+    if html and not html.parent.is_dir():
+        raise InvalidValue(
+            "--html", str(html), _("no such folder: {folder}").format(folder=html.parent)
         )
-    _render_report(data, fmt, method)
+    with db.session() as s:
+        rep = reports.report(s, day, period)
+        if files:
+            from ..io import html_report
+
+            charts = reports.chart_data(s, day, period, meanwhile=html_report.warm_up, **rep.frames)
+    if files:
+        _write_report_files(rep.kpis, charts, html, png, svg)
+        return
+    method = ""
+    if rep.method:
+        method = ngettext(
+            "{method} over {n} month", "{method} over {n} months", rep.horizon
+        ).format(method=_method_text(rep.method), n=rep.horizon)
+    _render_report(rep.kpis, fmt, method)
+
+
+def _write_report_files(
+    kpis: dict[str, Any], charts: Any, html: Path | None, png: Path | None, svg: Path | None
+) -> None:
+    from ..errors import CusttrackError
+    from ..io import html_report
+    from . import _output
+
+    try:
+        if html:
+            html_report.write_html(html, kpis=kpis, data=charts)
+            _output.success(_("Wrote the report to {path}").format(path=html))
+        for folder, kind in ((png, "png"), (svg, "svg")):
+            if folder:
+                written = html_report.write_images(folder, kind, data=charts)
+                _output.success(
+                    ngettext(
+                        "Wrote {n} chart to {folder}", "Wrote {n} charts to {folder}", len(written)
+                    ).format(n=len(written), folder=folder)
+                )
+    except OSError as exc:
+        raise CusttrackError(
+            _("cannot write {path}: {reason}").format(
+                path=exc.filename or html or png or svg, reason=exc.strerror or exc
+            )
+        ) from None
 
 
 # the report's trend lines: (key, label, shown with pgettext("trend", label))
