@@ -46,7 +46,7 @@ def test_set_writes_toml_and_get_reads_it(cli, isolated) -> None:
         ("complaints.deadline_hours.high", "0", "at least 1 hour"),
         ("timezone", "Mars/Olympus", "unknown time zone"),
         ("phone_region", "XX", "unknown region code"),
-        ("currency", "dollars", "3-letter currency code"),
+        ("currency", "dollars", "not an ISO 4217 currency code"),
         ("urgency.due", "high", "expected a number"),
     ],
 )

@@ -137,7 +137,8 @@ def test_duplicate_order_ref_is_refused(ann, snapshot) -> None:
      (["1e3"], "Error: AMOUNT '1e3': not an amount of money"),
      (["19.999"], "Error: AMOUNT '19.999': has more than 2 decimals for USD"),
      (["100.5", "--currency", "JPY"], "Error: AMOUNT '100.5': JPY has no cents"),
-     (["10", "--currency", "dollars"], "Error: --currency 'dollars': not a currency code"),
+     (["10", "--currency", "dollars"],
+      "Error: --currency 'dollars': not an ISO 4217 currency code"),
      (["10", "--qty", "0"], "Error: --qty 0: must be at least 1"),
      (["10", "--at", "tomorrow"], "Error: --at '2026-11-21': is in the future")],
 )  # fmt: skip

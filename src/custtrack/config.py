@@ -153,10 +153,6 @@ def _check(key: str, raw: str, value: Any) -> None:
         raise InvalidValue(key, raw, _("must be at least 1 hour"))
     if isinstance(value, int | float) and value < 0:
         raise InvalidValue(key, raw, _("must not be negative"))
-    if key == "currency" and not (len(value) == 3 and value.isalpha()):
-        raise InvalidValue(
-            key, raw, _("expected a 3-letter currency code"), _("e.g. CNY, USD, EUR")
-        )
 
 
 def source(key: str) -> str:
@@ -184,7 +180,9 @@ def set_value(key: str, raw: str) -> Any:
 
         _zone(value)
     if key == "currency":
-        value = value.upper()
+        from .validate import currency_code
+
+        value = currency_code(value, key)  # ISO 4217 only; RMB, 人民币, 元 → CNY
     if key == "language":
         from .i18n import normalize
 

@@ -8,13 +8,13 @@ from decimal import Decimal
 from .errors import InvalidValue
 from .i18n import N_, _, is_chinese, ngettext
 
-# ISO 4217 currencies whose minor unit is not 1/100
-_EXPONENT = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "KWD": 3, "BHD": 3,
-             "JOD": 3, "OMR": 3, "TND": 3}  # fmt: skip
-
 
 def currency_exponent(currency: str) -> int:
-    return _EXPONENT.get(currency.upper(), 2)
+    """The decimal places of a currency's minor unit (ISO 4217): 2 for CNY, 0 for JPY and XOF,
+    3 for KWD and IQD, 4 for CLF."""
+    from .currencies import MINOR_UNITS
+
+    return MINOR_UNITS.get(currency.upper()) or (0 if currency.upper() in MINOR_UNITS else 2)
 
 
 def normalize_phone(value: str, region: str | None = None, field: str = "--phone") -> str:
@@ -152,13 +152,16 @@ def currency_of(amount: str) -> tuple[str, ...]:
 
 
 def currency_code(value: str, field: str = "--currency") -> str:
-    """An ISO 4217 code such as CNY or USD, upper-cased."""
-    code = (value or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
+    """An ISO 4217 code such as CNY or USD, from what people write (cny, RMB, 人民币, 元 →
+    CNY); anything else is refused, so that no amount is ever kept in a currency nobody knows."""
+    from .currencies import code
+
+    found = code(value)
+    if found is None:
         raise InvalidValue(
-            field, value, _("not a currency code"), _("three letters, e.g. CNY, USD, EUR")
+            field, value, _("not an ISO 4217 currency code"), _("e.g. CNY, USD, EUR; RMB for CNY")
         )
-    return code
+    return found
 
 
 def parse_money(value: str | int | Decimal, currency: str, field: str | None = None) -> int:

@@ -37,7 +37,6 @@ NOON = time(12, 0)
 PLAIN_AMOUNT = re.compile(r"(\d+)(?:\.(\d*))?")
 ISO_DAY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-CURRENCY = re.compile(r"[A-Z]{3}")
 _CN_MOBILE = re.compile(r"(\+86|0086)?[ -]?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})")
 
 

@@ -8,9 +8,10 @@ from datetime import date
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from ...currencies import code as currency_code
 from ...i18n import _
 from ...validate import currency_exponent
-from .base import CURRENCY, IDENTITY, LINK_FIELDS, cell, same_time
+from .base import IDENTITY, LINK_FIELDS, cell, same_time
 from .records import RecordImporter
 from .report import RowErrors
 
@@ -180,8 +181,7 @@ class PurchaseImporter(RecordImporter):
         else:
             codes = {}
             for cell in set(cells):
-                code = self.currency if cell is None else str(cell).upper()
-                codes[cell] = code if CURRENCY.fullmatch(code) else None
+                codes[cell] = currency_code(self.currency if cell is None else str(cell))
             c.currency = list(map(codes.get, cells))
             if None in c.currency:
                 c.ok &= np.array([x is not None for x in c.currency])
@@ -301,8 +301,8 @@ class PurchaseImporter(RecordImporter):
         get = vals.get
         currency = self.currency
         if get("currency") is not None:
-            currency = str(vals["currency"]).upper()
-            if not CURRENCY.fullmatch(currency):
+            currency = currency_code(str(vals["currency"])) or str(vals["currency"])
+            if currency_code(currency) is None:
                 errs.add(
                     self.column["currency"], vals["currency"], _("not a currency code (e.g. CNY)")
                 )
