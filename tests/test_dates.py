@@ -1,6 +1,6 @@
 """Dates as people write them, in English and Chinese, against the one fixed clock."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -46,7 +46,11 @@ def test_english_dates(text: str, expected: date) -> None:
         ("昨天", date(2026, 11, 19)),
         ("下周一", date(2026, 11, 23)),
         ("下周五", date(2026, 11, 27)),
-        ("周三", date(2026, 11, 18)),  # this calendar week's Wednesday
+        ("周三", date(2026, 11, 25)),  # the first Wednesday after today, as "wednesday"
+        ("这周三", date(2026, 11, 18)),  # this calendar week's Wednesday (past)
+        ("本周五", date(2026, 11, 20)),
+        ("上周一", date(2026, 11, 9)),
+        ("星期五", date(2026, 11, 27)),  # today is a Friday: a weekday alone is never today
         ("下星期三", date(2026, 11, 25)),
         ("3天后", date(2026, 11, 23)),
         ("三天后", date(2026, 11, 23)),
@@ -79,6 +83,25 @@ def test_chinese_dates(text: str, expected: date) -> None:
 )
 def test_dates_with_a_time(text: str, expected: tuple) -> None:
     assert parse_when(text) == expected
+
+
+@pytest.mark.parametrize("base", [date(2026, 11, 16) + timedelta(days=k) for k in range(7)])
+def test_a_weekday_means_the_same_day_in_english_and_chinese(base: date) -> None:
+    for k, (en, zh) in enumerate(zip(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        ("周一", "周二", "周三", "周四", "周五", "周六", "周日"), strict=True,
+    )):  # fmt: skip
+        day = parse_date(en, base=base)
+        assert day == parse_date(zh, base=base) == parse_date(f"星期{zh[1]}", base=base)
+        assert day.weekday() == k and 1 <= (day - base).days <= 7
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-13-01", "2026-02-30", "2026/13/01", "2026.02.29", "20261301"]
+)
+def test_impossible_dates_are_refused_not_reread(text: str) -> None:
+    with pytest.raises(InvalidValue, match="not a valid date"):
+        parse_date(text, "--next")
 
 
 def test_a_fixed_base_is_used_over_the_clock() -> None:

@@ -5,8 +5,12 @@ are parsed here without any import, because `log` and `due` run many times a day
 costs ~150 ms to import and has surprising rules for relative weekdays. Anything else ("12 March
 1985", "3 days ago") falls back to dateparser, imported only then.
 
-Weekday rule: "friday", "this friday" and "next friday" all mean the first Friday after today;
-Chinese 下周五 means Friday of next calendar week (weeks start on Monday), 周五/这周五 this week's.
+Weekday rule: a weekday alone means the first such day after today, never today: "friday",
+"this friday", "next friday", 周五, 星期五 and 礼拜五 all name the same day. Chinese with a week
+names a day of that calendar week (weeks start on Monday): 这周五/本周五 this week's (it may be
+past), 下周五 next week's, 上周五 last week's.
+
+Impossible dates (2026-13-01, 2026-02-30) are refused, never read another way.
 """
 
 from __future__ import annotations
@@ -141,6 +145,8 @@ def _parse_day(text: str, base: date) -> date | None:
     if t in ("next month",):
         return add_months(base, 1)
     m = re.fullmatch(r"(下下|下|这|本|上)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天])", t)
+    if m and not m[1]:  # 周五 alone: the first Friday after today, as "friday"
+        return base + timedelta(days=(_ZH_WEEKDAY[m[2]] - base.weekday()) % 7 or 7)
     if m:
         week_shift = {"下下": 2, "下": 1, "上": -1}.get(m[1] or "", 0)
         monday = base - timedelta(days=base.weekday()) + timedelta(weeks=week_shift)
@@ -213,7 +219,7 @@ def parse_when(
     except ValueError:
         raise InvalidValue(field, text, _("not a valid date"), _(EXAMPLE)) from None
     if day is None:
-        if at is None and re.fullmatch(r"[\d\s:.-/]+", raw):
+        if at is None and re.fullmatch(r"[\d\s:./-]+", raw):
             # purely numeric but not one of our formats: do not let dateparser guess
             raise InvalidValue(field, text, _("not a valid date"), _(EXAMPLE))
         parsed = _fallback(raw, base)
