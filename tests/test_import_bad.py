@@ -42,7 +42,7 @@ CASES = {
     ),
     "wrong_encoding": (
         "p.csv", (HEADER + "ann@example.com,2026-01-01,10,Café-\xe9\n").encode("latin-1"),
-        "neither UTF-8 nor GBK/GB18030",
+        "cannot tell the encoding of p.csv",
     ),
     "wrong_types": (
         "p.csv", b"email,date,amount,qty\nann@example.com,2026-01-01,10,2.5\n"

@@ -186,9 +186,11 @@ def open_source(
 
 
 def detect_encoding(path: Path) -> str:
-    """utf-8-sig / utf-16 by BOM, else UTF-8 if the sample decodes; else GB18030 (GBK's superset,
-    what Chinese Excel and WPS write) or Big5 (Taiwan, Hong Kong), whichever reads as Chinese
-    text (charset-normalizer decides); else a clear error."""
+    """The encoding of a text file: utf-8-sig / utf-16 by their BOM; UTF-8 if the sample decodes;
+    GB18030 (GBK's superset: what Chinese Excel and WPS write) when the text reads as Simplified
+    Chinese, or Big5 as Traditional; else what charset-normalizer finds, when it is sure. Not
+    sure (several encodings read differently, or the text reads as garbage in all): a clear
+    error asking for --encoding, never a guess that turns "Renée" into "Ren閑"."""
     with path.open("rb") as f:
         sample = f.read(SAMPLE_BYTES)
     if sample.startswith(codecs.BOM_UTF8):
@@ -196,25 +198,99 @@ def detect_encoding(path: Path) -> str:
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     final = len(sample) < SAMPLE_BYTES
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=final)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    readable = []
-    for enc in ("gb18030", "big5"):
+    texts = {}
+    for enc in ("utf-8", "gb18030", "big5"):
         try:
-            codecs.getincrementaldecoder(enc)().decode(sample, final=final)
-            readable.append(enc)
+            texts[enc] = codecs.getincrementaldecoder(enc)().decode(sample, final=final)
         except UnicodeDecodeError:
             continue
-    if len(readable) > 1:
+    if "utf-8" in texts:
+        return "utf-8"
+    chinese = [enc for enc, text in texts.items() if _reads_as_chinese(text, enc)]
+    if len(chinese) > 1:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(sample, cp_isolation=readable).best()
-        readable = [best.encoding] if best is not None else readable
-    if readable:
-        return readable[0]
+        best = from_bytes(sample, cp_isolation=chinese).best()
+        chinese = [best.encoding] if best is not None else chinese
+    if chinese:
+        return chinese[0]
+    # Excel's "CSV" on Western systems: Windows-1252, when it reads as accented words
+    western = sample.decode("cp1252", errors="replace")
+    if "\ufffd" not in western and _accented_words(western):
+        return "cp1252"
+    return _detected(path, sample)
+
+
+def _reads_as_chinese(text: str, encoding: str) -> bool:
+    """Whether text decoded as GB18030 or Big5 is Chinese, not another encoding misread: most
+    characters beyond ASCII are common ones (GB2312's set for GB18030; Big5's symbols and
+    frequent characters, lead bytes A1–C6, for Big5). Latin, Japanese or Korean text decoded
+    this way gives rare characters instead ("Renée" → "Ren閑")."""
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if not wide:
+        return False
+    fits = sum(map(_COMMON[encoding], wide))
+    return fits >= 0.8 * len(wide)
+
+
+def _accented_words(text: str) -> bool:
+    """Whether the characters beyond ASCII are what Western European text has: Latin-1 letters
+    inside words (each next to an ASCII letter: "Renée", "Größe"), or the euro, quotes and
+    dashes. Another encoding read as Windows-1252 gives runs of such characters instead."""
+    wide = [i for i, ch in enumerate(text) if ord(ch) > 0x7F]
+    if not wide:
+        return False
+    for i in wide:
+        ch = text[i]
+        if ch in _CP1252_SIGNS or ch == "\u00a0":
+            continue
+        if not ("\u00c0" <= ch <= "\u00ff" and ch not in "×÷"):
+            return False
+        around = text[i - 1 : i] + text[i + 1 : i + 2]
+        if not any(c.isascii() and c.isalpha() for c in around):
+            return False
+    return True
+
+
+_CP1252_SIGNS = set("€‚„…†‡‰‹›‘’“”•–—™£¥©®°±²³´µ¶·¸¹º»¼½¾¿«§¨ª¬¯¡¢¤¦")
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _big5_frequent(ch: str) -> bool:
+    try:
+        return 0xA1 <= ch.encode("big5")[0] <= 0xC6
+    except UnicodeEncodeError:
+        return False
+
+
+_COMMON = {"gb18030": _in_gb2312, "big5": _big5_frequent}
+
+
+def _detected(path: Path, sample: bytes) -> str:
+    """charset-normalizer's answer, when the encodings it finds plausible all read the same."""
+    from charset_normalizer import from_bytes
+
+    matches = [m for m in from_bytes(sample) if m.chaos <= 0.1]
+    if matches:
+        best = matches[0]
+        rivals = [m for m in matches[1:] if m.chaos <= best.chaos + 0.05]
+        if all(str(m) == str(best) for m in rivals):
+            return best.encoding
+
+        candidates = ", ".join(m.encoding for m in [best, *rivals][:4])
+        raise CusttrackError(
+            _(
+                "cannot tell the encoding of {name}: it reads differently as {candidates} "
+                "(give --encoding, e.g. --encoding {first}, or save it as 'CSV UTF-8')"
+            ).format(name=path.name, candidates=candidates, first=best.encoding)
+        )
     raise CusttrackError(
         _(
             "cannot read the text of {name}: it is neither UTF-8 nor GBK/GB18030 nor Big5 "
