@@ -38,23 +38,23 @@ CUSTOMER_FIELDS = (
 
 
 def find_examples() -> Path:
-    """The examples folder: $CUSTTRACK_EXAMPLES, else examples/ in the source checkout."""
+    """The examples folder: $CUSTTRACK_EXAMPLES, else the copy installed with the package
+    (`custtrack.examples`, which is examples/ of the source checkout in a development install)."""
     env = os.environ.get("CUSTTRACK_EXAMPLES")
-    here = Path(__file__).resolve()
-    candidates = [Path(env).expanduser()] if env else [here.parents[3] / "examples"]
-    if not env:
-        candidates.append(here.parents[1] / "examples")  # a copy shipped inside the package
+    if env:
+        candidates = [Path(env).expanduser()]
+    else:
+        from importlib.resources import files
+
+        candidates = [Path(str(files("custtrack.examples")))]
     for folder in candidates:
         if (folder / "customers.csv").is_file():
             return folder
-    where = str(candidates[0])
-    for other in candidates[1:]:
-        where = _("{first} or {second}").format(first=where, second=other)
     raise NotFound(
         _(
             "no example data found in {where}; set CUSTTRACK_EXAMPLES to the folder holding "
             "customers.csv, or regenerate it with `python examples/generate.py`"
-        ).format(where=where)
+        ).format(where=candidates[0])
     )
 
 
