@@ -133,10 +133,14 @@ app = typer.Typer(
     name="custtrack",
     cls=_Group,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=N_(
+        "Exit codes: 0 done; 1 a problem with the data (nothing was changed); 2 a wrong command "
+        "or option value; 130 interrupted (Ctrl-C); 141 the output was closed (e.g. | head)."
+    ),
     help=N_(
         "Track customers, every contact with them, purchases, feedback and follow-ups.\n\n"
         "Data lives in one SQLite file (see --db). Start with [bold]custtrack demo[/] or "

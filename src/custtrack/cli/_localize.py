@@ -84,6 +84,11 @@ def _placeholders(args: str) -> str:
 
 
 _PLACEHOLDERS = (N_("OPTIONS"), N_("COMMAND"), N_("ARGS"))
+# Typer's own option help, translated like ours (by its English text) when shown
+_TYPER_HELP = (
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation."),
+)
 
 
 _TEXTS = ("help", "short_help", "epilog", "rich_help_panel")
