@@ -45,8 +45,8 @@ imp = sub_app("import", IMPORT_HELP, PANEL)
 
 FileArg = Annotated[
     str,
-    typer.Argument(help=N_("Spreadsheet (.xlsx, .xls, .ods), CSV/TSV, JSON or JSON Lines file."),
-                   show_default=False),
+    typer.Argument(help=N_("Spreadsheet (.xlsx, .xls, .ods), CSV/TSV, JSON or JSON Lines file; "
+                           "- reads standard input (a pipe)."), show_default=False),
 ]  # fmt: skip
 MapOpt = Annotated[
     list[str] | None,
@@ -112,7 +112,21 @@ _FIELDS = (
 
 def _run(kind: str, file: str, map_: list[str] | None, dry_run: bool, skip_bad: str | None,
          fmt: str, read: tuple[str | None, str | None, int | None], **kw: Any) -> None:  # fmt: skip
-    """read: (encoding, sheet, header row) as given."""
+    """read: (encoding, sheet, header row) as given. FILE "-" is standard input."""
+    if file != "-":
+        return _import_file(kind, file, map_, dry_run, skip_bad, fmt, read, **kw)
+    import tempfile
+
+    from ..io.formats import spool_stdin
+
+    with tempfile.TemporaryDirectory(prefix="custtrack-stdin-") as folder:
+        path = spool_stdin(folder)
+        return _import_file(kind, str(path), map_, dry_run, skip_bad, fmt, read, **kw)
+
+
+def _import_file(kind: str, file: str, map_: list[str] | None, dry_run: bool,
+                 skip_bad: str | None, fmt: str, read: tuple[str | None, str | None, int | None],
+                 **kw: Any) -> None:  # fmt: skip
     from pathlib import Path
 
     from .. import db

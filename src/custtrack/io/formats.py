@@ -185,6 +185,31 @@ def open_source(
     return _open_csv(p, enc)
 
 
+def spool_stdin(folder: str | Path) -> Path:
+    """Standard input copied into a file in `folder`, named by what it holds (stdin.xlsx for a
+    workbook, stdin.json for JSON, else stdin.csv), so that it is read like any file: its format
+    and encoding found from its bytes, all-or-nothing, the same file never imported twice."""
+    import shutil
+    import sys
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError(
+            _("nothing on standard input: pipe a file in, e.g. cat customers.csv | custtrack "
+              "import customers -")
+        )  # fmt: skip
+    spool = Path(folder) / "stdin"
+    with spool.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    with spool.open("rb") as f:
+        head = f.read(SAMPLE_BYTES)
+    if head.startswith(_ZIP) or head[:8] == _OLE:
+        ext = ".xlsx" if head.startswith(_ZIP) else ".xls"
+    else:
+        text = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")
+        ext = ".json" if text[:1] in (b"[", b"{") else ".csv"
+    return spool.rename(spool.with_name("stdin" + ext))
+
+
 def detect_encoding(path: Path) -> str:
     """The encoding of a text file: utf-8-sig / utf-16 by their BOM; UTF-8 if the sample decodes;
     GB18030 (GBK's superset: what Chinese Excel and WPS write) when the text reads as Simplified
