@@ -49,11 +49,11 @@ def _seed(cli) -> None:
 
 IGNORED = {  # made by the import itself, not data the user keeps (as in test_import_sheets)
     "customers": {"batch_id", "updated_at"},
-    "interactions": {"id", "batch_id", "created_at"},
-    "purchases": {"id", "batch_id", "created_at"},
-    "feedback": {"id", "batch_id", "created_at"},
+    "interactions": {"id", "batch_id", "created_at", "recorded_by"},
+    "purchases": {"id", "batch_id", "created_at", "recorded_by"},
+    "feedback": {"id", "batch_id", "created_at", "recorded_by"},
     "followups": {"id", "batch_id", "complaint_id", "interaction_id"},
-    "complaints": {"id", "batch_id", "updated_at"},
+    "complaints": {"id", "batch_id", "updated_at", "recorded_by"},
 }
 
 
@@ -167,7 +167,7 @@ def test_errors_of_the_store_and_settings_in_chinese(cli, tmp_path, zh, monkeypa
     res = cli("check", code=1)
     assert "处没有数据库（请检查 --db / CUSTTRACK_DB" in res.stderr
     res = cli("config", "set", "currency", "yuan", code=2)
-    assert "应为 3 个字母的币种代码" in res.stderr
+    assert "不是 ISO 4217 货币代码" in res.stderr
     bad = tmp_path / "c.toml"
     bad.write_text("currency = \n")
     monkeypatch.setenv("CUSTTRACK_CONFIG", str(bad))
