@@ -2,6 +2,9 @@
 
 import pytest
 
+# cadences on SQLite and on PostgreSQL
+pytestmark = pytest.mark.both_engines
+
 
 def _due(cli, *args: str) -> list[dict]:
     return cli.json("due", *args)

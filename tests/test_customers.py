@@ -6,13 +6,12 @@ import csv
 import io
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from custtrack import clock, config, db
 
-pytestmark = pytest.mark.usefixtures("migrated_db")
+pytestmark = [pytest.mark.usefixtures("migrated_db"), pytest.mark.both_engines]
 
 
 def _one(cli, ref: str) -> dict:
@@ -316,16 +315,15 @@ def test_show_timeline_is_capped_unless_all(cli) -> None:
 # --- list -----------------------------------------------------------------------------------
 
 
-_shop_file: list[bytes] = []
-
-
 @pytest.fixture
-def shop(cli, isolated: Path):
+def shop(cli, prebuilt):
     """Four customers with purchases and contacts; built once, then copied for each test."""
     config.set_value("phone_region", "CN")
-    if _shop_file:
-        isolated.write_bytes(_shop_file[0])
-        return cli
+    prebuilt("customers-shop", lambda: _build_shop(cli))
+    return cli
+
+
+def _build_shop(cli) -> None:
     cli(
         "add",
         "王芳",
@@ -360,9 +358,6 @@ def shop(cli, isolated: Path):
     cli("buy", "Anna", "30", "--at", "2026-11-02")
     cli("log", "张伟", "-m", "hi", "--at", "2026-11-10")
     cli("log", "王芳", "-m", "hi", "--at", "2026-11-15")
-    db.dispose()  # checkpoints the WAL into the file
-    _shop_file.append(isolated.read_bytes())
-    return cli
 
 
 def _names(cli, *args: str) -> list[str]:

@@ -2,6 +2,9 @@
 
 import pytest
 
+# every follow-up command on SQLite and on PostgreSQL
+pytestmark = pytest.mark.both_engines
+
 
 def _due(cli, *args: str) -> list[dict]:
     return cli.json("due", *args)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import sqlite3
 import uuid
 from pathlib import Path
@@ -54,19 +54,12 @@ def _forget_with_reader_open(cli, isolated: Path, *args: str):
 
 
 SECRET = uuid.uuid4().hex  # unique to this test run
-_template: list[Path] = []
 
 
 @pytest.fixture
-def secret(cli, isolated: Path, tmp_path_factory) -> str:
-    """Customer #1 full of SECRET (built once, then the file is copied: keeps the module fast)."""
-    if not _template:
-        _person(cli, SECRET)
-        keep = tmp_path_factory.mktemp("forget") / "template.db"
-        shutil.copyfile(isolated, keep)
-        _template.append(keep)
-    else:
-        shutil.copyfile(_template[0], isolated)
+def secret(cli, prebuilt) -> str:
+    """Customer #1 full of SECRET (built once, then copied: keeps the module fast)."""
+    prebuilt("forget-secret", lambda: _person(cli, SECRET))
     return SECRET
 
 
@@ -121,6 +114,7 @@ def test_forget_remembers_only_salted_hashes(cli, isolated, secret):
     db.dispose()
 
 
+@pytest.mark.both_engines
 def test_erased_match_without_any_erasure(cli):
     cli("add", "Ann")
     with db.session() as s:
@@ -141,6 +135,7 @@ def test_purge_deletes_rows_and_bytes(cli, isolated, secret, snapshot):
     cli("check")
 
 
+@pytest.mark.both_engines
 def test_purge_after_anonymising(cli, isolated, secret):
     cli("forget", "1", "--yes")
     res = cli("forget", "1")  # no question: nothing personal is left, only compacts again
@@ -149,6 +144,7 @@ def test_purge_after_anonymising(cli, isolated, secret):
     assert [c["name"] for c in cli.json("list", "--archived")] == []
 
 
+@pytest.mark.both_engines
 def test_forget_asks_and_changes_nothing_when_refused(cli, secret, snapshot):
     before = snapshot()
     res = cli("forget", "Wang", input="n\n", code=1)
@@ -159,6 +155,7 @@ def test_forget_asks_and_changes_nothing_when_refused(cli, secret, snapshot):
     assert snapshot() == before
 
 
+@pytest.mark.both_engines
 def test_adding_a_forgotten_person_again_needs_force(cli, snapshot) -> None:
     cli("add", "Zhao Lei", "--phone", "+86 139 1234 5678", "--email", "zl@example.com")
     cli("forget", "1", "--yes")
@@ -168,3 +165,87 @@ def test_adding_a_forgotten_person_again_needs_force(cli, snapshot) -> None:
     assert snapshot() == before
     cli("add", "Zhao L.", "--email", "zl@example.com", "--force")
     assert len(cli.json("list")) == 1  # the erased record is archived; only the new one is listed
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------
+
+
+def _pg_text(url: str) -> tuple[str, list[Path]]:
+    """Every row of every table as text, and the files of every table and index of the database
+    (when the server's data folder can be read here, as with the tests' own cluster)."""
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url)
+    try:
+        with eng.connect() as conn:
+            tables = sa.inspect(conn).get_table_names()
+            rows = [
+                r[0] for t in tables for r in conn.exec_driver_sql(f'SELECT "{t}"::text FROM "{t}"')
+            ]
+            home = Path(conn.exec_driver_sql("SHOW data_directory").scalar())
+            files = [
+                home / r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT pg_relation_filepath(c.oid) FROM pg_class c JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+                    "AND c.relkind IN ('r', 'i', 't')"
+                )
+            ]
+    finally:
+        eng.dispose()
+    return "\n".join(rows), files
+
+
+@pytest.mark.parametrize("purge", [False, True])
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_forget_on_postgresql_leaves_the_text_in_no_table_and_no_file(
+    cli, secret, purge, pg_server
+):
+    """The rows, and then the tables' files: VACUUM FULL wrote them anew without the old row
+    versions an UPDATE or DELETE leaves behind (the server's WAL still has them, as said)."""
+    url = os.environ["CUSTTRACK_DB"]
+    pg_server.settle()  # no transaction elsewhere on the server: see the next test
+    before, files = _pg_text(url)
+    assert secret in before and "wang@example.com" in before  # the test can fail
+    res = cli("forget", "Wang", "--yes", *(["--purge"] if purge else []))
+    assert "VACUUM FULL" in res.stdout and "Warning" not in res.stdout + res.stderr
+    after, files = _pg_text(url)
+    for gone in (secret, "wang@example.com", "+8613800138000", secret[:8]):
+        assert gone not in after, gone
+    assert "Bystander Li" in after and ("Longjing" in after) is not purge  # the rest is kept
+    readable = [f for f in files if os.access(f, os.R_OK)]
+    if not readable:
+        pytest.skip("the server's data folder cannot be read here: the rows were checked")
+    data = b"".join(f.read_bytes() for f in readable)
+    assert b"Bystander Li" in data  # the files were read
+    assert secret.encode() not in data and b"wang@example.com" not in data
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_forget_on_postgresql_says_when_a_reader_keeps_the_old_rows(cli, secret, pg_server):
+    """A transaction still reading the tables may see the old rows, so VACUUM FULL keeps them:
+    forget says so, and running it again once the reader is gone finishes the job."""
+    import sqlalchemy as sa
+
+    url = os.environ["CUSTTRACK_DB"]
+    pg_server.settle()
+    reader = sa.create_engine(url)
+    conn = reader.connect()
+    try:
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        conn.exec_driver_sql("SELECT count(*) FROM customers").scalar()  # its snapshot
+        res = cli("forget", "Wang", "--yes")
+        warning = " ".join(res.stderr.split())
+        assert "Erased customer #1" in res.stdout
+        assert warning.startswith("Warning: the old versions of the erased rows are still in")
+        assert "run `custtrack forget 1` again later" in warning
+    finally:
+        conn.close()
+        reader.dispose()
+    res = cli("forget", "1")
+    assert "already erased" in res.stdout and res.stderr == ""
+    after, files = _pg_text(url)
+    assert secret not in after
+    readable = [f for f in files if os.access(f, os.R_OK)]
+    if readable:
+        assert secret.encode() not in b"".join(f.read_bytes() for f in readable)

@@ -277,6 +277,8 @@ def _day(cli, tmp_path: Path) -> list[tuple[str, str]]:
         ("check",),
         ("complaints",),
         ("resolve", "1", "已补发"),
+        ("edit", "李雷", "--city", "上海"),
+        ("history", "李雷"),
     ]  # fmt: skip
     printed = []
     for args in steps:
@@ -302,6 +304,7 @@ ALLOWED = {
     "xlsx", "xlsm", "xls", "ods", "ics", "sqlite", "sqlalchemy", "wps", "excel", "utf", "gbk",
     "gb18030", "iso", "toml", "wechat", "bg", "nbd", "gamma", "gamma-gamma", "url", "id", "ids",
     "kpi", "api", "vip", "str", "bool", "int", "float", "zh-cn", "shell", "tab", "ctrl-c",
+    "postgresql", "psycopg",
 }  # fmt: skip
 
 

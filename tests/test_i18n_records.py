@@ -79,7 +79,7 @@ def test_show_in_chinese_json_in_english(zh) -> None:
         ("purchase", "268.00 CNY", "龙井 order A-1"),
         ("contact", "wechat", "hi"),
     ]
-    assert set(data["timeline"][0]) == {"at", "kind", "id", "what", "detail"}
+    assert set(data["timeline"][0]) == {"at", "kind", "id", "what", "detail", "by"}
 
 
 def test_list_edit_tag_archive_delete_in_chinese(zh) -> None:

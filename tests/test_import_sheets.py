@@ -444,12 +444,12 @@ def _seed(cli) -> None:
 
 IGNORED = {  # made by the import itself, not data the user keeps
     "customers": {"batch_id", "updated_at"},
-    "interactions": {"id", "batch_id", "created_at"},
-    "purchases": {"id", "batch_id", "created_at"},
-    "feedback": {"id", "batch_id", "created_at"},
+    "interactions": {"id", "batch_id", "created_at", "recorded_by"},
+    "purchases": {"id", "batch_id", "created_at", "recorded_by"},
+    "feedback": {"id", "batch_id", "created_at", "recorded_by"},
     # links between records (a follow-up's complaint and contact) are not carried over
     "followups": {"id", "batch_id", "complaint_id", "interaction_id"},
-    "complaints": {"id", "batch_id", "updated_at"},
+    "complaints": {"id", "batch_id", "updated_at", "recorded_by"},
 }
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("pandas", "scipy", "numpy", "openpyxl", "icalendar", "rapidfuzz")
+HEAVY = ("pandas", "scipy", "numpy", "openpyxl", "icalendar", "rapidfuzz", "psycopg")
 
 # Runs custtrack's entry point, then reports the exit code and every module that was imported.
 WRAPPER = """

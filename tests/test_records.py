@@ -10,7 +10,8 @@ import pytest
 from custtrack import config, db
 from custtrack.errors import InvalidValue
 
-pytestmark = pytest.mark.usefixtures("migrated_db")
+# every record command on SQLite and on PostgreSQL
+pytestmark = [pytest.mark.usefixtures("migrated_db"), pytest.mark.both_engines]
 
 
 @pytest.fixture

@@ -1,3 +1,9 @@
+import pytest
+
+# the first steps on SQLite and on PostgreSQL
+pytestmark = pytest.mark.both_engines
+
+
 def test_add_then_show(cli):
     cli("add", "Wang Fang", "--phone", "+86 138 0013 8000", "--city", "杭州")
     data = cli.json("show", "Wang")

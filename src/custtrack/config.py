@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
-    "user": "",  # who "--mine" means; CUSTTRACK_USER overrides
+    "user": "",  # who you are (owner, audit trail, --mine); CUSTTRACK_USER overrides; "" = login
     "language": "",  # zh-CN or en; "" = from LANGUAGE / LC_ALL / LC_MESSAGES / LANG
     "phone_region": "",  # default region for numbers without +CC; "" = from the locale, else US
     "currency": "USD",
@@ -47,6 +47,18 @@ DEFAULTS: dict[str, Any] = {
     "lifecycle.at_risk_p_alive": 0.3,
     "value.horizon_months": 12,  # predictive CLV horizon
     "value.discount_rate": 0.10,  # annual discount rate for predictive CLV
+    # profitability (`custtrack profit`, `value --margin`, the report's margin), in the currency
+    "profit.contact_cost.phone": 0.0,  # cost to serve: what one contact costs, by channel
+    "profit.contact_cost.wechat": 0.0,
+    "profit.contact_cost.email": 0.0,
+    "profit.contact_cost.visit": 0.0,
+    "profit.contact_cost.meeting": 0.0,
+    "profit.contact_cost.sms": 0.0,
+    "profit.contact_cost.video": 0.0,
+    "profit.contact_cost.social": 0.0,
+    "profit.contact_cost.other": 0.0,
+    "profit.complaint_cost": 0.0,  # handling one complaint
+    "profit.unknown_cost_share": 0.0,  # product cost of a line with none known, × its amount
 }
 
 
@@ -105,6 +117,23 @@ def get(key: str) -> Any:
         return os.environ["CUSTTRACK_USER"]
     # called per row by some views (time zones): one cached dict lookup, no copy
     return _merged(config_path()).get(key, DEFAULTS.get(key))
+
+
+def current_user() -> str:
+    """Who is running custtrack: CUSTTRACK_USER, else the `user` setting, else the OS login.
+
+    Recorded as the owner of what they add and plan, who logged a contact, and in the audit
+    trail; on a shared database each person sets their own (`config set user NAME`).
+    """
+    name = str(get("user") or "").strip()
+    if name:
+        return name
+    import getpass
+
+    try:
+        return getpass.getuser() or "unknown"
+    except (OSError, KeyError, ImportError):  # no login name (a container without a passwd entry)
+        return "unknown"
 
 
 def is_set(key: str) -> bool:

@@ -1,7 +1,9 @@
 """The store: where the database lives, how connections are set up, and sessions.
 
-Everything SQLite-specific (file mode, pragmas, BEGIN IMMEDIATE) stays in this module, so that a
-PostgreSQL URL can be used instead of a file path.
+Two engines: a SQLite file (the default) or a PostgreSQL server (a `postgresql://` URL). What
+differs in how they are opened, locked and fail (file mode, pragmas, BEGIN IMMEDIATE, the time
+zone, the write lock, connection errors) stays in this module; what differs in the SQL services
+write is in `custtrack.dialect`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -22,6 +24,9 @@ _commits = 0  # sessions committed in this process (see commits())
 _on_upgrade: Callable[[str, str], None] | None = None  # see on_upgrade()
 
 BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_S = 10  # a wrong host address should not hang a command for minutes
+# PostgreSQL: the key of the advisory lock every writing transaction takes (see _pg_engine)
+WRITE_LOCK_KEY = 0x0C057_7AC4
 
 
 def set_db(location: str | None) -> None:
@@ -55,6 +60,25 @@ def location() -> str:
 
 def is_url(loc: str) -> bool:
     return "://" in loc
+
+
+def is_postgresql(loc: str | None = None) -> bool:
+    """Whether the database (default: the one in use) is a PostgreSQL URL."""
+    loc = loc or location()
+    return loc.startswith(("postgresql:", "postgresql+", "postgres:"))
+
+
+def display(loc: str | None = None) -> str:
+    """The database as shown in messages: a URL's password is never printed."""
+    loc = loc or location()
+    if not is_url(loc):
+        return loc
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(loc).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL SQLAlchemy cannot parse is shown as typed
+        return loc
 
 
 def sqlite_path(loc: str | None = None) -> Path | None:
@@ -104,10 +128,73 @@ def _sqlite_engine(path: Path) -> sa.Engine:
     return engine
 
 
+def _pg_url(loc: str) -> str:
+    """postgresql:// (and postgres://) mean psycopg 3, the driver custtrack supports."""
+    for prefix in ("postgresql://", "postgres://"):
+        if loc.startswith(prefix):
+            return "postgresql+psycopg://" + loc[len(prefix) :]
+    return loc
+
+
+def _pg_engine(loc: str) -> sa.Engine:
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    from .errors import CusttrackError
+    from .i18n import _
+
+    url = sa.engine.make_url(_pg_url(loc))
+    if url.get_driver_name() != "psycopg":
+        raise CusttrackError(
+            _(
+                "custtrack talks to PostgreSQL through psycopg 3 only: write the URL as "
+                "postgresql+psycopg://USER@HOST:PORT/DATABASE (not {driver})"
+            ).format(driver=url.drivername)
+        )
+    args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+    try:
+        engine = sa.create_engine(url, connect_args=args, pool_pre_ping=False)
+    except ImportError:
+        raise CusttrackError(
+            _(
+                "the PostgreSQL driver is not installed; install it with: "
+                "pip install 'custtrack[postgres]'"
+            )
+        ) from None
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        # Times are compared and cut into days in UTC, as stored (SQLite has no zone at all):
+        # the server's or the database's own TimeZone setting must not move a date.
+        auto = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.execute("SET client_encoding = 'UTF8'")
+        dbapi_conn.autocommit = auto
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # noqa: ANN001
+        if conn.get_execution_options().get("custtrack_write", False):
+            # SQLite's BEGIN IMMEDIATE: one writer at a time, the others wait up to the busy
+            # timeout. The code relies on it (the agenda's catch-up reads which customers are
+            # stale, computes them and clears the marks; an import numbers new customers from
+            # max(id)). Read committed, so that once the lock is held every statement sees all
+            # that the previous writers committed.
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+        else:
+            # a reading command sees every table as of one moment, as in SQLite's WAL mode
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+    return engine
+
+
 def bare_engine(loc: str) -> sa.Engine:
     """A new engine with the per-connection set-up but no migration and no caching."""
     import sqlalchemy as sa
 
+    if is_postgresql(loc):
+        return _pg_engine(loc)
     path = sqlite_path(loc)
     return _sqlite_engine(path) if path is not None else sa.create_engine(loc)
 
@@ -123,13 +210,15 @@ def engine(loc: str | None = None) -> sa.Engine:
 
         eng = bare_engine(loc)
         try:
-            _ensure_schema(eng)
-        except sa.exc.DatabaseError as exc:
+            _found[loc] = _ensure_schema(eng)
+        except sa.exc.DBAPIError as exc:
             eng.dispose()
+            if eng.dialect.name == "postgresql":
+                raise CusttrackError(pg_connect_error(exc, eng.url)) from None
             raise CusttrackError(
                 _(
                     "cannot open the database {location}: {error} (is it a custtrack database?)"
-                ).format(location=loc, error=exc.orig or exc)
+                ).format(location=display(loc), error=exc.orig or exc)
             ) from None
         _engines[loc] = eng
         _resume_gc()
@@ -169,12 +258,26 @@ def schema_version(eng: sa.Engine) -> str | None:
             return None
 
 
-def _ensure_schema(eng: sa.Engine) -> None:
+_found: dict[str, str | None] = {}  # per database: the schema version it had when opened
+
+
+def init() -> tuple[str | None, str]:
+    """Open the database in use, creating or upgrading its schema: (the schema version it had,
+    None for a new one; the version it has now)."""
+    from .migrations import HEAD
+
+    loc = location()
+    engine(loc)
+    return _found.get(loc, HEAD), HEAD
+
+
+def _ensure_schema(eng: sa.Engine) -> str | None:
+    """Create or upgrade the schema; returns the version found (None: a new database)."""
     from .migrations import HEAD
 
     version = schema_version(eng)
     if version == HEAD:
-        return
+        return version
     from alembic.script import ScriptDirectory
 
     from .errors import CusttrackError
@@ -192,6 +295,7 @@ def _ensure_schema(eng: sa.Engine) -> None:
     if version is not None and _on_upgrade is not None:
         _on_upgrade(version, HEAD)
     upgrade(eng)
+    return version
 
 
 def _alembic_config():  # noqa: ANN202  (alembic.config.Config, imported lazily)
@@ -239,10 +343,93 @@ def upgrade(eng: sa.Engine, revision: str = "head") -> None:
 
 
 def write_refused(exc: BaseException) -> bool:
-    """Whether a write failed only because the database cannot take one now: a read-only file,
-    or another process holding the write lock past the busy timeout."""
+    """Whether a write failed only because the database cannot take one now: a read-only file
+    (PostgreSQL: a read-only server, transaction or role), or another process holding the write
+    lock past the busy timeout."""
     orig = getattr(exc, "orig", exc)
-    return getattr(orig, "sqlite_errorname", "") in ("SQLITE_READONLY", "SQLITE_BUSY")
+    if getattr(orig, "sqlite_errorname", "") in ("SQLITE_READONLY", "SQLITE_BUSY"):
+        return True
+    # lock_not_available, read_only_sql_transaction, insufficient_privilege
+    return getattr(orig, "sqlstate", None) in ("55P03", "25006", "42501")
+
+
+# What a failed connection to PostgreSQL says (psycopg gives no code for these, only libpq's
+# English text), and the fix; anything else is shown as the server said it.
+_PG_CONNECT_PROBLEMS = (
+    ("password authentication failed", "password"),
+    ("no password supplied", "no_password"),
+    ("does not exist", None),  # database or role: told apart below
+    ("could not translate host name", "host"),
+    ("failed to resolve host", "host"),
+    ("Name or service not known", "host"),
+    ("Connection refused", "port"),
+    ("No such file or directory", "port"),  # a Unix socket that is not there
+    ("timeout expired", "timeout"),
+    ("no pg_hba.conf entry", "hba"),
+    ("permission denied for schema", "schema"),
+)
+
+
+def pg_connect_error(exc: BaseException, url: Any) -> str:
+    """One line saying why custtrack could not open a PostgreSQL database, and how to fix it."""
+    from .i18n import _
+
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    first = " ".join(text.split("\n")[0].split())
+    import getpass
+
+    host, port = url.host or "localhost", url.port or 5432
+    user = url.username or getpass.getuser()
+    database = url.database or user
+    where = url.render_as_string(hide_password=True)
+    kind = next((k for needle, k in _PG_CONNECT_PROBLEMS if needle in text), "other")
+    if kind is None:
+        kind = "user" if 'role "' in text else "database"
+    messages = {
+        "password": _(
+            "PostgreSQL at {host}:{port} refused the password of user {user} (or there is no "
+            "such user); check both in the URL (postgresql+psycopg://USER:PASSWORD@HOST:PORT/"
+            "DATABASE) or the password in ~/.pgpass"
+        ),
+        "no_password": _(
+            "PostgreSQL at {host}:{port} asks for the password of user {user}; give it in the "
+            "URL (postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE) or in ~/.pgpass"
+        ),
+        "database": _(
+            "there is no database {database} on the PostgreSQL server at {host}:{port}; "
+            "create it (createdb {database}) or correct the name in --db / CUSTTRACK_DB"
+        ),
+        "user": _(
+            "there is no PostgreSQL user {user} on the server at {host}:{port}; create it "
+            "(createuser {user}) or correct the user in --db / CUSTTRACK_DB"
+        ),
+        "host": _(
+            "cannot find the PostgreSQL server's host {host} (no computer has that name); "
+            "correct the host in --db / CUSTTRACK_DB"
+        ),
+        "port": _(
+            "no PostgreSQL server answers at {host}:{port}; start the server, or correct "
+            "the host and port in --db / CUSTTRACK_DB"
+        ),
+        "timeout": _(
+            "the PostgreSQL server at {host}:{port} did not answer within {seconds} s; "
+            "check the host and port in --db / CUSTTRACK_DB and that a firewall lets you in"
+        ),
+        "hba": _(
+            "the PostgreSQL server at {host}:{port} does not let user {user} in from this "
+            "computer (pg_hba.conf); ask its administrator to allow it"
+        ),
+        "schema": _(
+            "PostgreSQL user {user} may not create custtrack's tables in database {database}; "
+            "make the user its owner (ALTER DATABASE {database} OWNER TO {user}) or allow it "
+            "(GRANT CREATE ON SCHEMA public TO {user})"
+        ),
+        "other": _("cannot open the PostgreSQL database {location}: {error}"),
+    }
+    return messages[kind].format(
+        user=user, host=host, port=port, database=database, location=where, error=first,
+        seconds=CONNECT_TIMEOUT_S,
+    )  # fmt: skip
 
 
 def commits() -> int:

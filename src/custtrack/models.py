@@ -6,6 +6,7 @@ This module describes the current schema; `migrations/` holds how each database 
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session as _OrmSession
 from sqlmodel import Field, SQLModel
 
 
@@ -132,9 +133,10 @@ class Interaction(_Table, table=True):
     channel: str
     summary: str | None = None
     outcome: str | None = None
-    owner: str | None = None
+    owner: str | None = None  # who made the contact (a sheet's salesperson, or who logged it)
     batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     created_at: datetime = _when(default=True)
+    recorded_by: str | None = None  # who entered it (config.current_user()); empty when imported
 
 
 class Purchase(_Table, table=True):
@@ -157,6 +159,8 @@ class Purchase(_Table, table=True):
     order_ref: str | None = Field(default=None, sa_column_kwargs={"unique": True})
     batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     created_at: datetime = _when(default=True)
+    recorded_by: str | None = None
+    cost_minor: int | None = None  # what the goods of this line cost the shop (same currency)
 
 
 class Feedback(_Table, table=True):
@@ -174,6 +178,7 @@ class Feedback(_Table, table=True):
     channel: str | None = None
     batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     created_at: datetime = _when(default=True)
+    recorded_by: str | None = None
 
 
 class Complaint(_Table, table=True):
@@ -190,6 +195,7 @@ class Complaint(_Table, table=True):
     resolved_at: datetime | None = _when(nullable=True)
     batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     updated_at: datetime = _when(default=True)
+    recorded_by: str | None = None
 
 
 class FollowUp(_Table, table=True):
@@ -311,4 +317,83 @@ agenda_dirty = sa.Table(
     "agenda_dirty",
     SQLModel.metadata,
     sa.Column("customer_id", sa.Integer(), primary_key=True, autoincrement=False),
+)
+
+# The audit trail (services/audit.py): who changed what and when, one row per changed field, or
+# one per record created or deleted (its fields as JSON in `new` or `old`), or one per import
+# batch, merge, undo or erasure. No foreign keys: the trail outlives the records it describes.
+audit_log = sa.Table(
+    "audit_log",
+    SQLModel.metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("actor", sa.String(), nullable=False),  # config.current_user() of the command
+    sa.Column("action", sa.String(), nullable=False),  # create, update, delete, import, merge …
+    sa.Column("entity", sa.String(), nullable=False),  # customer, purchase, followup, complaint …
+    sa.Column("entity_id", sa.Integer(), nullable=True),
+    sa.Column("customer_id", sa.Integer(), nullable=True),  # whose history it is part of
+    sa.Column("field", sa.String(), nullable=True),
+    sa.Column("old", sa.String(), nullable=True),
+    sa.Column("new", sa.String(), nullable=True),
+    sa.Column("batch_id", sa.Integer(), nullable=True),
+    # `history CUSTOMER`, newest first
+    sa.Index("ix_audit_log_customer_at", "customer_id", "at"),
+    # a batch's own row, found by `history` for the records the batch added
+    sa.Index("ix_audit_log_batch_id", "batch_id"),
+)
+
+
+def _audit_flush(session, _context) -> None:  # noqa: ANN001
+    """Every ORM flush writes the audit rows of what it changed, in the same transaction."""
+    from .services.audit import on_flush
+
+    on_flush(session)
+
+
+sa.event.listen(_OrmSession, "after_flush", _audit_flush)
+
+
+# Profitability and saved segments (migration 0007): plain tables, read and written with Core.
+# A product's unit cost prices the purchases of that product that carry no cost of their own.
+products = sa.Table(
+    "products",
+    SQLModel.metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(), nullable=False, unique=True),  # as purchases.product has it
+    sa.Column("category", sa.String(), nullable=True),
+    sa.Column("unit_cost_minor", sa.Integer(), nullable=False),
+    sa.Column("currency", sa.String(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# A segment saved by `clusters --save NAME`: one row per cluster (NAME-1, NAME-2 …, all with
+# group_name NAME) and its customers; usable wherever an RFM segment is (`list --segment`,
+# `due --segment`, `cadence set --segment`).
+saved_segments = sa.Table(
+    "saved_segments",
+    SQLModel.metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(), nullable=False, unique=True),
+    sa.Column("group_name", sa.String(), nullable=False, index=True),
+    sa.Column("description", sa.String(), nullable=True),  # English, as JSON writes it
+    sa.Column("as_of", sa.Date(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+saved_segment_members = sa.Table(
+    "saved_segment_members",
+    SQLModel.metadata,
+    sa.Column(
+        "segment_id",
+        sa.Integer(),
+        sa.ForeignKey("saved_segments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )

@@ -48,7 +48,7 @@ class Fit:
     reason: str = ""
     note: str = ""
 
-    def unusable(self, message: str, **fields: object) -> Fit:
+    def unusable(self, message: str, /, **fields: object) -> Fit:
         """Say why the fit is not usable: `message` (marked N_) with its named fields."""
         self.reason = message.format(**fields)
         self.note = _(message).format(**fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..i18n import C_, _, ngettext, pgettext
+from ..i18n import C_, N_, _, ngettext, pgettext
 from . import _output
 from ._output import Col
 
@@ -161,8 +161,163 @@ def profile(p: dict[str, Any], fmt: str) -> None:
             Col("kind", _("What")),
             Col("what", ""),
             Col("detail", _("Details")),
+            Col("by", _("By")),
         ],
         title=_("Timeline"),
         empty=_("Nothing recorded yet: `custtrack log` a contact or `custtrack buy` a purchase."),
+        caption=caption,
+    )
+
+
+# the audit trail's words (`history`): what was done, to which kind of record, to which field
+_AUDIT_ACTIONS = {
+    "create": N_("created"), "delete": N_("deleted"), "import": N_("imported"),
+    "merge": N_("merged"), "undo": N_("undone"), "erase": N_("erased"), "purge": N_("purged"),
+}  # fmt: skip
+_AUDIT_ENTITIES = {
+    "customer": N_("customer"), "purchase": N_("purchase"), "followup": N_("follow-up"),
+    "complaint": N_("complaint"), "batch": N_("import batch"),
+}  # fmt: skip
+_AUDIT_FIELDS = (
+    C_("audit_field", "name"), C_("audit_field", "phone"), C_("audit_field", "email"),
+    C_("audit_field", "wechat"), C_("audit_field", "company"), C_("audit_field", "address"),
+    C_("audit_field", "city"), C_("audit_field", "birthday"), C_("audit_field", "gender"),
+    C_("audit_field", "source"), C_("audit_field", "owner"),
+    C_("audit_field", "price_sensitivity"), C_("audit_field", "notes"),
+    C_("audit_field", "status"), C_("audit_field", "external_id"),
+    C_("audit_field", "lost_reason"), C_("audit_field", "lost_note"),
+    C_("audit_field", "lost_at"), C_("audit_field", "tags"), C_("audit_field", "at"),
+    C_("audit_field", "product"), C_("audit_field", "category"), C_("audit_field", "qty"),
+    C_("audit_field", "amount"), C_("audit_field", "order_ref"),
+    C_("audit_field", "due_date"), C_("audit_field", "due_time"), C_("audit_field", "channel"),
+    C_("audit_field", "note"), C_("audit_field", "origin"), C_("audit_field", "priority"),
+    C_("audit_field", "snoozed_until"), C_("audit_field", "complaint_id"),
+    C_("audit_field", "text"), C_("audit_field", "assignee"), C_("audit_field", "resolution"),
+    C_("audit_field", "opened_at"),
+)  # fmt: skip
+# fields whose stored values are a vocabulary's, by the kind of record
+_AUDIT_VOCABULARY = {
+    ("customer", "gender"): "gender", ("customer", "price_sensitivity"): "price_sensitivity",
+    ("customer", "status"): "customer_status", ("customer", "lost_reason"): "lost_reason",
+    ("followup", "status"): "followup_status", ("followup", "channel"): "channel",
+    ("followup", "origin"): "origin", ("followup", "priority"): "priority",
+    ("complaint", "status"): "complaint_status", ("complaint", "priority"): "priority",
+    ("complaint", "category"): "complaint_category",
+}  # fmt: skip
+_AUDIT_TIMES = {"at", "lost_at", "opened_at"}
+
+
+def _audit_value(entity: str, field: str, value: Any) -> str:
+    """A value of the trail as people read it (labels, local times); '—' for none."""
+    from datetime import datetime
+
+    from ..services.audit import ERASED
+    from ..vocab import label
+
+    if value in (None, ""):
+        return "—"
+    value = str(value).replace(ERASED, _("[erased]"))  # inside a longer text too
+    vocabulary = _AUDIT_VOCABULARY.get((entity, field))
+    if vocabulary:
+        return label(vocabulary, value)
+    if field in _AUDIT_TIMES:
+        try:
+            return _output.human(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def _audit_fields(entity: str, data: dict[str, Any]) -> str:
+    """A created or deleted record's fields: 'name: Ann; phone: +86 …' (money as money)."""
+    from ..validate import money_text
+    from ..vocab import label
+
+    data = dict(data)
+    if "amount_minor" in data and "currency" in data:
+        data["amount"] = money_text(int(data.pop("amount_minor")), data.pop("currency"))
+    return pgettext("separator", "; ").join(
+        _("{field}: {value}").format(
+            field=label("audit_field", key), value=_audit_value(entity, key, value)
+        )
+        for key, value in data.items()
+    )
+
+
+def _audit_detail(r: dict[str, Any]) -> tuple[str, str]:
+    """(change, details) of one trail row, in the interface language."""
+    import json
+
+    from ..vocab import label
+
+    entity, action = r["entity"], r["action"]
+    data: dict[str, Any] = {}
+    for raw in (r["new"], r["old"]):
+        if r["field"] is None and raw and raw.startswith("{"):
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                data = {}
+            break
+    if action == "update":
+        change = label("audit_field", r["field"])
+        detail = _("{was} → {now}").format(
+            was=_audit_value(entity, r["field"], r["old"]),
+            now=_audit_value(entity, r["field"], r["new"]),
+        )
+        return change, detail
+    change = _(_AUDIT_ACTIONS[action]) if action in _AUDIT_ACTIONS else action
+    if action in ("create", "delete"):
+        return change, _audit_fields(entity, data)
+    if action == "import":
+        n = int(data.get("count", 0))
+        return change, ngettext(
+            "{n} added from {source} (import batch {batch})",
+            "{n} added from {source} (import batch {batch})",
+            n,
+        ).format(n=n, source=data.get("source", ""), batch=r["batch_id"])
+    if action == "merge":
+        return change, _("customer #{id} merged into this one").format(id=data.get("merged_id"))
+    if action == "undo":
+        return change, _("import batch {batch} undone").format(batch=r["batch_id"])
+    if action == "purge":
+        return change, _("personal data erased and records deleted")
+    if action == "erase":
+        return change, _("personal data erased")
+    return change, ""
+
+
+def history(rows: list[dict[str, Any]], total: int, fmt: str, title: str) -> None:
+    keys = ("at", "actor", "action", "entity", "entity_id", "field", "old", "new", "batch_id")
+    if fmt in ("json", "csv"):
+        _output.emit([{k: r[k] for k in keys} for r in rows], [Col(k, k) for k in keys], fmt)
+        return
+    shown = []
+    for r in rows:
+        change, detail = _audit_detail(r)
+        entity = r["entity"]
+        record = _(_AUDIT_ENTITIES[entity]) if entity in _AUDIT_ENTITIES else entity
+        if r["entity_id"] is not None:
+            record = _("{record} #{id}").format(record=record, id=r["entity_id"])
+        shown.append(
+            {"at": r["at"], "actor": r["actor"] or "", "record": record, "change": change,
+             "detail": detail}
+        )  # fmt: skip
+    caption = None
+    if total > len(rows):
+        caption = _("newest {n} of {total}; --limit 0 shows everything").format(
+            n=len(rows), total=total
+        )
+    _output.table(
+        shown,
+        [
+            Col("at", _("When")),
+            Col("actor", _("Who")),
+            Col("record", _("Record")),
+            Col("change", _("Change")),
+            Col("detail", _("Details"), flex=True),
+        ],
+        title=title,
+        empty=_("No changes recorded yet."),
         caption=caption,
     )

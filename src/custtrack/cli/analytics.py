@@ -651,6 +651,16 @@ def value(
     sort: Annotated[
         str, typer.Option(help=N_("predicted, historical, simple or name."))
     ] = "predicted",
+    margin: Annotated[
+        bool,
+        typer.Option(
+            "--margin",
+            help=N_(
+                "Margin-based: each value × the customer's margin rate (margin ÷ revenue so far, "
+                "after product cost and cost to serve; see `custtrack profit`)."
+            ),
+        ),
+    ] = False,
     limit: LimitOpt = 0,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
@@ -678,6 +688,10 @@ def value(
     with db.session() as s:
         res = analytics.value(s, day, horizon, discount, predict=not model)
         left_out = analytics.other_currency_note(analytics.other_currency_purchases(s, day))
+        if margin and not model:  # issue 16: services/profit.py
+            from ..services import profit
+
+            res["table"] = profit.apply_margin(res["table"], profit.margin_rates(s, day))
     if left_out and (model or fmt != "table"):
         _output.warn(left_out)
     if model:
@@ -710,12 +724,17 @@ def value(
         "as of {day}; predicted over {n} months at {rate}/year: {method}",
         horizon,
     ).format(day=day, n=horizon, rate=f"{discount:.0%}", method=_method_text(method))
+    if margin:
+        caption += "\n" + _("margin-based: × each customer's margin rate (`custtrack profit`)")
     for fit in (res["bgnbd"], res["gg"]):
         if not fit.ok:
             caption += "\n" + _("{reason}; heuristic used instead").format(
                 reason=fit.note or fit.reason
             )
     caption += f"\n{left_out}" if left_out else ""
+    if margin:
+        cols.insert(3, Col("margin_rate", _("Margin %"), "right"))
+        shown = [{**r, "margin_rate": _pct(r["margin_rate"])} for r in shown]
     _output.emit(shown, cols, fmt, title=_("Customer lifetime value"), caption=caption,
                  empty=_("No purchases recorded yet."))  # fmt: skip
 
@@ -930,6 +949,9 @@ def _render_report(data: dict[str, Any], fmt: str, method: str = "") -> None:
         (_("Retention"), _pct(data["retention_rate"])),
         (_("Repurchase rate"), _pct(data["repurchase_rate"])),
         (_("Revenue"), _money(data["revenue"], cur)),
+        (_("Margin"), _("{margin} ({rate}; product cost {cost}, cost to serve {serve})")
+         .format(margin=_money(data["margin"], cur), rate=_pct(data["margin_rate"]),
+                 cost=_money(data["product_cost"], cur), serve=_money(data["cost_to_serve"], cur))),
         (_("Orders"), ngettext("{orders} by {n} buyer", "{orders} by {n} buyers", data["buyers"])
          .format(orders=data["orders"], n=data["buyers"])),
         (_("Average order value"), _money(data["average_order_value"], cur)),
@@ -961,6 +983,12 @@ def _render_report(data: dict[str, Any], fmt: str, method: str = "") -> None:
                              Col("resolved", _("Resolved"), "right"),
                              Col("mean_hours_to_resolve", _("Mean hours"), "right")],
                       title=_("Complaints by category"))  # fmt: skip
+    if data.get("complaints_growing"):  # issue 16: analytics.themes.category_growth
+        grow = _listed([_("{category} {n} (before: {mean} a period)").format(
+            category=label("complaint_category", r["category"]), n=r["now"],
+            mean=_num(r["before_mean"], 1)) for r in data["complaints_growing"]])  # fmt: skip
+        line = _("[bold]Growing complaint categories[/]: {categories}")
+        _output.info(line.format(categories=grow))
     if data["campaigns"]:
         rows = [{**r, "cost": _num(r["cost"]), "cac": _num(r["cac"])} for r in data["campaigns"]]
         _output.table(rows, [Col("name", _("Campaign")), Col("source", _("Source")),

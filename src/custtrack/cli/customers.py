@@ -25,6 +25,9 @@ BirthdayOpt = Annotated[str | None, Text(N_("Birthday: 1985-03-12, '12 March 198
 GenderOpt = Annotated[str | None, Text(N_("female, male, other or unknown."))]
 SourceOpt = Annotated[str | None, Text(N_("How they found you (walk-in, referral, a campaign …)."))]
 OwnerOpt = Annotated[str | None, Text(N_("Who looks after this customer."))]
+NewOwnerOpt = Annotated[
+    str | None, Text(N_('Who looks after this customer (default: you; "" for no one).'))
+]
 PriceOpt = Annotated[
     str | None,
     typer.Option("--price-sensitivity", help=N_("low, medium or high."), show_default=False),
@@ -61,7 +64,7 @@ def add(
     birthday: BirthdayOpt = None,
     gender: GenderOpt = None,
     source: SourceOpt = None,
-    owner: OwnerOpt = None,
+    owner: NewOwnerOpt = None,
     price_sensitivity: PriceOpt = None,
     notes: NotesOpt = None,
     tag: Annotated[
@@ -77,6 +80,7 @@ def add(
     Phones are stored with their country code (E.164); a number without +code
     is read with the `phone_region` setting (CN, US …). A phone or e-mail that
     already belongs to a customer is refused, naming them, unless --force.
+    You own the customers you add unless --owner says otherwise.
 
     Examples:
       custtrack add "Wang Fang" --phone 13800138000 --city 杭州 --tag vip
@@ -118,6 +122,10 @@ def edit(
     ] = False,
 ) -> None:
     """Change a customer's details; an empty value ("") clears a field.
+
+    Only the fields given are written. If someone else changed one of them
+    since this command read it, nothing is saved and the error names the
+    field, who changed it and to what; run the edit again to overwrite.
 
     Examples:
       custtrack edit "Wang Fang" --city 上海 --owner lei
@@ -295,8 +303,9 @@ def show(
     JSON fields (whole timeline): customer (every stored field), tags,
     last_contact, next_followup, latest_feedback, open_complaints,
     summary (purchases, spend_minor, currency, spend_by_currency,
-    last_purchase, occasions), timeline (at, kind, id, what, detail),
-    timeline_total. Times: ISO 8601, local time. Money: minor units (cents).
+    last_purchase, occasions), timeline (at, kind, id, what, detail,
+    by: who recorded it), timeline_total. Times: ISO 8601, local time.
+    Money: minor units (cents).
 
     Examples:
       custtrack show "Wang Fang"
@@ -312,6 +321,58 @@ def show(
         c = customers.resolve(s, customer)
         prof = records.profile(s, c, timeline_limit=0 if all_ or fmt == "json" else 30)
     _render.profile(prof, fmt)
+
+
+@app.command(rich_help_panel=N_("Customers"))
+def history(
+    customer: CustomerArg,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", "-n", help=N_("At most this many rows (table default 50; 0 = all).")
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Who changed what about a customer, and when: the audit trail, newest first.
+
+    Every change to the customer and to their purchases, follow-ups and
+    complaints: who made it (CUSTTRACK_USER, else config `user`, else the
+    login name), the field, its old and its new value; records created and
+    deleted, merges, and the imports that added records. A deleted
+    customer's trail stays readable by id.
+
+    JSON/CSV fields: at (ISO 8601, local time), actor, action (create,
+    update, delete, import, merge, erase, purge), entity (customer, purchase,
+    followup, complaint), entity_id, field, old, new (a created or deleted
+    record: its fields as JSON), batch_id.
+
+    Examples:
+      custtrack history "Wang Fang"
+      custtrack history 12 --limit 0 --format csv > trail.csv
+    """
+    from .. import db
+    from ..errors import InvalidValue, NotFound
+    from ..services import audit, customers
+    from . import _output, _render
+
+    fmt = check_format(fmt)
+    if limit is None:
+        limit = 50 if fmt == "table" else 0
+    if limit < 0:
+        raise InvalidValue("--limit", limit, _("must be 0 (all) or more"))
+    with db.session() as s:
+        try:
+            c = customers.resolve(s, customer)
+            cid, label = c.id, customers.describe(c)
+        except NotFound:
+            ref = customer.strip().lstrip("#")
+            if not (ref.isdigit() and audit.knows(s, int(ref))):
+                raise
+            cid, label = int(ref), _("deleted customer #{id}").format(id=ref)
+        rows, total = audit.history(s, cid, limit)
+    title = _("History of {customer}").format(customer=_output.esc(label))
+    _render.history(rows, total, fmt, title)
 
 
 @app.command("list", rich_help_panel=N_("Customers"))

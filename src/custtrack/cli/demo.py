@@ -261,7 +261,7 @@ def _fallback_due() -> None:
             .join(Customer, Customer.id == FollowUp.customer_id)
             .where(FollowUp.status == "open", FollowUp.due_date <= today + timedelta(days=7))
             .where(or_(FollowUp.snoozed_until.is_(None), FollowUp.snoozed_until <= today))
-            .order_by(FollowUp.due_date, FollowUp.due_time, FollowUp.id)
+            .order_by(FollowUp.due_date, FollowUp.due_time.nulls_first(), FollowUp.id)
         ).all()
         rows = [  # built inside the session: closing it expires the objects
             {

@@ -40,7 +40,7 @@ def plan(
         str | None, typer.Option("--note", "-m", help=N_("What the contact is about."))
     ] = None,
     owner: Annotated[
-        str | None, typer.Option(help=N_("Who makes the contact (default: config `user`)."))
+        str | None, typer.Option(help=N_("Who makes the contact (default: you)."))
     ] = None,
     priority: Annotated[str, typer.Option(help=", ".join(PRIORITIES) + ".")] = "normal",
 ) -> None:
@@ -107,10 +107,24 @@ def due(
     ] = None,
     owner: Annotated[str | None, typer.Option(help=N_("Only this person's follow-ups."))] = None,
     mine: Annotated[
-        bool, typer.Option("--mine", help=N_("Only yours (config `user` or CUSTTRACK_USER)."))
+        bool,
+        typer.Option(
+            "--mine",
+            help=N_(
+                "Only yours: follow-ups you make and reminders of customers you own (you: "
+                "CUSTTRACK_USER, else config `user`, else your login name). Without --mine or "
+                "--owner, `due` lists everyone's, also on a shared database."
+            ),
+        ),
     ] = False,
     channel: ChannelOpt = None,
     tag: Annotated[str | None, typer.Option(help=N_("Only customers with this tag."))] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            help=N_("Only customers in this segment: RFM, or saved by `clusters --save`.")
+        ),
+    ] = None,
     explain: Annotated[bool, typer.Option("--explain", help=N_("Show the urgency terms."))] = False,
     limit: Annotated[
         int | None,
@@ -133,11 +147,7 @@ def due(
     if mine:
         if owner:
             raise UsageError(_("use --mine or --owner, not both"))
-        owner = str(config.get("user") or "")
-        if not owner:
-            raise UsageError(
-                _("--mine needs your name: `custtrack config set user NAME` or CUSTTRACK_USER")
-            )
+        owner = config.current_user()
     channel = choice(channel, CHANNELS, "--channel")
     today = clock.today()
     horizon_days = int(config.get("followups.due_days")) if days is None else days
@@ -149,10 +159,17 @@ def due(
         _catch_up(today)
     with db.session() as s:
         shown, total = due_service.due_page(
-            s, limit, today=today, days=days, owner=owner, tag=tag, channel=channel
-        )
+            s, 0 if segment else limit, today=today, days=days, owner=owner, tag=tag,
+            channel=channel,
+        )  # fmt: skip
+        if segment:  # the whole list, then its customers in the segment, still most urgent first
+            from ..services.segments import customer_ids_in_segment
+
+            members = set(customer_ids_in_segment(s, segment, today))
+            shown = [item for item in shown if item["customer_id"] in members]
+            total, shown = len(shown), shown[:limit] if limit else shown
         due_service.fill_channels(s, shown)
-        if not total:
+        if not total and not segment:
             from datetime import timedelta
 
             nxt = due_service.next_planned(
@@ -189,11 +206,12 @@ def _catch_up(today: Any) -> None:
     try:
         with db.session(write=True) as s:
             agenda.catch_up(s, today, announce)
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
         if not db.write_refused(exc):
             raise
-        # a read-only copy (a backup, another user's file), or another command holding the
-        # write lock past the busy timeout (a long import): `due` computes on read instead
+        # a read-only copy (a backup, another user's file, a read-only PostgreSQL role), or
+        # another command holding the write lock past the busy timeout (a long import): `due`
+        # computes on read instead
 
 
 def _due_rows(items: list[dict[str, Any]], fmt: str, explain: bool) -> list[dict[str, Any]]:
@@ -670,7 +688,9 @@ def config_show(fmt: FormatOpt = "table") -> None:
                 "value": value,
                 "default": default,
                 "source": src,
-                "shown": _show_value(value),
+                "shown": _show_value(value)
+                if key != "user" or value
+                else _("(empty: your login name, {name})").format(name=config.current_user()),
                 "is_default": _("yes") if value == default else "",
             }
         )

@@ -1,4 +1,4 @@
-"""maintenance commands: export, backup, restore, check, forget."""
+"""maintenance commands: export, db init, backup, restore, check, forget."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import N_, _, ngettext, pgettext
-from ._app import app
+from ._app import app, sub_app
 from ._options import CustomerArg, YesOpt
 
 PANEL = N_("Data")
@@ -196,6 +196,37 @@ def _write_json_doc(record: dict, out: str | None, force: bool) -> None:
     ex.check_target(target, force)
     with ex.atomic_file(target) as fh:
         fh.write(text)
+
+
+db_app = sub_app("db", N_("The database itself: create its tables."), PANEL)
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Create custtrack's tables in a new, empty database, or bring an older one up to date.
+
+    Any command does this the first time it opens a database; `db init` does only that, so that
+    a shared PostgreSQL database can be made ready before anyone uses it. Running it again
+    changes nothing.
+
+    Examples:
+
+      custtrack --db postgresql+psycopg://shop@db.example.com/customers db init
+
+      CUSTTRACK_DB=postgresql+psycopg://shop@localhost:5432/customers custtrack db init
+    """
+    from .. import db
+    from . import _output
+
+    old, new = db.init()
+    where = db.display()
+    if old is None:
+        done = _("Created the tables of {database} (schema {version})")
+    elif old != new:
+        done = _("Upgraded {database} from schema {old} to {version}")
+    else:
+        done = _("{database} is ready (schema {version})")
+    _output.success(done.format(database=where, version=new, old=old))
 
 
 @app.command(rich_help_panel=PANEL)
@@ -418,14 +449,20 @@ def forget(
     with db.session() as s:
         c = customers.resolve(s, customer)
         cid, label, erased_at = c.id, customers.describe(c), c.erased_at
+    on_server = db.is_postgresql()
     if erased_at is not None and not purge:
         maintenance.scrub(db.engine())  # nothing left to erase; make sure no trace is left
-        _output.success(
-            _(
+        if on_server:
+            again = _(
+                "Customer #{id} was already erased on {date}; the tables were compacted again "
+                "(add --purge to delete their anonymous records too)"
+            )
+        else:
+            again = _(
                 "Customer #{id} was already erased on {date}; the file was compacted again "
                 "(add --purge to delete their anonymous records too)"
-            ).format(id=cid, date=_output.human(erased_at)[:10])
-        )
+            )
+        _output.success(again.format(id=cid, date=_output.human(erased_at)[:10]))
         return
     if purge:
         question = _("Delete {label}? This cannot be undone.").format(label=label)
@@ -438,7 +475,17 @@ def forget(
     with db.session(write=True) as s:
         c = customers.resolve(s, f"#{cid}")
         counts = erase.forget(s, c, purge=purge)
-    _output.info(_("Compacting the database file, so the erased data cannot be recovered from it…"))
+    if on_server:
+        _output.info(
+            _(
+                "Rewriting the tables on the server (VACUUM FULL), so the erased data cannot be "
+                "recovered from them…"
+            )
+        )
+    else:
+        _output.info(
+            _("Compacting the database file, so the erased data cannot be recovered from it…")
+        )
     scrubbed = maintenance.scrub(db.engine())
     kept = pgettext("list", ", ").join(_count(n, k) for k, n in counts.items() if n)
     if purge and kept:
@@ -450,7 +497,16 @@ def forget(
     else:
         done = _("Erased customer #{id}").format(id=cid)
     _output.success(done)
-    if not scrubbed["vacuumed"] or not scrubbed["wal_truncated"]:
+    if on_server and not scrubbed["vacuumed"]:
+        _output.warn(
+            _(
+                "the old versions of the erased rows are still in the server's table files "
+                "(other sessions were using or still reading the tables, or you do not own "
+                "them); run `custtrack forget {id}` again later, or have the database owner run "
+                "VACUUM FULL"
+            ).format(id=cid)
+        )
+    elif not scrubbed["vacuumed"] or not scrubbed["wal_truncated"]:
         _output.warn(
             _(
                 "another program has the database open, so the file could not be fully "

@@ -69,6 +69,7 @@ _COLUMN_WORDS = (
     C_("column", "rows_updated"), C_("column", "rows_skipped"), C_("column", "started_at"),
     C_("column", "finished_at"), C_("column", "undone_at"), C_("column", "kept_id"),
     C_("column", "merged_id"), C_("column", "merged_snapshot"), C_("column", "reason"),
+    C_("column", "recorded_by"),
 )  # fmt: skip
 # a key that means something else in one table: a campaign's name, an import's source file
 _TABLE_WORDS = (C_("campaigns column", "name"), C_("imports column", "source"))

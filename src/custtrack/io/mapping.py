@@ -56,6 +56,11 @@ _KIND = {
         "order_ref": "orderref orderid ordernumber orderno order receipt receiptno invoice "
         "invoiceno reference 订单号 订单编号 单号 流水号",
         "currency": "currency 币种 货币",
+        # what the line cost the shop (issue 16): the whole line's, or one unit's × qty
+        "cost": "cost costs totalcost linecost cogs costamount 成本 总成本 成本金额 商品成本 "
+        "货品成本",
+        "unit_cost": "unitcost costprice purchaseprice buyingprice 进价 进货价 成本价 单位成本 "
+        "单件成本 采购价 采购单价 进货单价",
     },
     "interactions": {
         "at": _AT + " contactdate contactedat 联系时间 联系日期 跟进时间 跟进日期",

@@ -13,7 +13,7 @@ check-ins, complaint deadlines), computed by the very same code for one customer
 `due` brings the agenda up to date first (`catch_up`, usually a handful of customers), then reads
 it (`page`). It computes on read instead (`due._due_items`) where the agenda cannot answer: a day
 before the one it was brought up to date for (`--as-of` in the past), a segment cadence (segments
-move with time), or a database without the triggers (not SQLite).
+move with time), or a database without the triggers (neither SQLite nor PostgreSQL).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from .. import clock, config
+from .. import clock, config, dialect
 from ..models import Meta
 from ..models import agenda as A
 from ..models import agenda_dirty as D
@@ -70,8 +70,9 @@ def _set_state(session: Session, fp: str, today: date) -> None:
 
 
 def kept(session: Session) -> bool:
-    """Whether this database keeps an agenda (SQLite with the triggers of migration 0004)."""
-    return session.get_bind().dialect.name == "sqlite"
+    """Whether this database keeps an agenda: the triggers of migration 0004 exist for SQLite
+    and PostgreSQL (another engine would compute on read)."""
+    return dialect.name(session) in (dialect.SQLITE, dialect.POSTGRESQL)
 
 
 def _segment_rules(session: Session) -> bool:

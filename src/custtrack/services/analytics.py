@@ -11,14 +11,14 @@ import os
 # `value --model` at 100k customers. Only effective before numpy loads; a user's setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from datetime import date, datetime  # noqa: E402
+from datetime import date  # noqa: E402
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from .. import clock, config
+from .. import clock, config, dialect
 from ..errors import Conflict, CusttrackError, InvalidValue, UsageError
 from ..i18n import _, ngettext
 from ..models import Campaign, Complaint, Customer, CustomerTag, Purchase, Tag
@@ -119,17 +119,16 @@ def occasion_arrays(session: Session, as_of: date) -> tuple[np.ndarray, np.ndarr
     if found is None:
         return empty, empty, empty
     first, steps = found
-    import sqlite3
-
-    secs = "unixepoch(at)" if sqlite3.sqlite_version_info >= (3, 38) else "strftime('%s', at)"
+    secs = dialect.epoch_seconds_any(session, "at")
     only, _ = currency_filter(session, as_of)
     # customer and second packed into one integer (seconds biased by 2^31, so 1902–2106 fit
     # in 32 bits): sorting the packed value sorts by customer, then time
-    packed = f"customer_id * 4294967296 + CAST({secs} AS INTEGER) + 2147483648"
+    packed = f"customer_id * 4294967296 + CAST({secs} AS BIGINT) + 2147483648"
     sql = (
-        f"SELECT group_concat(k), group_concat(amount_minor) FROM (SELECT {packed} AS k, "
+        f"SELECT {dialect.group_concat(session, 'k')}, "
+        f"{dialect.group_concat(session, 'amount_minor')} FROM (SELECT {packed} AS k, "
         "amount_minor FROM purchases WHERE customer_id >= :lo AND customer_id < :hi "
-        f"AND at < :end{only} ORDER BY customer_id, at)"
+        f"AND at < :end{only} ORDER BY customer_id, at) AS bought"
     )
     # two scalar subqueries, each answered from one end of the index (one SELECT scans it all)
     ends = (
@@ -174,7 +173,7 @@ def lost_days(session: Session, as_of: date) -> tuple[np.ndarray, np.ndarray]:
     sql = "SELECT id, lost_at FROM customers WHERE lost_at IS NOT NULL ORDER BY id"
     limit, ids, days = day_number(as_of), [], []
     for cid, at in _fetch(session, sql):
-        day = day_number(clock.to_local(datetime.fromisoformat(at)).date())
+        day = day_number(clock.to_local(dialect.to_datetime(at)).date())
         if day <= limit:
             ids.append(cid)
             days.append(day)

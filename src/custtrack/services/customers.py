@@ -115,9 +115,15 @@ def _check_conflicts(session: Session, fields: dict[str, Any], exclude: int | No
 def add(
     session: Session, raw: dict[str, Any], tags: list[str] | None = None, force: bool = False
 ) -> Customer:
+    """A new customer. Unless an owner is given ("" for none), the person adding them owns them,
+    as in most CRMs: someone is answerable for every customer, and `due --mine` finds them."""
     if not str(raw.get("name") or "").strip():
         raise InvalidValue(_("NAME"), raw.get("name"), _("a customer needs a name"))
     fields = clean_fields(raw)
+    if raw.get("owner") is None:
+        from .. import config
+
+        fields["owner"] = config.current_user()
     if not force:
         _check_conflicts(session, fields, None)
         from .erase import erased_match
@@ -147,20 +153,83 @@ def add(
 
 
 def update(session: Session, customer: Customer, raw: dict[str, Any], force: bool = False) -> dict:
-    """Change fields; returns {field: (old, new)} for what actually changed."""
+    """Change fields; returns {field: (old, new)} for what actually changed.
+
+    Two people editing one customer at once: only the fields that change are written, each only
+    if it still holds the value read into `customer` (one conditional UPDATE, so the rule holds
+    on any engine and isolation level). Different fields both stay; the same field changed by
+    someone else in between is a Conflict naming the field, that person and the value, and
+    nothing is written.
+    """
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from . import audit
+
     fields = clean_fields(raw)
     if not force:
         _check_conflicts(session, fields, customer.id)
-    changed = {}
-    for key, value in fields.items():
-        old = getattr(customer, key)
-        if old != value:
-            changed[key] = (old, value)
-            setattr(customer, key, value)
-    if changed:
-        customer.updated_at = clock.utcnow()
-        session.add(customer)
+    changed = {k: (getattr(customer, k), v) for k, v in fields.items() if getattr(customer, k) != v}
+    if not changed:
+        return changed
+    now = clock.utcnow()
+    t = Customer.__table__
+    session.flush()
+    unchanged = [t.c[k].is_not_distinct_from(old) for k, (old, _new) in changed.items()]
+    result = session.connection().execute(
+        sa.update(t)
+        .where(t.c.id == customer.id, *unchanged)
+        .values({**{k: new for k, (_old, new) in changed.items()}, "updated_at": now})
+    )
+    if result.rowcount != 1:
+        _edit_conflict(session, customer, changed)
+    for key, (_old, new) in changed.items():
+        set_committed_value(customer, key, new)
+    set_committed_value(customer, "updated_at", now)
+    audit.changes(session, "customer", customer.id, customer.id, changed)
     return changed
+
+
+def _edit_conflict(session: Session, customer: Customer, changed: dict[str, tuple]) -> None:
+    """Raise the error for an edit whose fields someone else changed since they were read."""
+    from ..vocab import label
+    from . import audit
+
+    t = Customer.__table__
+    row = (
+        session.connection()
+        .execute(sa.select(*(t.c[k] for k in changed)).where(t.c.id == customer.id))
+        .first()
+    )
+    if row is None:
+        raise NotFound(
+            _("{customer} was deleted while you were editing; nothing was saved").format(
+                customer=describe(customer)
+            )
+        )
+    now = row._mapping
+    field = next((k for k, (old, _new) in changed.items() if now[k] != old), next(iter(changed)))
+    shown = lambda v: repr(audit.text(v)) if v not in (None, "") else _("(empty)")  # noqa: E731
+    last = audit.last_change(session, customer.id, field)
+    values = {
+        "field": label("customer_field", field),
+        "customer": describe(customer),
+        "value": shown(now[field]),
+        "yours": shown(changed[field][1]),
+    }
+    if last is None or last["new"] != audit.text(now[field]):
+        raise Conflict(
+            _(
+                "{field} of {customer} was changed to {value} by another command after you "
+                "read it; nothing was saved. Run the edit again to set it to {yours}"
+            ).format(**values)
+        )
+    when = clock.to_local(last["at"]).strftime("%Y-%m-%d %H:%M")
+    raise Conflict(
+        _(
+            "{field} of {customer} was changed to {value} by {person} at {when} after you "
+            "read it; nothing was saved. Run the edit again to set it to {yours}"
+        ).format(person=last["actor"], when=when, **values)
+    )
 
 
 def _tag_name(name: str, field: str | None = None) -> str:
@@ -209,8 +278,11 @@ def set_tags(
         )
         removed.append(name)
     if added or removed:
+        from . import audit
+
         customer.updated_at = clock.utcnow()
         session.add(customer)
+        audit.tags_changed(session, customer.id, current, (current | set(added)) - set(removed))
     return added, removed
 
 

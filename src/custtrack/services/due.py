@@ -37,7 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from .. import clock, config
+from .. import clock, config, dialect
 from ..errors import InvalidValue, NotFound
 from ..i18n import N_, _, language
 from ..models import (
@@ -202,17 +202,6 @@ def _utc(value: datetime) -> Any:
     from ..models import UTCDateTime
 
     return sa.literal(value, UTCDateTime())
-
-
-def month_day(session: Session, column: Any) -> Any:
-    """'MM-DD' of a date column. The one dialect-specific expression in this module.
-
-    Written out exactly as in the index ix_customers_birthday_md (migration 0003): a bound
-    parameter in place of the literal format would keep the planner from using it.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        return sa.func.strftime(sa.literal_column("'%m-%d'"), column)
-    return sa.func.to_char(column, sa.literal_column("'MM-DD'"))
 
 
 def _since() -> Any:
@@ -534,7 +523,8 @@ def _birthdays(session: Session, today: date, horizon: date, scope: Scope) -> li
         keys = {d.strftime("%m-%d") for d in days}
         if any(d.month == 2 and d.day == 28 and not _leap(d.year) for d in days):
             keys.add("02-29")
-        stmt = stmt.where(month_day(session, C.c.birthday).in_(sorted(keys)))
+        md = dialect.month_day(session, C.c.birthday)  # answered by ix_customers_birthday_md
+        stmt = stmt.where(md.in_(dialect.month_day_keys(session, keys)))
     rows = []
     for r in session.execute(stmt).all():
         bday = r.birthday if isinstance(r.birthday, date) else date.fromisoformat(r.birthday)

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from .. import clock
+from .. import clock, dialect
 from ..errors import UsageError
 from ..i18n import N_, _, pgettext
 from ..models import Customer, Interaction, Merge
@@ -154,16 +154,17 @@ def merge(
     conn = session.connection()
     counts: dict[str, Any] = {}
     for table in _MOVE:
-        counts[table] = conn.exec_driver_sql(
-            f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", (keep.id, other.id)
+        counts[table] = dialect.execute(
+            conn, f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", (keep.id, other.id)
         ).rowcount
-    counts["tags"] = conn.exec_driver_sql(
-        "INSERT OR IGNORE INTO customer_tags (customer_id, tag_id) "
+    tags = dialect.insert_or_ignore(
+        conn,
+        "INSERT INTO customer_tags (customer_id, tag_id) "
         "SELECT ?, tag_id FROM customer_tags WHERE customer_id = ?",
-        (keep.id, other.id),
-    ).rowcount
+    )
+    counts["tags"] = dialect.execute(conn, tags, (keep.id, other.id)).rowcount
     # earlier merges into OTHER now explain KEEP
-    conn.exec_driver_sql("UPDATE merges SET kept_id = ? WHERE kept_id = ?", (keep.id, other.id))
+    dialect.execute(conn, "UPDATE merges SET kept_id = ? WHERE kept_id = ?", (keep.id, other.id))
     filled = []
     snapshot = {
         k: v.isoformat() if isinstance(v, date | datetime) else v
@@ -191,5 +192,8 @@ def merge(
     keep.updated_at = clock.utcnow()
     session.add(keep)
     session.flush()
+    from . import audit
+
+    audit.merged(session, keep.id, other.id, {k: counts[k] for k in (*_MOVE, "tags", "filled")})
     counts["merged"] = other_label
     return counts

@@ -121,7 +121,10 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
                 "records as well"
             ).format(id=customer.id)
         )
+    from . import audit
+
     cid = customer.id
+    identity = audit.identity(customer)
     _remember(session, customer)
     kinds = (Interaction, Purchase, Feedback, Complaint, FollowUp)
     counts = {m.__tablename__: _count(session, m, cid) for m in kinds}
@@ -161,6 +164,8 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
 
     drop(session, cid)
     session.flush()
+    # after the last flush: the trail loses what the clearing above just recorded, too
+    audit.erase(session, cid, identity, purge=purge)
     session.expire_all()
     return counts
 

@@ -46,7 +46,7 @@ def plan(
         due_time=due_time,
         channel=choice(channel, CHANNELS, "--channel"),
         note=check_text(note, "--note", 1000),
-        owner=owner or config.get("user") or None,
+        owner=owner or config.current_user(),  # who plans it makes the contact, unless told
         origin=choice(origin, FOLLOWUP_ORIGINS, "origin"),
         priority=choice(priority, PRIORITIES, "--priority"),
         complaint_id=complaint_id,
@@ -61,7 +61,7 @@ def next_open(session: Session, customer_id: int) -> FollowUp | None:
     return session.exec(
         select(FollowUp)
         .where(FollowUp.customer_id == customer_id, FollowUp.status == "open")
-        .order_by(FollowUp.due_date, FollowUp.due_time, FollowUp.id)
+        .order_by(FollowUp.due_date, FollowUp.due_time.nulls_first(), FollowUp.id)
     ).first()
 
 
@@ -113,7 +113,7 @@ def materialise(session: Session, origin: str, ident: int) -> FollowUp:
         due_date=item["due_date"],
         due_time=item["due_time"],
         note=item["note"],
-        owner=customer.owner or config.get("user") or None,
+        owner=customer.owner or config.current_user(),
         origin=origin,
         priority=item["priority"],
         complaint_id=item["complaint_id"],
@@ -213,7 +213,7 @@ def _cadence_target(session: Session, scope: str, target: str) -> tuple[str, str
     if scope == "segment":
         from .segments import normalise_segment
 
-        name = normalise_segment(target)
+        name = normalise_segment(target, session)
         return name, name
     raise InvalidValue(
         "scope", scope, _("must be one of {values}").format(values=", ".join(CADENCE_SCOPES))

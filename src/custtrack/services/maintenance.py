@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from .. import clock
+from .. import clock, dialect
 from ..errors import Conflict, CusttrackError, NotFound, UsageError
 from ..i18n import C_, N_, _, pgettext
 
@@ -290,11 +290,10 @@ INVARIANTS: list[tuple[str, str, str]] = [
     (
         "last-contact",
         N_("customers have a last-contact time that differs from their latest contact"),
-        # julianday compares the instants whatever the text format; 1e-6 days is under 0.1 s
         "SELECT c.id FROM customers c LEFT JOIN (SELECT customer_id, max(at) AS at "
         "FROM interactions GROUP BY customer_id) i ON i.customer_id = c.id "
         "WHERE (c.last_contact_at IS NULL) != (i.at IS NULL) "
-        "OR abs(julianday(c.last_contact_at) - julianday(i.at)) > 1e-6",
+        "OR {c.last_contact_at differs from i.at}",
     ),
     (
         "complaint-resolved-at",
@@ -369,14 +368,13 @@ def check(session: Session, quick: bool = False) -> list[Problem]:
     """SQLite's integrity and foreign-key checks, then custtrack's rules; [] when all is well."""
     conn = session.connection()
     problems: list[Problem] = []
-    pragma = "quick_check" if quick else "integrity_check"  # quick skips index contents
-    result = [r[0] for r in conn.exec_driver_sql(f"PRAGMA {pragma}")]
+    result = dialect.integrity_check(conn, quick)  # quick skips index contents
     if result != ["ok"]:
         problems.append(
             Problem("integrity", N_("SQLite reports damage in the file"), len(result), result[:5])
         )
     fk: dict[tuple[str, str], list[int]] = {}
-    for table, rowid, parent, _fkid in conn.exec_driver_sql("PRAGMA foreign_key_check"):
+    for table, rowid, parent in dialect.foreign_key_violations(conn):
         if (table, parent) not in _COVERED:
             fk.setdefault((table, parent), []).append(rowid)
     for (table, parent), ids in fk.items():
@@ -396,10 +394,12 @@ def check(session: Session, quick: bool = False) -> list[Problem]:
                 ),
             )
         )
+    differ = dialect.instants_differ(conn, "c.last_contact_at", "i.at")
     for name, message, sql in INVARIANTS:
+        sql = sql.replace("{c.last_contact_at differs from i.at}", differ)
         try:
             ids = [r[0] for r in conn.execute(sa.text(sql))]
-        except sa.exc.OperationalError as exc:  # a table or column is missing altogether
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:  # a missing table
             problems.append(
                 Problem(
                     name,
@@ -414,13 +414,23 @@ def check(session: Session, quick: bool = False) -> list[Problem]:
     return problems
 
 
+# PostgreSQL: the tables whose rows `forget` rewrites or deletes (see _scrub_postgresql)
+_ERASED_TABLES = (
+    "customers", "customer_tags", "tags", "cadences", "interactions", "feedback", "complaints",
+    "followups", "merges", "agenda", "audit_log",
+)  # fmt: skip
+
+
 def scrub(engine: sa.Engine) -> dict[str, Any]:
     """Make erased text unrecoverable from the file: checkpoint the WAL into the database,
     VACUUM (rewrites every page, so no free page keeps old bytes), and truncate the WAL.
+    On PostgreSQL see _scrub_postgresql.
     """
     from ..db import BUSY_TIMEOUT_MS
 
-    if engine.dialect.name != "sqlite":
+    if dialect.is_postgresql(engine):
+        return _scrub_postgresql(engine)
+    if not dialect.is_sqlite(engine):
         return {"vacuumed": False, "wal_truncated": False}
     raw = engine.raw_connection()
     vacuumed = False
@@ -441,3 +451,47 @@ def scrub(engine: sa.Engine) -> dict[str, Any]:
     finally:
         raw.close()
     return {"vacuumed": vacuumed, "wal_truncated": not busy}
+
+
+def _scrub_postgresql(engine: sa.Engine) -> dict[str, Any]:
+    """PostgreSQL keeps an updated or deleted row's old version in the table's pages until a
+    vacuum, and a plain VACUUM only marks its space free: VACUUM FULL writes the tables `forget`
+    touches anew (and their indexes), so the erased text is in no file of the database. It
+    waits at most 2 s for other sessions' locks, and must keep the old versions a transaction
+    still running elsewhere may read (its report says so: then it is not done). The server's
+    WAL, its replicas and earlier dumps still hold the text until recycled or deleted."""
+    import re
+
+    kept: list[int] = []  # old row versions VACUUM had to keep, per table
+
+    def note(diag: Any) -> None:  # the server's report on each table (English servers)
+        detail = diag.message_detail or ""
+        found = re.search(r"(\d+) dead row versions cannot be removed yet", detail)
+        kept.append(int(found[1]) if found else 0)
+
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        conn.rollback()
+        conn.autocommit = True  # VACUUM cannot run in a transaction
+        conn.add_notice_handler(note)
+        # (table, whether we may vacuum it: only its owner or a superuser may)
+        present = dict(conn.execute(
+            "SELECT tablename, pg_has_role(tableowner, 'MEMBER') OR (SELECT rolsuper FROM "
+            "pg_roles WHERE rolname = current_user) FROM pg_tables "
+            "WHERE schemaname = current_schema()"
+        ).fetchall())  # fmt: skip
+        tables = [t for t in _ERASED_TABLES if t in present]
+        conn.execute("SET lock_timeout = 2000")
+        try:
+            conn.execute(f"VACUUM (FULL, VERBOSE) {', '.join(tables)}")
+            # else a table was skipped (a server warning), or old versions were kept
+            vacuumed = all(present[t] for t in tables) and not any(kept)
+        except Exception:  # noqa: BLE001 - a lock timeout: the erasure itself is committed
+            vacuumed = False
+        conn.remove_notice_handler(note)
+        conn.execute("RESET lock_timeout")
+        conn.autocommit = False
+    finally:
+        raw.close()
+    return {"vacuumed": vacuumed, "wal_truncated": True}

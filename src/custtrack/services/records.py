@@ -42,8 +42,9 @@ def log_contact(
         channel=channel,
         summary=check_text(summary, "--summary"),
         outcome=check_text(outcome, "--outcome", 200),
-        owner=owner or config.get("user") or None,
+        owner=owner or config.current_user(),
         created_at=clock.utcnow(),
+        recorded_by=config.current_user(),
     )
     session.add(contact)
     if customer.last_contact_at is None or customer.last_contact_at < at:
@@ -93,6 +94,7 @@ def record_purchase(
         currency=currency,
         order_ref=order_ref or None,
         created_at=clock.utcnow(),
+        recorded_by=config.current_user(),
     )
     session.add(purchase)
     session.flush()
@@ -128,6 +130,7 @@ def record_feedback(
         text=check_text(text, "--text"),
         channel=choice(channel, CHANNELS, "--channel"),
         created_at=clock.utcnow(),
+        recorded_by=config.current_user(),
     )
     session.add(item)
     session.flush()
@@ -155,6 +158,7 @@ def open_complaint(
         assignee=check_text(assignee, "--assignee", 100),
         opened_at=at,
         updated_at=now,
+        recorded_by=config.current_user(),
     )
     session.add(item)
     session.flush()
@@ -247,18 +251,31 @@ def purchase_summary(session: Session, customer_id: int) -> dict[str, Any]:
 
 
 # One UNION ALL over the four kinds, each branch its own newest-N (index customer_id, at), with
-# the columns _timeline_item needs under common names.
+# the columns _timeline_item needs in typed slots: text t1..t5, integers n1, n2 (PostgreSQL
+# refuses a column that is text in one branch and a number in another, and reads a bare NULL
+# in a subquery as text; SQLite does not mind).
 _TIMELINE_SQL = sa.text("""
-SELECT * FROM (SELECT 'contact' AS kind, id, at, channel AS a, summary AS b, outcome AS c,
-    NULL AS d, NULL AS e, NULL AS f FROM interactions WHERE customer_id = :c
-    ORDER BY at DESC LIMIT :n)
-UNION ALL SELECT * FROM (SELECT 'purchase', id, at, amount_minor, currency, product, qty,
-    category, order_ref FROM purchases WHERE customer_id = :c ORDER BY at DESC LIMIT :n)
-UNION ALL SELECT * FROM (SELECT 'feedback', id, at, csat, nps, text, NULL, NULL, NULL
-    FROM feedback WHERE customer_id = :c ORDER BY at DESC LIMIT :n)
+SELECT * FROM (SELECT 'contact' AS kind, id, at, channel AS t1, summary AS t2, outcome AS t3,
+    NULL AS t4, NULL AS t5, CAST(NULL AS INTEGER) AS n1, CAST(NULL AS INTEGER) AS n2,
+    coalesce(recorded_by, owner) AS who FROM interactions WHERE customer_id = :c
+    ORDER BY at DESC LIMIT :n) AS contacts
+UNION ALL SELECT * FROM (SELECT 'purchase', id, at, currency, product, category, order_ref, NULL,
+    amount_minor, qty, recorded_by FROM purchases WHERE customer_id = :c
+    ORDER BY at DESC LIMIT :n) AS bought
+UNION ALL SELECT * FROM (SELECT 'feedback', id, at, text, NULL, NULL, NULL, NULL, csat, nps,
+    recorded_by FROM feedback WHERE customer_id = :c ORDER BY at DESC LIMIT :n) AS said
 UNION ALL SELECT * FROM (SELECT 'complaint', id, opened_at, category, priority, status, text,
-    resolution, NULL FROM complaints WHERE customer_id = :c ORDER BY opened_at DESC LIMIT :n)
+    resolution, CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), recorded_by FROM complaints
+    WHERE customer_id = :c ORDER BY opened_at DESC LIMIT :n) AS complained
 """)
+# the slots (t1..t5, n1, n2) in the order _timeline_item reads each kind's values; then `who`:
+# who recorded it (a contact: who made it, when an import named them)
+_SLOTS = {
+    "contact": (0, 1, 2),
+    "purchase": (5, 0, 1, 6, 2, 3),
+    "feedback": (5, 6, 0),
+    "complaint": (0, 1, 2, 3, 4),
+}
 _TIMELINE_COUNT_SQL = sa.text("""
 SELECT (SELECT count(*) FROM interactions WHERE customer_id = :c)
     + (SELECT count(*) FROM purchases WHERE customer_id = :c)
@@ -273,7 +290,13 @@ def timeline(session: Session, customer_id: int, limit: int = 0) -> tuple[list[d
     total = conn.execute(_TIMELINE_COUNT_SQL, {"c": customer_id}).scalar_one()
     # the newest `limit` of each kind cover the newest `limit` overall
     rows = conn.execute(_TIMELINE_SQL, {"c": customer_id, "n": limit or 2**63 - 1})
-    items = [_timeline_item(r[0], r[1], _utc(r[2]), r[3:]) for r in rows]
+    items = [
+        {
+            **_timeline_item(r[0], r[1], _utc(r[2]), tuple(r[3 + i] for i in _SLOTS[r[0]])),
+            "by": r[10],
+        }
+        for r in rows
+    ]
     items.sort(key=lambda i: (i["at"], i["id"]), reverse=True)
     return (items[:limit] if limit else items), total
 

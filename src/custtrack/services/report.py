@@ -75,6 +75,13 @@ def report(session: Session, day: date, period: str = "month") -> Report:
     )
     data["currency"] = analytics.currency()
     data["purchases_other_currency"] = left_out
+    # issue 16: the margin next to the revenue, and the complaint categories that grow
+    from ..analytics.themes import category_growth
+    from .profit import period_margin
+
+    data.update(period_margin(session, data["start"], data["end"]))
+    growth = category_growth(comp, ch.period_bounds(ad, period, 12))
+    data["complaints_growing"] = [r for r in growth if r["growing"]]
     frames = {
         "customers": cust, "occasions": occ, "feedback": fb, "complaints": comp,
         "scores": scores, "trend": trend, "clv_summary": summary, "clv_predicted": pred,
@@ -218,6 +225,7 @@ def _category_days_later(
 
     import pandas as pd
 
+    from .. import dialect
     from ..db import location, sqlite_path
     from . import analytics
     from .segments import currency_filter, end_of_day_utc, offset_sql, raw_fetch, stored
@@ -234,11 +242,12 @@ def _category_days_later(
     offset = offset_sql(session)
     if offset is None:
         return lambda: pd.DataFrame(columns=cols)
-    secs = "unixepoch(at)" if sqlite3.sqlite_version_info >= (3, 38) else "strftime('%s', at)"
+    secs = dialect.epoch_seconds_any(session, "at")
     only, _n = currency_filter(session, day)
     sql = (
-        f"SELECT category, (CAST({secs} AS INTEGER) + {offset('at')}) / 86400 AS d, "
-        f"sum(amount_minor) FROM purchases WHERE +at < :end{only} GROUP BY 1, 2"
+        f"SELECT category, (CAST({secs} AS BIGINT) + {offset('at')}) / 86400 AS d, "
+        "sum(amount_minor) FROM purchases "
+        f"WHERE {dialect.unindexed(session, 'at')} < :end{only} GROUP BY 1, 2"
     )
     params = {"end": stored(end_of_day_utc(day)), "cur": analytics.currency()}
     path = sqlite_path(location())

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from .. import clock, config
+from .. import clock, config, dialect
 from ..errors import CusttrackError, InvalidValue
 from ..i18n import C_, N_, _
 
@@ -67,12 +67,30 @@ def segment_of(r: int, f: int, m: int) -> str:
     return GRID[(r, fm_score(f, m))]
 
 
-def normalise_segment(name: str) -> str:
-    """A segment name as typed ('cant-lose-them', 'champions') to its display name."""
+def rfm_segment_name(name: str) -> str | None:
+    """The RFM segment a name as typed ('cant-lose-them', 'champions') means, if any."""
     key = re.sub(r"[^a-z]", "", name.lower())
-    for seg in SEGMENT_NAMES:
-        if re.sub(r"[^a-z]", "", seg.lower()) == key:
-            return seg
+    return next((s for s in SEGMENT_NAMES if re.sub(r"[^a-z]", "", s.lower()) == key), None)
+
+
+def saved_segment(conn: Any, name: str) -> tuple[int, str] | None:
+    """(id, name) of the segment saved under this name (`clusters --save`), any case."""
+    from ..models import saved_segments as t
+
+    stmt = sa.select(t.c.id, t.c.name).where(sa.func.lower(t.c.name) == name.strip().lower())
+    row = conn.execute(stmt).first()
+    return (row[0], row[1]) if row else None
+
+
+def normalise_segment(name: str, session: Any = None) -> str:
+    """A segment name as typed ('cant-lose-them', 'champions') to its display name; with a
+    session, a saved segment's name (`clusters --save`) too."""
+    seg = rfm_segment_name(name)
+    if seg is not None:
+        return seg
+    saved = saved_segment(session, name) if session is not None else None
+    if saved is not None:
+        return saved[1]
     raise InvalidValue(
         "segment",
         name,
@@ -162,7 +180,8 @@ def end_of_day_utc(day: date) -> datetime:
 
 
 def stored(value: datetime) -> str:
-    """A UTC datetime in the text form SQLAlchemy stores in SQLite (sorts like the instant)."""
+    """A UTC datetime in the text form SQLAlchemy stores in SQLite (sorts like the instant; on
+    PostgreSQL, whose connections are in UTC, it compares as the same instant)."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
@@ -176,7 +195,7 @@ def zone_steps(conn: Any) -> tuple[int, list[tuple[datetime, int]]] | None:
     if lo is None:
         return None
     zone = clock.local_zone()
-    lo, hi = (datetime.fromisoformat(v).replace(tzinfo=UTC) for v in (lo, hi))
+    lo, hi = dialect.to_datetime(lo), dialect.to_datetime(hi)
     return _offset(zone, lo), _transitions(zone, lo, hi)
 
 
@@ -200,17 +219,13 @@ def offset_sql(conn: Any) -> Callable[[str], str] | None:
     return case
 
 
-EPOCH_SHIFT_DAYS = 200 * 365  # keeps day numbers positive back to 1770 (SQLite / truncates)
+EPOCH_SHIFT_DAYS = dialect.EPOCH_SHIFT_DAYS
 
 
-def day_sql(off: Callable[[str], str], expr: str = "at") -> tuple[str, bool]:
+def day_sql(conn: Any, off: Callable[[str], str], expr: str = "at") -> tuple[str, bool]:
     """SQL for the local day of `expr`: (integer days since 1970 + EPOCH_SHIFT_DAYS, True), or
     on SQLite before 3.38, (a YYYY-MM-DD text, False). Integers are cheaper to group on."""
-    import sqlite3
-
-    if sqlite3.sqlite_version_info >= (3, 38):
-        return f"(unixepoch({expr}) + {off(expr)} + {EPOCH_SHIFT_DAYS * 86400}) / 86400", True
-    return f"date({expr}, {off(expr)} || ' seconds')", False
+    return dialect.day_number(conn, expr, off(expr))
 
 
 def customer_summaries(conn: Any, as_of: date | None = None) -> list[tuple]:
@@ -223,12 +238,13 @@ def customer_summaries(conn: Any, as_of: date | None = None) -> list[tuple]:
     off = offset_sql(conn)
     if off is None:
         return []
-    day = day_sql(off)[0]
+    day = day_sql(conn, off)[0]
     only, _ = currency_filter(conn, as_of)
+    first = dialect.local_date(conn, "min(at)", off("min(at)"))
+    last = dialect.local_date(conn, "max(at)", off("max(at)"))
     # local time only moves forward with UTC, so the first/last local day is that of min/max(at)
     sql = (
-        f"SELECT customer_id, date(min(at), {off('min(at)')} || ' seconds'), "
-        f"date(max(at), {off('max(at)')} || ' seconds'), count(DISTINCT {day}), "
+        f"SELECT customer_id, {first}, {last}, count(DISTINCT {day}), "
         f"sum(amount_minor) FROM purchases WHERE at < :end{only} GROUP BY customer_id"
     )
     params = {"end": stored(end_of_day_utc(as_of)), "cur": configured_currency()}
@@ -258,7 +274,8 @@ def currency_filter(conn: Any, as_of: date) -> tuple[str, int]:
         )
         if raw_fetch(conn, other, {"c": cur})[0][0]:
             # unary + keeps SQLite from walking the index on `at` with a lookup per row
-            sql = "SELECT count(*) FROM purchases WHERE currency != ? AND +at < ?"
+            at = dialect.unindexed(conn, "at")
+            sql = f"SELECT count(*) FROM purchases WHERE currency != ? AND {at} < ?"
             found = (" AND currency = :cur", int(raw_fetch(conn, sql, (cur, end))[0][0]))
         conn.info[key] = found
     return conn.info[key]
@@ -266,15 +283,12 @@ def currency_filter(conn: Any, as_of: date) -> tuple[str, int]:
 
 def raw_fetch(conn: Any, sql: str, params: tuple | dict = ()) -> list[tuple]:
     """All rows of plain SQL from the DB-API cursor of a Session or Connection (fast for
-    100k+ rows; SQLAlchemy's per-row processing is not needed for plain numbers and text)."""
-    return raw_cursor(conn, sql, params).fetchall()
+    100k+ rows; SQLAlchemy's per-row processing is not needed for plain numbers and text).
+    Written for sqlite3 (`?`, `:name`): see custtrack.dialect.fetch."""
+    return dialect.fetch(conn, sql, params)
 
 
-def raw_cursor(conn: Any, sql: str, params: tuple | dict = ()) -> Any:
-    """The sqlite3 cursor of plain SQL run on a Session's or Connection's DB-API connection."""
-    if hasattr(conn, "connection") and callable(conn.connection):  # a Session
-        conn = conn.connection()
-    return conn.connection.driver_connection.execute(sql, params)
+raw_cursor = dialect.cursor
 
 
 def rfm_rows(
@@ -289,7 +303,7 @@ def rfm_rows(
 
     scale = 10 ** currency_exponent(configured_currency())
     ids = [r[0] for r in rows]
-    rec = [(as_of - date.fromisoformat(r[2])).days for r in rows]
+    rec = [(as_of - dialect.to_date(r[2])).days for r in rows]
     freq = [r[3] for r in rows]
     mon = [(r[4] / r[3] if monetary == "mean" else r[4]) / scale for r in rows]
     rs = _score(rec, "recency", higher_is_better=False)
@@ -318,6 +332,12 @@ def _score(values: list[float], kind: str, higher_is_better: bool = True) -> lis
 
 
 def customer_ids_in_segment(session: Session, name: str, as_of: date | None = None) -> list[int]:
-    """Ids of the customers whose RFM segment (as of today) is `name`."""
+    """Ids of the customers whose RFM segment (as of today) is `name`, or of the saved segment
+    `name` (`clusters --save`)."""
+    if rfm_segment_name(name) is None and (saved := saved_segment(session, name)) is not None:
+        from ..models import saved_segment_members as m
+
+        stmt = sa.select(m.c.customer_id).where(m.c.segment_id == saved[0])
+        return sorted(session.execute(stmt).scalars())
     seg = normalise_segment(name)
     return sorted(r["customer_id"] for r in rfm_rows(session, as_of) if r["segment"] == seg)

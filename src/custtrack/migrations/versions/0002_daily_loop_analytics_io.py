@@ -13,7 +13,13 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-S, Int, TS = sa.String, sa.Integer, lambda: sa.DateTime(timezone=True)
+Int, TS = sa.Integer, lambda: sa.DateTime(timezone=True)
+
+
+def S() -> sa.types.TypeEngine:  # noqa: N802 - a column type, as sa.String
+    """Text. On PostgreSQL in the "C" collation: compared, sorted and lower-cased byte by byte
+    (ASCII letters only), as SQLite does, whatever the database's own locale."""
+    return sa.String().with_variant(sa.String(collation="C"), "postgresql")
 
 
 def upgrade() -> None:

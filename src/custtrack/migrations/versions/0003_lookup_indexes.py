@@ -17,11 +17,12 @@ depends_on = None
 
 
 def _month_day() -> sa.ColumnElement:
-    # the same expression as custtrack.services.due.month_day, so the planner can use the index
+    # the same expression as custtrack.dialect.month_day, so the planner can use the index
     column = sa.column("birthday")
     if op.get_bind().dialect.name == "sqlite":
         return sa.func.strftime("%m-%d", column)
-    return sa.func.to_char(column, "MM-DD")
+    # PostgreSQL indexes only IMMUTABLE expressions, which to_char() is not: month * 100 + day
+    return sa.text("(EXTRACT(MONTH FROM birthday) * 100 + EXTRACT(DAY FROM birthday))")
 
 
 def upgrade() -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ... import clock, config
+from ... import clock, config, dialect
 from ...errors import InvalidValue
 from ...i18n import _, ngettext, pgettext
 from ...validate import (
@@ -64,9 +64,11 @@ def db_time(utc: datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def same_time(text: str) -> str:
-    """A stored time text in the canonical form of `db_time` (for natural keys)."""
-    return datetime.fromisoformat(text).isoformat(sep=" ", timespec="microseconds")
+def same_time(text: str | datetime) -> str:
+    """A stored time (SQLite's text, PostgreSQL's datetime) in the canonical form of `db_time`
+    (for natural keys)."""
+    at = dialect.to_datetime(text).replace(tzinfo=None)
+    return at.isoformat(sep=" ", timespec="microseconds")
 
 
 class Importer:
@@ -389,6 +391,6 @@ class Importer:
 
     def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if rows:
-            marks = ", ".join("?" * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-            self.conn.exec_driver_sql(sql, rows)
+            dialect.insert_rows(self.conn, table, columns, rows)
+            if "id" in columns:  # new customers are numbered here (people.py)
+                dialect.sync_ids(self.conn, table)

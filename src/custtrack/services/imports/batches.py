@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ... import clock, config
+from ... import clock, config, dialect
 from ...errors import Conflict, CusttrackError, NotFound, UsageError
 from ...i18n import C_, _, pgettext
 from ...models import ImportBatch
@@ -146,10 +146,10 @@ def import_rows(
     if currency is None and not config.is_set("currency"):
         currency = report.currency_guess = _currency(mapping, sample or [])
     conn = session.connection()
-    if conn.dialect.name == "sqlite":
+    if dialect.is_sqlite(conn):
         # a big page cache keeps the indexes in memory during a long insert (the default 2 MB
         # spills to the WAL over and over); it only lasts as long as this process's connection
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
+        dialect.execute(conn, f"PRAGMA cache_size = -{CACHE_KIB}")
     b = ImportBatch.__table__
     if sha256:
         report.same_file = list(
@@ -208,6 +208,13 @@ def import_rows(
             finished_at=clock.utcnow(),
         )
     )
+    if report.added or report.updated:  # an import that changed nothing is no change to audit
+        from .. import audit
+
+        audit.batch(
+            session, "import", report.batch_id,
+            {"kind": kind, "source": source, "added": report.added, "updated": report.updated},
+        )  # fmt: skip
     return report
 
 
@@ -254,7 +261,8 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
     conn = session.connection()
     ours = "SELECT id FROM customers WHERE batch_id = ?"
     for table in _CHILDREN:
-        rows = conn.exec_driver_sql(
+        rows = dialect.execute(
+            conn,
             f"SELECT DISTINCT c.id, c.name FROM {table} x JOIN customers c ON c.id = x.customer_id "
             f"WHERE x.customer_id IN ({ours}) AND (x.batch_id IS NULL OR x.batch_id != ?) LIMIT 6",
             (batch_id, batch_id),
@@ -272,8 +280,8 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
                     who=who + (" …" if len(rows) > 5 else ""),
                 )
             )
-    merged = conn.exec_driver_sql(
-        f"SELECT count(*) FROM merges WHERE kept_id IN ({ours})", (batch_id,)
+    merged = dialect.execute(
+        conn, f"SELECT count(*) FROM merges WHERE kept_id IN ({ours})", (batch_id,)
     ).scalar()
     if merged:
         raise Conflict(
@@ -283,13 +291,14 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
         )
     touched = [
         r[0]
-        for r in conn.exec_driver_sql(
-            "SELECT DISTINCT customer_id FROM interactions WHERE batch_id = ?", (batch_id,)
+        for r in dialect.execute(
+            conn, "SELECT DISTINCT customer_id FROM interactions WHERE batch_id = ?", (batch_id,)
         )
     ]
     # follow-ups the batch's contacts settled are open again (`log` would not have closed them)
     counts = {
-        "reopened": conn.exec_driver_sql(
+        "reopened": dialect.execute(
+            conn,
             "UPDATE followups SET status = 'open', closed_at = NULL, interaction_id = NULL "
             "WHERE interaction_id IN (SELECT id FROM interactions WHERE batch_id = ?) "
             "AND (batch_id IS NULL OR batch_id != ?)",
@@ -297,12 +306,13 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
         ).rowcount
     }
     for table in (*_CHILDREN, "customers"):
-        counts[table] = conn.exec_driver_sql(
-            f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,)
+        counts[table] = dialect.execute(
+            conn, f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,)
         ).rowcount
     for start in range(0, len(touched), 500):
         part = touched[start : start + 500]
-        conn.exec_driver_sql(
+        dialect.execute(
+            conn,
             "UPDATE customers SET last_contact_at = (SELECT max(at) FROM interactions i "
             f"WHERE i.customer_id = customers.id) WHERE id IN ({', '.join('?' * len(part))})",
             tuple(part),
@@ -311,4 +321,7 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
     session.add(batch)
     session.flush()
     counts["updated_kept"] = batch.rows_updated
+    from .. import audit
+
+    audit.batch(session, "undo", batch_id, counts)
     return counts

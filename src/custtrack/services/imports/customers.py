@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ... import clock
+from ... import clock, dialect
 from ...errors import InvalidValue
 from ...i18n import _, ngettext, pgettext
 from ...validate import choice
@@ -56,7 +56,7 @@ class CustomerImporter(Importer):
         super().__init__(*args, **kw)
         self.seen: dict[tuple[str, Any], int] = {}  # (field, value) -> line in this file
         self.tag_ids: dict[str, int] = dict(
-            self.conn.exec_driver_sql("SELECT name, id FROM tags").all()
+            dialect.execute(self.conn, "SELECT name, id FROM tags").all()
         )
         self.pending_tags: list[tuple[int, str]] = []
         self.new: dict[int, dict[str, Any]] = {}  # customers of this chunk, not yet inserted
@@ -282,12 +282,19 @@ class CustomerImporter(Importer):
             self._lost_mark(fields, lost_before=current["lost_reason"] is not None)
             diff = {k: v for k, v in fields.items() if v is not None and current[k] != v}
             if diff:
+                from .. import audit
+
+                audit.changes(
+                    self.conn, "customer", cid, cid,
+                    {k: (current[k], v) for k, v in diff.items()}, batch_id=self.batch_id,
+                )  # fmt: skip
                 diff["updated_at"] = clock.utcnow()
                 self.conn.execute(sa.update(t).where(t.c.id == cid).values(**diff))
                 changed = True
         if self.update and tags:
             have = set(
-                self.conn.exec_driver_sql(
+                dialect.execute(
+                    self.conn,
                     "SELECT t.name FROM tags t JOIN customer_tags ct ON ct.tag_id = t.id "
                     "WHERE ct.customer_id = ?",
                     (cid,),
@@ -310,10 +317,9 @@ class CustomerImporter(Importer):
             return
         for name in dict.fromkeys(t for _cid, t in self.pending_tags):
             if name not in self.tag_ids:
-                result = self.conn.exec_driver_sql("INSERT INTO tags (name) VALUES (?)", (name,))
-                self.tag_ids[name] = result.lastrowid
+                sql = "INSERT INTO tags (name) VALUES (?) RETURNING id"
+                self.tag_ids[name] = dialect.execute(self.conn, sql, (name,)).scalar()
         rows = [(cid, self.tag_ids[t]) for cid, t in self.pending_tags]
-        self.conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO customer_tags (customer_id, tag_id) VALUES (?, ?)", rows
-        )
+        sql = "INSERT INTO customer_tags (customer_id, tag_id) VALUES (?, ?)"
+        dialect.execute(self.conn, dialect.insert_or_ignore(self.conn, sql), rows)
         self.pending_tags = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ... import dialect
 from ...errors import InvalidValue
 from ...i18n import _, ngettext, pgettext
 from ...validate import normalize_email
@@ -34,13 +35,14 @@ class People:
         # each customer's (external id, phone, e-mail), for matching by name (a tracking sheet)
         self.keys_of: dict[int, tuple[str | None, ...]] | None = {} if keys else None
         conn = imp.conn
-        rows = conn.exec_driver_sql(
-            "SELECT id, name, phone, email, external_id FROM customers WHERE erased_at IS NULL"
+        rows = dialect.execute(
+            conn,
+            "SELECT id, name, phone, email, external_id FROM customers WHERE erased_at IS NULL",
         )
         for cid, name, phone, email, ext in rows:
             self._remember(cid, name, phone, email, ext)
         # customers merged away still lead to the customer they were merged into
-        for kept, snap in conn.exec_driver_sql("SELECT kept_id, merged_snapshot FROM merges"):
+        for kept, snap in dialect.execute(conn, "SELECT kept_id, merged_snapshot FROM merges"):
             try:
                 old = json.loads(snap)
             except ValueError:
@@ -48,7 +50,7 @@ class People:
             for key in self.by:
                 if old.get(key):
                     self.by[key].setdefault(str(old[key]), kept)
-        self.next_id = (conn.exec_driver_sql("SELECT max(id) FROM customers").scalar() or 0) + 1
+        self.next_id = (dialect.execute(conn, "SELECT max(id) FROM customers").scalar() or 0) + 1
         self.created: set[int] = set()
         self.pending: list[tuple] = []
         self._links: dict[tuple, dict[str, str | None]] = {}
@@ -67,8 +69,8 @@ class People:
     def named(self, number: int) -> tuple[str | None, bool]:
         """The name of customer #number in this book, and whether there is such a customer
         (forgotten ones have no name)."""
-        row = self.imp.conn.exec_driver_sql(
-            "SELECT name, erased_at FROM customers WHERE id = ?", (number,)
+        row = dialect.execute(
+            self.imp.conn, "SELECT name, erased_at FROM customers WHERE id = ?", (number,)
         ).first()
         if row is None:
             return None, False

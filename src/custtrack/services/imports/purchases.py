@@ -8,9 +8,11 @@ from datetime import date
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from ... import dialect
 from ...currencies import code as currency_code
+from ...errors import InvalidValue
 from ...i18n import _
-from ...validate import currency_exponent
+from ...validate import currency_exponent, parse_money
 from .base import IDENTITY, LINK_FIELDS, cell, same_time
 from .records import RecordImporter
 from .report import RowErrors
@@ -39,10 +41,12 @@ class PurchaseImporter(RecordImporter):
         "order_ref",
         "batch_id",
         "created_at",
+        "cost_minor",
     )
 
     # the fields the column checks read
-    FAST = (*LINK_FIELDS, "at", "amount", "qty", "product", "category", "order_ref", "currency")
+    FAST = (*LINK_FIELDS, "at", "amount", "qty", "product", "category", "order_ref", "currency",
+            "cost", "unit_cost")  # fmt: skip
     LIMITS = (("product", 200), ("category", 100), ("order_ref", 100))
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -55,8 +59,8 @@ class PurchaseImporter(RecordImporter):
         # only references stored before this import can clash with the file (its own repeats
         # are caught line by line): none at all, as on a first import, means no look-ups
         self.refs_stored = (
-            self.conn.exec_driver_sql(
-                "SELECT 1 FROM purchases WHERE order_ref IS NOT NULL LIMIT 1"
+            dialect.execute(
+                self.conn, "SELECT 1 FROM purchases WHERE order_ref IS NOT NULL LIMIT 1"
             ).first()
             is not None
         )
@@ -198,6 +202,14 @@ class PurchaseImporter(RecordImporter):
             c.qty = [1 if x is None else qtys.get(x) for x in qty]
             if None in c.qty:
                 c.ok &= np.array([x is not None for x in c.qty])
+        for name in ("cost", "unit_cost"):  # what the line cost the shop (issue 16)
+            cells = self._column(table, name, plain)
+            if cells is not None:
+                minor, fine = _amounts(cells, exp)
+                blank = np.array([v is None for v in cells], dtype=bool)
+                c.ok &= fine | blank
+                costs = [None if b else m for b, m in zip(blank, minor.tolist(), strict=True)]
+                setattr(c, name, costs)
         for name, limit in self.LIMITS:
             cells = self._column(table, name, plain)
             setattr(c, name, cells)
@@ -247,7 +259,7 @@ class PurchaseImporter(RecordImporter):
                 map(c.cid_of.get, c.keys), c.at,
                 c.product or repeat(None), c.category or repeat(None), c.qty or repeat(1),
                 c.minor.tolist(), c.currency or repeat(self.currency), c.order_ref or repeat(None),
-                repeat(self.batch_id), repeat(self.now),
+                repeat(self.batch_id), repeat(self.now), c.costs(),
             )
         )  # fmt: skip
         people.flush()
@@ -315,12 +327,28 @@ class PurchaseImporter(RecordImporter):
         qty = get("qty")
         qty = 1 if qty is None else self._qty.get(qty) or self.integer(qty, "qty", 1, None, errs)
         rec = {"at": when, "amount": minor, "currency": currency, "qty": qty}
+        rec["cost"] = self._cost(vals, currency, qty, errs)
         for key, limit in (("product", 200), ("category", 100), ("ref", 100)):
             value = get("order_ref" if key == "ref" else key)
             if value is not None and (value.__class__ is not str or len(value) > limit):
                 value = self.text(value, "order_ref" if key == "ref" else key, limit, errs)
             rec[key] = value
         return rec
+
+    def _cost(self, vals: dict[str, Any], currency: str, qty: int | None, errs: RowErrors) -> Any:
+        """What the line cost the shop (issue 16): its own cost, or one unit's × quantity."""
+        for field, times in (("cost", 1), ("unit_cost", qty or 1)):
+            value = vals.get(field)
+            if value is None:
+                continue
+            col = self.column.get(field, field)
+            try:
+                text = value if isinstance(value, str) else str(value)
+                return parse_money(text, currency, col) * times
+            except InvalidValue as exc:
+                errs.invalid(col, value, exc)
+                return None
+        return None
 
     def before_insert(self, good: list[tuple]) -> None:
         super().before_insert(good)
@@ -333,7 +361,7 @@ class PurchaseImporter(RecordImporter):
             part = refs[start : start + 500]
             marks = ", ".join("?" * len(part))
             sql = f"SELECT order_ref, customer_id FROM purchases WHERE order_ref IN ({marks})"
-            self.stored_refs.update(self.conn.exec_driver_sql(sql, tuple(part)).all())
+            self.stored_refs.update(dialect.execute(self.conn, sql, tuple(part)).all())
 
     def still_good(
         self, line: int, values: list[Any], rec: dict[str, Any], cid: int | None
@@ -385,6 +413,7 @@ class PurchaseImporter(RecordImporter):
             rec["ref"],
             self.batch_id,
             self.now,
+            rec.get("cost"),
         )
 
 
@@ -406,6 +435,22 @@ class PurchaseColumns:
         self.product: list[Any] | None = None
         self.category: list[Any] | None = None
         self.order_ref: list[Any] | None = None
+        self.cost: list[int | None] | None = None  # minor units, per line
+        self.unit_cost: list[int | None] | None = None  # minor units, per unit
+
+    def costs(self) -> Any:
+        """Every row's cost (a file without cost columns costs no call per row)."""
+        if self.cost is None and self.unit_cost is None:
+            return repeat(None)
+        return map(self.cost_of, range(len(self.keys)))
+
+    def cost_of(self, k: int) -> int | None:
+        """Row k's cost: its own, else one unit's × its quantity (None if neither is given)."""
+        if self.cost is not None and self.cost[k] is not None:
+            return self.cost[k]
+        if self.unit_cost is not None and self.unit_cost[k] is not None:
+            return self.unit_cost[k] * (self.qty[k] if self.qty else 1)
+        return None
 
     def row(self, k: int) -> tuple:
         """Row k as `check_row` gives it: (line, values, link, rec, customer id or None)."""
@@ -421,6 +466,7 @@ class PurchaseColumns:
             "product": self.product[k] if self.product else None,
             "category": self.category[k] if self.category else None,
             "ref": self.order_ref[k] if self.order_ref else None,
+            "cost": self.cost_of(k),
         }
         return self.lines[k], self.values(k), self.links[key], rec, self.cid_of[key]
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, time
 from typing import Any
 
+from ... import dialect
 from ...errors import InvalidValue
 from ...i18n import _, pgettext
 from ...validate import choice
@@ -118,7 +119,7 @@ class RecordImporter(Importer):
 
     def _stored(self, sql: str, ids: list[int]) -> Iterator[tuple]:
         marks = ", ".join("?" * len(ids))
-        yield from self.conn.exec_driver_sql(sql.replace("(?)", f"({marks})"), tuple(ids))
+        yield from dialect.execute(self.conn, sql.replace("(?)", f"({marks})"), tuple(ids))
 
 
 class ContactImporter(RecordImporter):
@@ -198,7 +199,7 @@ def contacts_added(conn: Any, batch_id: int, latest: dict[int, date], now: str) 
     """After a batch's contacts: customers' last-contact time (max(interactions.at), one UPDATE
     for the customers it touched), and their open follow-ups due by the day of the latest one
     are done (undo reopens them)."""
-    conn.exec_driver_sql(_LAST_CONTACT_SQL, (batch_id,))
+    dialect.execute(conn, _LAST_CONTACT_SQL, (batch_id,))
     todo, done = sorted(latest), []
     for start in range(0, len(todo), 500):
         part = todo[start : start + 500]
@@ -207,11 +208,11 @@ def contacts_added(conn: Any, batch_id: int, latest: dict[int, date], now: str) 
         # once per customer (53 s for 70k contacts)
         sql = ("SELECT id, customer_id, due_date, status FROM followups "
                f"WHERE customer_id IN ({', '.join('?' * len(part))})")  # fmt: skip
-        for fid, cid, day, status in conn.exec_driver_sql(sql, tuple(part)):
+        for fid, cid, day, status in dialect.execute(conn, sql, tuple(part)):
             if status == "open" and str(day) <= latest[cid].isoformat():
                 done.append((now, batch_id, cid, fid))
     if done:
-        conn.exec_driver_sql(_SETTLE_SQL, done)
+        dialect.execute(conn, _SETTLE_SQL, done)
 
 
 class FeedbackImporter(RecordImporter):

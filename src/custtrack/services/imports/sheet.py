@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import time, timedelta
 from typing import Any
 
-from ... import config
+from ... import config, dialect
 from ...errors import UsageError
 from ...i18n import _
 from .customers import CustomerImporter
@@ -27,7 +27,8 @@ from .report import Report, RowErrors
 CONTACT = {"contact_at": "at", "channel": "channel", "summary": "summary", "outcome": "outcome",
            "owner": "owner"}  # fmt: skip
 PURCHASE = {"bought_at": "at", "amount": "amount", "qty": "qty", "product": "product",
-            "category": "category", "order_ref": "order_ref", "currency": "currency"}  # fmt: skip
+            "category": "category", "order_ref": "order_ref", "currency": "currency",
+            "cost": "cost", "unit_cost": "unit_cost"}  # fmt: skip
 PLAN_DAYS = 366  # a planned contact further back than this is history, not a plan (as `plan`)
 
 
@@ -205,7 +206,7 @@ class SheetImporter(CustomerImporter):
             part = todo[start : start + 500]
             sql = ("SELECT customer_id, due_date, due_time, note FROM followups "
                    f"WHERE customer_id IN ({', '.join('?' * len(part))})")  # fmt: skip
-            for cid, day, at, note in self.conn.exec_driver_sql(sql, tuple(part)):
+            for cid, day, at, note in dialect.execute(self.conn, sql, tuple(part)):
                 self.planned[(cid, str(day), _time_text(at), note)] += 1
         self.plans_loaded.update(todo)
 
