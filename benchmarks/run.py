@@ -2,12 +2,19 @@
 
     python benchmarks/run.py --scale M --db /tmp/bench-M.db          # generates the DB if missing
     python benchmarks/run.py --scale S --only "import sheet" --import-xlsx /tmp/sheet-100k.xlsx
+    python benchmarks/run.py --scale M --db /tmp/bench-M.db --engine postgresql   # and " pg" rows
 
 Every command and every baseline runs as its own process with this interpreter (sys.executable),
 round-robin (one of each per round, so a busy machine slows both sides of a ratio alike), after a
 warm-up round. Reported: median, min and max wall time (time.perf_counter around the process) and
 peak memory (the child's own ru_maxrss, from os.wait4). A command that does not exist yet (its
 --help fails) is recorded as "missing". Results go to benchmarks/results/<scale>-<date>.json.
+
+--engine postgresql adds the " pg" rows: the daily commands against a PostgreSQL copy of the
+same database (to_postgresql.py, on a throw-away cluster from tests/pg.py or the server of
+--pg-url), next to the same commands on the SQLite file in the same run, and `import purchases`
+into an empty PostgreSQL schema next to a plain psycopg COPY (baselines/import_pg.py). Those
+results go to <scale>-<date>-postgresql.json.
 """
 
 from __future__ import annotations
@@ -43,8 +50,12 @@ NAMES = [  # every process timed, in table order
     "due zh", "rfm", "report", "report --html", "import", "import sheet", "value --model",
     "baseline show", "baseline due", "baseline rfm", "baseline import", "baseline import sheet",
 ]  # fmt: skip
+PG_NAMES = ["add pg", "log pg", "show pg", "due pg", "import pg", "baseline import pg"]
 DAILY_MB = 150
 SCALE_DRIFT = 1.15  # daily commands at L within 15% of M
+PG_DAILY = 1.5  # a daily command on PostgreSQL within 1.5x of the same on SQLite, same run
+SETTINGS = ("server_version", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers",
+            "work_mem")  # of the server, recorded with the results  # fmt: skip
 
 
 @dataclass
@@ -147,11 +158,89 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[int, float, float, f
     return proc.returncode, elapsed, maxrss / scale, cpu, tail
 
 
+class Postgres:
+    """The server of the " pg" rows (--engine postgresql): a copy of the benchmark database and
+    an empty schema, made by to_postgresql.py, on a throw-away cluster (tests/pg.py) or on the
+    server of --pg-url (where the user may create databases; those made here are dropped)."""
+
+    def __init__(self, url: str | None, scale: str, source: Path, env: dict[str, str]) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.cluster = None
+        if url is None:
+            sys.path.insert(0, str(HERE.parent / "tests"))
+            import pg  # tests/pg.py
+
+            print("starting a throw-away PostgreSQL cluster …", file=sys.stderr)
+            self.cluster = pg.start(durable=True)
+            url = self.cluster.url
+        self.server = make_url(url)
+        self.prefix = f"custtrack_bench_{scale.lower()}"
+        self.made: list[str] = []
+        self.db, self.empty = self.url(self.prefix), self.url(f"{self.prefix}_empty")
+        loader = [PY, str(HERE / "to_postgresql.py")]
+        print(f"copying {source.name} to PostgreSQL …", file=sys.stderr)
+        t0 = time.perf_counter()
+        try:
+            subprocess.run([*loader, str(source), self.db], check=True, env=env)
+            self.copy_s = time.perf_counter() - t0
+            subprocess.run([*loader, "--empty", self.empty], check=True, env=env)
+        except BaseException:
+            self.close()
+            raise
+        with self.admin() as conn:
+            show = {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in SETTINGS}
+        self.info = {
+            "server_version": show.pop("server_version"),
+            "server": "throw-away cluster (tests/pg.py)" if self.cluster else self.shown(),
+            "settings": show,
+            "copy_s": round(self.copy_s, 1),
+        }
+
+    def url(self, name: str) -> str:
+        self.made.append(name)
+        return self.server.set(database=name).render_as_string(hide_password=False)
+
+    def admin(self):  # noqa: ANN201  (a psycopg connection to the server's `postgres` database)
+        import psycopg
+
+        plain = self.server.set(drivername="postgresql", database="postgres")
+        return psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True)
+
+    def fresh(self, label: str) -> Any:
+        """before(): a new database, a copy of the empty schema, as CUSTTRACK_DB."""
+        name = f"{self.prefix}_import_{label}"
+        url = self.url(name)
+
+        def before(i: int) -> dict[str, str]:
+            with self.admin() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.prefix}_empty"')
+            return {"CUSTTRACK_DB": url}
+
+        return before
+
+    def shown(self) -> str:
+        return self.server.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+            return
+        try:
+            with self.admin() as conn:
+                for name in dict.fromkeys(reversed(self.made)):
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception as exc:  # noqa: BLE001 - the results are still written
+            print(f"could not drop the benchmark databases: {exc}", file=sys.stderr)
+
+
 class Harness:
     def __init__(self, args: argparse.Namespace, work: Path) -> None:
         self.args = args
         self.work = work
         self.db = args.db
+        self.pg: Postgres | None = None
         config = work / "config.toml"  # fresh config, never the user's
         config.write_text(
             f'currency = "CNY"\ntimezone = "{generate.TIMEZONE}"\nphone_region = "CN"\n',
@@ -171,6 +260,12 @@ class Harness:
         }
         for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
             self.env.pop(var, None)
+        if args.engine == "postgresql":
+            self.pg = Postgres(args.pg_url, args.scale, self.db, self.env)
+
+    def close(self) -> None:
+        if self.pg is not None:
+            self.pg.close()
 
     # ------------------------------------------------------------------ setup
     def pick_customers(self, runs: int) -> tuple[int, list[int], list[str]]:
@@ -220,9 +315,40 @@ class Harness:
         runs = self.args.runs + (0 if self.args.quick else 1)
         heavy, log_ids, phones = self.pick_customers(runs)  # phones: runs+1 for add, …
         phones += self.pick_customers(runs)[2]  # … and as many again for add zh
-        db, csv, xlsx = str(self.db), str(self.args.import_csv), str(self.args.import_xlsx)
         empty = self.empty_schema()
         self.meta = {"show_customer": heavy, "log_customers": log_ids}
+        benches = self.sqlite_benches(heavy, log_ids, phones, empty)
+        if self.pg is None:
+            return benches
+        # each " pg" process runs right after its SQLite counterpart in every round
+        pg = {b.name: b for b in self.pg_benches(heavy, log_ids, phones)}
+        after = {"due": ["add pg", "log pg", "show pg", "due pg"], "import": ["import pg"],
+                 "baseline import": ["baseline import pg"]}  # fmt: skip
+        return [x for b in benches for x in (b, *(pg[n] for n in after.get(b.name, ())))]
+
+    def pg_benches(self, heavy: int, log_ids: list[int], phones: list[str]) -> list[Bench]:
+        """The " pg" rows: the same commands as their SQLite rows, on the PostgreSQL copy."""
+        assert self.pg is not None
+        env = {"CUSTTRACK_DB": self.pg.db}
+        csv = str(self.args.import_csv)
+        return [
+            Bench("add pg", per_run=lambda i: [*CT, "add", f"Bench Customer {phones[i][-8:]}",
+                  "--phone", phones[i], "--city", "杭州", "--tag", "bench"], probe=["add"],
+                  env=env),
+            Bench("log pg", per_run=lambda i: [*CT, "log", str(log_ids[i % len(log_ids)]), "-c",
+                  "phone", "-m", "benchmark call"], probe=["log"], env=env),
+            Bench("show pg", [*CT, "show", str(heavy)], probe=["show"], env=env),
+            Bench("due pg", [*CT, "due"], probe=["due"], env=env),
+            Bench("import pg", [*CT, "import", "purchases", csv, *self.args.import_args],
+                  probe=["import", "purchases"], before=self.pg.fresh("ct")),
+            Bench("baseline import pg", [PY, str(BASE / "import_pg.py"), csv,
+                  self.pg.url(f"{self.pg.prefix}_import_base")], before=self.pg.fresh("base")),
+        ]  # fmt: skip
+
+    def sqlite_benches(
+        self, heavy: int, log_ids: list[int], phones: list[str], empty: Path
+    ) -> list[Bench]:
+        db, csv, xlsx = str(self.db), str(self.args.import_csv), str(self.args.import_xlsx)
         return [
             Bench("F1", [PY, "-c", "import typer, rich.table, sqlmodel"]),
             Bench("--help", [*CT, "--help"], probe=[]),
@@ -315,7 +441,17 @@ TARGETS = [  # row, measured, baseline, max ratio, max peak MB, max seconds
     ("import", "import", "baseline import", 2.0, 1024, None),
     ("import sheet", "import sheet", "baseline import sheet", 2.0, 1024, None),
     ("value --model", "value --model", None, None, None, 3.0),
+    # --engine postgresql: against the same command on SQLite, in the same run
+    ("add pg", "add pg", "add", PG_DAILY, DAILY_MB, None),
+    ("log pg", "log pg", "log", PG_DAILY, DAILY_MB, None),
+    ("show pg", "show pg", "show", PG_DAILY, DAILY_MB, None),
+    ("due pg", "due pg", "due", PG_DAILY, DAILY_MB, None),
+    ("import pg", "import pg", "baseline import pg", 2.0, 1024, None),
 ]
+
+
+def _daily(name: str) -> bool:
+    return name.removesuffix(" zh").removesuffix(" pg") in DAILY
 
 
 def evaluate(
@@ -344,12 +480,12 @@ def evaluate(
         checks: list[tuple[str, bool | None]] = []
         if max_ratio is not None:
             checks.append((f"≤ {max_ratio:g}×{base}", _le(row.get("ratio"), max_ratio)))
-        daily = name.removesuffix(" zh") in DAILY
+        daily = _daily(name)
         if max_mb is not None and (not daily or scale in ("M", "L")):
             checks.append((f"< {max_mb} MB", _le(row.get("peak_mb"), max_mb)))
         if max_s is not None and scale != "L":  # the fit target is for 100,000 customers
             checks.append((f"< {max_s:g} s", _le(row.get("median_s"), max_s)))
-        if daily and scale == "L" and previous_m and not label.endswith("query"):
+        if daily and scale == "L" and previous_m and not label.endswith(("query", " pg")):
             # ratio to ratio: each against F1 of its own run, as absolute times drift
             m = previous_m.get(name, {}).get("median_s")
             f1_m = previous_m.get("F1", {}).get("median_s")
@@ -454,7 +590,8 @@ def print_table(rows: list[dict[str, Any]], by_name: dict[str, Bench], title: st
 
 
 def previous_results(out: Path, scale: str) -> dict[str, Any] | None:
-    files = sorted(out.glob(f"{scale}-*.json"))
+    # the SQLite runs' files (a -postgresql one holds its own SQLite rows, perhaps only some)
+    files = sorted(f for f in out.glob(f"{scale}-*.json") if not f.stem.endswith("-postgresql"))
     if not files:
         return None
     return json.loads(files[-1].read_text(encoding="utf-8"))["measurements"]
@@ -482,7 +619,20 @@ def main(argv: list[str] | None = None) -> int:
         "('help' for --help, 'help zh' for --help zh)",
     )
     parser.add_argument("--quick", action="store_true", help="no warm-up (smoke tests)")
+    parser.add_argument(
+        "--engine",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help='postgresql: also the " pg" rows, on a PostgreSQL copy of the database',
+    )
+    parser.add_argument(
+        "--pg-url",
+        help="a PostgreSQL server where databases may be created, as a SQLAlchemy URL "
+        "(default: a throw-away cluster started with tests/pg.py)",
+    )
     args = parser.parse_args(argv)
+    if args.pg_url and args.engine != "postgresql":
+        parser.error("--pg-url needs --engine postgresql")
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     args.db = (args.db or Path(tempfile.gettempdir()) / f"bench-{args.scale}.db").resolve()
@@ -512,16 +662,20 @@ def main(argv: list[str] | None = None) -> int:
         here = str(Path(__file__).parent)
         subprocess.run([sys.executable, "-c", code, here, str(args.import_xlsx), rows], check=True)
     if args.only:
+        names = NAMES + PG_NAMES if args.engine == "postgresql" else NAMES
         only = {n.replace("help", "--help") if n.startswith("help") else n for n in args.only}
-        unknown = only - set(NAMES)
+        unknown = only - set(names)
+        if unknown & set(PG_NAMES):
+            parser.error(f"the rows {sorted(unknown & set(PG_NAMES))} need --engine postgresql")
         if unknown:
-            parser.error(f"unknown rows {sorted(unknown)}; choose from {NAMES} ('help' for --help)")
+            parser.error(f"unknown rows {sorted(unknown)}; choose from {names} ('help' for --help)")
         # a ratio's two sides must come from one run: with a row come its baselines, and with
         # a baseline every row measured against it (kept rows would be divided by another
         # run's F1), until nothing more is added
+        targets = [t for t in TARGETS if t[1] in names]
         while True:
-            more = {b for _, n, b, *_ in TARGETS if n in only and b}
-            more |= {n for _, n, b, *_ in TARGETS if b in only}
+            more = {b for _, n, b, *_ in targets if n in only and b}
+            more |= {n for _, n, b, *_ in targets if b in only}
             if more <= only:
                 break
             only |= more
@@ -530,15 +684,21 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     info = machine()
     with tempfile.TemporaryDirectory(prefix="custtrack-bench-") as tmp:
-        benches = Harness(args, Path(tmp)).run()
+        harness = Harness(args, Path(tmp))
+        try:
+            benches = harness.run()
+        finally:
+            harness.close()
     by_name = {b.name: b for b in benches}
-    path = args.out / f"{args.scale}-{started.date().isoformat()}.json"
+    pg_info = harness.pg.info if harness.pg is not None else None
+    suffix = "-postgresql" if args.engine == "postgresql" else ""
+    path = args.out / f"{args.scale}-{started.date().isoformat()}{suffix}.json"
     if args.only and path.exists():  # keep the rows not re-measured from today's earlier run
         earlier = json.loads(path.read_text(encoding="utf-8"))
         for name, data in earlier["measurements"].items():
             if name not in by_name:
                 by_name[name] = Bench.from_summary(name, data, earlier["started_at"])
-        order = {n: i for i, n in enumerate(NAMES)}
+        order = {n: i for i, n in enumerate(NAMES + PG_NAMES)}
         by_name = dict(sorted(by_name.items(), key=lambda kv: order.get(kv[0], len(order))))
     prev_m = previous_results(args.out, "M") if args.scale == "L" else None
     rows = evaluate(by_name, args.scale, prev_m)
@@ -561,6 +721,8 @@ def main(argv: list[str] | None = None) -> int:
         "database": {"rows": counts, "size_mb": round(args.db.stat().st_size / 1e6, 1)},
         "import_rows": sum(1 for _ in args.import_csv.open(encoding="utf-8")) - 1,
         "import_sheet_rows": generate.sheet_rows(args.import_xlsx),
+        "engine": args.engine,
+        **({"postgresql": pg_info} if pg_info else {}),
         "machine": info,
         "rows": rows,
         "measurements": {name: b.summary() for name, b in by_name.items()},
@@ -571,6 +733,8 @@ def main(argv: list[str] | None = None) -> int:
         f"custtrack benchmark, scale {args.scale} ({counts['customers']:,} customers, "
         f"{counts['purchases']:,} purchases), median of {args.runs}"
     )
+    if pg_info:
+        title += f'; the " pg" rows on PostgreSQL {pg_info["server_version"]}'
     print_table(rows, by_name, title)
     print(f"results: {path}")
     return 0

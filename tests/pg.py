@@ -46,11 +46,13 @@ class Cluster:
             shutil.rmtree(self._folder, ignore_errors=True)
 
 
-def start() -> Cluster:
+def start(durable: bool = False) -> Cluster:
     """The server to test against (see the module docstring); raises RuntimeError with the
-    reason when there is none and none can be started."""
+    reason when there is none and none can be started. Tests want speed (no fsync); durable=True
+    keeps PostgreSQL's own defaults (fsync, full-page writes, waiting for the WAL at each commit),
+    as a real server has them: the benchmarks' cluster."""
     given = os.environ.get("CUSTTRACK_TEST_PG")
-    if given:
+    if given and not durable:
         return Cluster(given)
     initdb, pg_ctl = _tool("initdb"), _tool("pg_ctl")
     if not (initdb and pg_ctl):
@@ -69,8 +71,10 @@ def start() -> Cluster:
         raise RuntimeError(f"initdb failed: {init.stderr.strip()[-300:]}")
     opts = (
         f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
+        "-c max_connections=60"
     )
+    if not durable:
+        opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     up = run(pg_ctl, "-D", str(data), "-o", opts, "-l", str(folder / "log"), "-w", "start")
     if up.returncode:
         logfile = folder / "log"

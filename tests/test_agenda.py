@@ -313,7 +313,9 @@ def test_planned_follow_ups_plan_snooze_reschedule_done_cancel(cli, shop, monkey
         "2026-11-22", "call back", "sam", "sms",
     )  # fmt: skip
     cli("snooze", "2", "2026-11-30")
-    assert "2" not in _keys(_due(cli, "--days", "14"))
+    assert "2" not in _keys(_due(cli))  # back after the 7 days
+    back = {r["key"]: r for r in _due(cli, "--days", "14")}["2"]  # listed on the day it is back
+    assert (back["section"], back["snoozed_until"]) == ("upcoming", "2026-11-30")
     cli("reschedule", "1", "+10d")
     assert "1" not in _keys(_due(cli))
     assert {r["key"]: r["due_date"] for r in _due(cli, "--days", "14")}["1"] == "2026-11-30"
@@ -325,7 +327,9 @@ def test_planned_follow_ups_plan_snooze_reschedule_done_cancel(cli, shop, monkey
     cli("plan", "Ann", "2026-11-29", "-m", "later")
     cli("snooze", "3", "2026-12-02")
     monkeypatch.setenv("CUSTTRACK_TODAY", "2026-12-01")  # days go by
-    assert "3" not in _keys(_due(cli, day=date(2026, 12, 1)))
+    assert "3" not in _keys(_due(cli, "--days", "0", day=date(2026, 12, 1)))
+    row = {r["key"]: r for r in _due(cli, day=date(2026, 12, 1))}["3"]  # back tomorrow
+    assert (row["section"], row["days_overdue"]) == ("upcoming", 0)
     monkeypatch.setenv("CUSTTRACK_TODAY", "2026-12-02")
     assert {r["key"]: r["section"] for r in _due(cli, day=date(2026, 12, 2))}["3"] == "overdue"
 
@@ -333,9 +337,15 @@ def test_planned_follow_ups_plan_snooze_reschedule_done_cancel(cli, shop, monkey
 def test_acting_on_computed_reminders(cli, shop) -> None:
     cli("done", "c1", "--log", "said hi")
     assert "c1" not in _keys(_due(cli))
-    cli("snooze", "b1", "2026-11-25")
+    cli("snooze", "b1", "2026-11-30")  # past the birthday lead (7 days) too
     keys = _keys(_due(cli))
-    assert "b1" not in keys and len(keys) == 3  # stored as a follow-up, hidden until the 25th
+    assert "b1" not in keys and len(keys) == 3  # stored as a follow-up, hidden until the 30th
+    back = {r["key"]: r for r in _due(cli, "--days", "14")}["3"]  # … and listed on the 30th
+    assert (back["origin"], back["snoozed_until"], back["section"]) == (
+        "birthday",
+        "2026-11-30",
+        "upcoming",
+    )
     cli("reschedule", "p1", "2026-11-26")
     rows = _due(cli)
     assert "p1" not in _keys(rows)

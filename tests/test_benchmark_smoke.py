@@ -55,6 +55,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "stdout": run.stdout,
         "before": before,
         "after": after,
+        "files": (db, csv, xlsx),
     }
 
 
@@ -112,3 +113,34 @@ def test_machine_info_and_targets_recorded(bench: dict) -> None:
     assert result["import_rows"] == 2000
     assert result["import_sheet_rows"] == 2000
     assert targets["import sheet"] == "≤ 2×baseline import sheet; < 1024 MB"
+
+
+def test_postgresql_mode_copies_imports_and_cleans_up(bench: dict, pg_server, tmp_path: Path):
+    """--engine postgresql on the test server (skipped without one, failed on CI), only its
+    import rows to stay quick (the daily " pg" rows are the SQLite rows' processes with another
+    CUSTTRACK_DB): the copy is made, both imports run, and the databases it made are gone."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    db, csv, xlsx = bench["files"]
+    out = tmp_path / "results"
+    run = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--scale", "S", "--db", str(db), "--import-csv",
+         str(csv), "--import-xlsx", str(xlsx), "--runs", "1", "--quick", "--out", str(out),
+         "--engine", "postgresql", "--pg-url", pg_server.cluster.url, "--only", "import pg"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    (path,) = out.glob("S-*-postgresql.json")
+    result = json.loads(path.read_text(encoding="utf-8"))
+    assert result["engine"] == "postgresql" and result["postgresql"]["server_version"]
+    assert result["postgresql"]["copy_s"] > 0
+    (row,) = [r for r in result["rows"] if r["command"] == "import pg"]
+    assert row["result"] in ("pass", "FAIL") and "import pg" in run.stdout
+    assert row["baseline"] == "baseline import pg" and row["target"].startswith("≤ 2×baseline")
+    for name in ("import pg", "baseline import pg"):
+        assert result["measurements"][name]["status"] == "ok", result["measurements"][name]
+    plain = make_url(pg_server.cluster.url).set(drivername="postgresql")
+    with psycopg.connect(plain.render_as_string(hide_password=False)) as conn:
+        left = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'custtrack_bench%'")
+        assert left.fetchall() == []

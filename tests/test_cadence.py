@@ -85,7 +85,9 @@ def test_done_on_a_cadence_item_logs_a_contact(cli, ann) -> None:
 def test_snooze_hides_the_cadence_but_does_not_move_it(cli, ann) -> None:
     cli("cadence", "set", "--tag", "vip", "--every", "30d")
     cli("snooze", "c1", "+3d")
-    assert _due(cli) == []
+    assert _due(cli, "--days", "2") == []
+    (later,) = _due(cli)  # listed on the day it comes back, within the 7 days
+    assert (later["section"], later["snoozed_until"]) == ("upcoming", "2026-11-23")
     back = _due(cli, "--as-of", "2026-11-23")
     assert [(r["key"], r["origin"], r["due_date"], r["days_overdue"]) for r in back] == [
         ("1", "cadence", "2026-11-09", 14),

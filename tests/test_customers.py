@@ -307,8 +307,8 @@ def test_show_timeline_is_capped_unless_all(cli) -> None:
     out_all = cli("show", "Ann", "--all").stdout
     assert re.search(r"call 1\b", out_all) and "newest" not in out_all
     assert (
-        "--format 'csv': must be one of table, json"
-        in cli("show", "Ann", "-f", "csv", code=2).stderr
+        "--format 'yaml': must be one of table, json, csv"
+        in cli("show", "Ann", "-f", "yaml", code=2).stderr
     )
 
 

@@ -47,7 +47,7 @@ def test_table_shows_the_sections_and_reach(cli) -> None:
     cli("add", "Wang Fang", "--phone", "+86 138 0013 8000", "--wechat", "wf88")
     cli("buy", "Wang", "1200")
     cli("log", "Wang", "-c", "wechat")
-    cli("plan", "Wang", "2026-11-18", "-m", "send prices")
+    cli("plan", "Wang", "2026-11-18", "--past", "-m", "send prices")
     cli("plan", "Wang", "today 15:00")
     cli("add", "Li Lei", "--wechat", "lilei_7")
     cli("plan", "Li Lei", "tomorrow")
@@ -219,7 +219,9 @@ def test_due_page_ranks_like_the_full_list(cli) -> None:
     for n, amount in enumerate(["5", "90000", "300", "0.5", "7000", "42", "1200", "15"]):
         cli("add", f"C{n}")
         cli("buy", f"C{n}", amount, "--at", f"2026-10-{10 + n:02d}")
-        cli("plan", f"C{n}", f"2026-11-{12 + n:02d}", "--priority", ["low", "high"][n % 2])
+        cli(
+            "plan", f"C{n}", f"2026-11-{12 + n:02d}", "--past", "--priority", ["low", "high"][n % 2]
+        )
     with db.session() as s:
         full = due.due_items(s)
         for limit in (1, 3, 5, 9, 16, 0):
@@ -289,7 +291,7 @@ def test_json_and_csv_fields(cli) -> None:
     assert list(row) == [
         "key", "section", "due_date", "due_time", "days_overdue", "customer_id", "customer",
         "origin", "channel", "note", "owner", "priority", "phone", "wechat", "spend", "currency",
-        "urgency", "followup_id", "purchase_id", "complaint_id",
+        "urgency", "followup_id", "purchase_id", "complaint_id", "snoozed_until",
     ]  # fmt: skip
     text = cli("due", "--format", "csv").stdout
     (rec,) = list(csv.DictReader(io.StringIO(text)))
@@ -324,9 +326,9 @@ def _ics(cli, *args: str):
 def test_ics_times_across_a_dst_change(cli, zone, as_of, before, after, offsets) -> None:
     cli("config", "set", "timezone", zone)
     cli("add", "Ann", "--phone", "+1 415 555 0132")
-    cli("plan", "Ann", f"{before} 10:00", "-m", "call")
-    cli("plan", "Ann", f"{after} 10:00")
-    cli("plan", "Ann", after)  # all day
+    cli("plan", "Ann", f"{before} 10:00", "-m", "call", "--past")
+    cli("plan", "Ann", f"{after} 10:00", "--past")
+    cli("plan", "Ann", after, "--past")  # all day
     events, text = _ics(cli, "--as-of", as_of)
     assert "BEGIN:VTIMEZONE" in text and f"TZID:{zone}" in text
     first, second, allday = (

@@ -80,11 +80,16 @@ def test_done_early_closes_a_future_follow_up(cli) -> None:
 
 def test_snooze_hides_until_the_day_then_it_comes_back_overdue(cli, monkeypatch) -> None:
     cli("add", "Ann")
-    cli("plan", "Ann", "2026-11-18")
+    cli("plan", "Ann", "2026-11-18", "--past")
     out = cli("snooze", "1", "+3d")
     assert "Snoozed #1 (manual) with #1 Ann until 2026-11-23" in out.stdout
-    assert _due(cli) == []
-    assert _due(cli, "--as-of", "2026-11-22") == []
+    assert _due(cli, "--days", "2") == []
+    assert _due(cli, "--as-of", "2026-11-22", "--days", "0") == []
+    # within the look-ahead it is listed on the day it comes back (issue 17.4)
+    (later,) = _due(cli)
+    assert (later["section"], later["due_date"], later["snoozed_until"]) == (
+        "upcoming", "2026-11-18", "2026-11-23",
+    )  # fmt: skip
     back = _due(cli, "--as-of", "2026-11-23")
     assert _keys(back) == ["1"]
     assert back[0]["due_date"] == "2026-11-18" and back[0]["days_overdue"] == 5  # due date kept
@@ -93,7 +98,7 @@ def test_snooze_hides_until_the_day_then_it_comes_back_overdue(cli, monkeypatch)
 
 def test_reschedule_moves_the_due_date_and_clears_a_snooze(cli) -> None:
     cli("add", "Ann")
-    cli("plan", "Ann", "2026-11-18")
+    cli("plan", "Ann", "2026-11-18", "--past")
     cli("snooze", "1", "+10d")
     out = cli("reschedule", "1", "next monday 10:00")
     assert "Rescheduled #1 (manual) with #1 Ann to 2026-11-23 10:00" in out.stdout
@@ -111,7 +116,7 @@ def test_cancel_drops_it_without_a_contact(cli) -> None:
 
 def test_log_closes_follow_ups_due_by_that_day_and_says_which(cli) -> None:
     cli("add", "Ann")
-    cli("plan", "Ann", "2026-11-18")
+    cli("plan", "Ann", "2026-11-18", "--past")
     cli("plan", "Ann", "today")
     cli("plan", "Ann", "+3d")
     out = cli("log", "Ann", "-m", "called")
@@ -121,8 +126,8 @@ def test_log_closes_follow_ups_due_by_that_day_and_says_which(cli) -> None:
 
 def test_log_with_a_past_at_closes_only_what_was_due_by_then(cli) -> None:
     cli("add", "Ann")
-    cli("plan", "Ann", "2026-11-17")
-    cli("plan", "Ann", "2026-11-19")
+    cli("plan", "Ann", "2026-11-17", "--past")
+    cli("plan", "Ann", "2026-11-19", "--past")
     out = cli("log", "Ann", "--at", "2026-11-18 10:00")
     assert "closed follow-up #1" in out.stdout and "#2" not in out.stdout
     assert _keys(_due(cli)) == ["2"]
@@ -151,5 +156,5 @@ def test_acting_on_a_computed_complaint_stores_it_once(cli, action) -> None:
     assert _keys(_due(cli)) == ["k1"]
     out = cli(*action)
     assert "#1 (complaint)" in out.stdout
-    assert _due(cli) == []  # the stored row settles the computed one
+    assert _due(cli, "--days", "1") == []  # the stored row settles the computed one
     assert "nothing is due for k1" in cli("done", "k1", code=1).stderr

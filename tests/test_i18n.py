@@ -254,7 +254,7 @@ def _day(cli, tmp_path: Path) -> list[tuple[str, str]]:
         ("buy", "王芳", "abc"),
         ("feedback", "王芳", "--csat", "5", "--nps", "9", "-m", "好喝"),
         ("complain", "韩梅梅", "快递太慢", "--category", "delivery"),
-        ("plan", "韩梅梅", "2026-11-18", "-c", "phone"),
+        ("plan", "韩梅梅", "2026-11-18", "--past", "-c", "phone"),
         ("plan", "李雷", "2026-11-21"),
         ("due",),
         ("due", "--explain"),
@@ -398,7 +398,7 @@ def test_chinese_tables_line_up(cli, monkeypatch, width) -> None:
     monkeypatch.setenv("COLUMNS", str(width))
     cli("add", "王芳", "--phone", "13800138000", "--city", "杭州", "--tag", "老客户")
     cli("add", "欧阳娜娜", "--phone", "13900139000", "--city", "乌鲁木齐")
-    cli("plan", "王芳", "2026-11-18", "-m", "发今年的新茶价目表和礼盒图片")
+    cli("plan", "王芳", "2026-11-18", "--past", "-m", "发今年的新茶价目表和礼盒图片")
     cli("plan", "欧阳娜娜", "2026-11-20", "-m", "问问上次买的茶具用得怎么样")
     boxed = [ln for ln in cli("list").stdout.splitlines() if ln[:1] in "┏┃┡│└"]
     assert len(boxed) >= 6

@@ -19,7 +19,7 @@ def _seed(cli) -> None:
     cli("buy", "王芳", "100", "--at", "2026-11-01", "-p", "龙井")
     cli("complain", "Ann", "--category", "delivery", "--priority", "urgent", "--text", "晚了",
         "--at", "2026-11-20 08:00")  # fmt: skip
-    cli("plan", "Ann", "2026-11-18", "-c", "wechat", "-m", "birthday party")
+    cli("plan", "Ann", "2026-11-18", "--past", "-c", "wechat", "-m", "birthday party")
 
 
 def test_due_table_in_chinese(cli, zh) -> None:

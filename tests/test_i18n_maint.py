@@ -38,7 +38,7 @@ def _seed(cli) -> None:
     cli("feedback", "王芳", "--csat", "5", "--nps", "9", "--text", "好喝")
     cli("feedback", "Anna", "--nps", "3")
     cli("plan", "王芳", "2026-11-27 10:30", "--note", "bring samples", "-c", "visit")
-    cli("plan", "李雷", "2026-11-10", "--note", "-- call back")
+    cli("plan", "李雷", "2026-11-10", "--past", "--note", "-- call back")
     cli("plan", "Anna", "2026-12-05", "--note", "newsletter")
     cli("snooze", "3", "2026-12-01")
     cli("cancel", "2")
@@ -122,7 +122,8 @@ def test_export_backup_restore_check_forget_in_chinese(cli, tmp_path, zh, isolat
     res = cli("export", "customers", "-o", tmp_path / "c.csv")
     assert res.stdout.startswith("✓ 已把客户表的 1 行导出到 ")
     res = cli("export", "all", "-o", tmp_path / "all")
-    assert "已从 11 张表导出" in res.stdout
+    tables = len(list((tmp_path / "all").glob("*.csv")))
+    assert tables >= 11 and f"已从 {tables} 张表导出" in res.stdout
     res = cli("export", "customers", "-o", tmp_path / "c.csv", code=1)
     assert "已存在；请换一个 --out，或加上 --force" in res.stderr
 

@@ -139,7 +139,9 @@ def test_second_import_of_a_sheet_changes_nothing(cn, tmp_path, snapshot):
 
 def test_dry_run_and_undo_of_a_sheet(cn, tmp_path, snapshot, isolated):
     cn("add", "王芳", "--phone", "13943464097")
-    cn("plan", "王芳", "2026-11-05", "--note", "old plan")  # settled by the sheet's contact
+    cn(
+        "plan", "王芳", "2026-11-05", "--past", "--note", "old plan"
+    )  # settled by the sheet's contact
     before = snapshot()
     f = tmp_path / "t.csv"
     f.write_text(
@@ -433,7 +435,7 @@ def _seed(cli) -> None:
     cli("feedback", "#1", "--csat", "5", "--nps", "9", "--text", "好喝")
     cli("feedback", "Anna", "--nps", "3")
     cli("plan", "#1", "2026-11-27 10:30", "--note", "bring samples", "-c", "visit")
-    cli("plan", "#3", "2026-11-10", "--note", "-- call back")
+    cli("plan", "#3", "2026-11-10", "--past", "--note", "-- call back")
     cli("plan", "Anna", "2026-12-05", "--note", "newsletter")
     cli("snooze", "3", "2026-12-01")
     cli("cancel", "2")

@@ -499,7 +499,7 @@ def _scripted_day(cli) -> dict[str, object]:
     run("complain", "Anna", "-m", "slow reply", "--at", "2026-11-10 09:00")
     run("resolve", "2", "-m", "apologised")
     run("plan", "Anna", "2026-11-21 15:00", "-c", "email", "-m", "send catalogue")
-    run("plan", "张伟", "2026-11-19", "-m", "first visit")
+    run("plan", "张伟", "2026-11-19", "--past", "-m", "first visit")
     run("cadence", "set", "--tag", "vip", "--every", "14d")
     run("cadence", "set", "--customer", "张伟", "--every", "30d")
     run("done", "2", "--log", "visited the shop")

@@ -63,7 +63,7 @@ def test_log_next_plans_a_followup(ann) -> None:
 
 
 def test_log_closes_due_followups_unless_keep_open(ann) -> None:
-    ann("log", "Ann", "--at", "2026-11-10", "--next", "2026-11-15")
+    ann("log", "Ann", "--at", "2026-11-10", "--next", "2026-11-15", "--past")
     ann("log", "Ann", "--at", "2026-11-12", "--keep-open")
     assert ann.json("show", "Ann")["next_followup"]["id"] == 1
     out = ann("log", "Ann", "--at", "2026-11-16").stdout

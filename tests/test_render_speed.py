@@ -175,7 +175,7 @@ def test_the_due_table_takes_the_fast_path_and_matches_rich(width: int) -> None:
 def test_due_prints_the_same_with_and_without_the_fast_path(cli, monkeypatch) -> None:
     cli("add", "王芳", "--phone", "+86 138 0013 8000", "--wechat", "wf88")
     cli("buy", "王芳", "1200")
-    cli("plan", "王芳", "2026-11-18", "-m", "送新茶样品，问问口味")
+    cli("plan", "王芳", "2026-11-18", "--past", "-m", "送新茶样品，问问口味")
     cli("plan", "王芳", "today 15:00")
     cli("add", "Alexandra Konstantinopoulou", "--wechat", "alex_k")
     cli("plan", "Alexandra", "tomorrow", "-m", "[bold]prices[/] :smile:")

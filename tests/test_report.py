@@ -219,6 +219,7 @@ def test_other_currencies_are_left_out_and_counted(cli) -> None:
 def test_cac_adds_costs_in_one_currency_only(cli) -> None:
     """A campaign paid in another currency (recorded before the currency was changed) is listed
     with its own CAC but kept out of the report's CAC, and the report says so."""
+    cli("db", "init")  # `campaign add` does not create a database (issue 17.6)
     cli("config", "set", "currency", "EUR")
     cli("campaign", "add", "Old ads", "--cost", "900", "--start", "2026-11-01", "--source", "ads")
     cli("config", "set", "currency", "USD")

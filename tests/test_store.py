@@ -105,6 +105,7 @@ def test_default_location_is_the_platform_data_dir(
 
 def test_db_option_beats_environment(cli, tmp_path: Path, isolated: Path) -> None:
     chosen = tmp_path / "sub" / "chosen.db"
+    chosen.parent.mkdir()  # a folder named with --db is never created (issue 17.6)
     cli("--db", str(chosen), "add", "Ann")
     assert chosen.exists()
     assert not isolated.exists()  # CUSTTRACK_DB was set but --db won

@@ -59,6 +59,29 @@ DEFAULTS: dict[str, Any] = {
     "profit.contact_cost.other": 0.0,
     "profit.complaint_cost": 0.0,  # handling one complaint
     "profit.unknown_cost_share": 0.0,  # product cost of a line with none known, × its amount
+    # loyalty (issue 15): points (`custtrack points`), tiers, referrals, the health score
+    "points.per_unit": 0.0,  # points per whole currency unit spent; 0 = purchases earn none
+    "points.rounding": "down",  # a purchase's points to a whole number: down, nearest or up
+    "points.category_multipliers": "",  # e.g. "tea=2, gift=1.5": × the points of that category
+    "points.signup_bonus": 0,  # points for a new customer
+    "points.birthday_bonus": 0,  # points for the first purchase in the birthday month, yearly
+    "points.expire_days": 0,  # earned points expire this many days later; 0 = never
+    "tiers.thresholds": [],  # e.g. 0,2000,5000,20000: what each tier needs; none = no tiers
+    "tiers.names": "",  # e.g. 普通,银卡,金卡,钻石; "" = Standard, Silver, Gold, Diamond
+    "tiers.basis": "spend",  # spend (in the currency) or points earned, over the window
+    "tiers.window_days": 365,  # the rolling window a tier is computed over
+    "tiers.warn_days": 30,  # a `due` reminder this many days before a customer drops a tier
+    "tiers.reached_days": 14,  # … and for this many days after they reach one
+    "referrals.advocate_min": 2,  # customers brought that make an advocate
+    "health.weight.contact": 20.0,  # health score = Σ weight × factor / Σ weights × 100
+    "health.weight.purchase": 25.0,
+    "health.weight.trend": 15.0,
+    "health.weight.satisfaction": 15.0,
+    "health.weight.complaints": 15.0,
+    "health.weight.loyalty": 10.0,
+    "health.contact_days": 90,  # last contact this long ago: the contact term is 0
+    "health.purchase_days": 180,  # last purchase this long ago: the purchase term is 0
+    "health.trend_days": 180,  # spend in the last N days against the N days before
 }
 
 

@@ -254,6 +254,67 @@ def parse_moment(text: str | None, field: str = "--at") -> datetime:
     return clock.combine(day, at)
 
 
+# A birthday whose year is not known ("11-25", 11月25日, "Dec 3") is stored in this year: a leap
+# year, so that 02-29 is a day, and the year Apple's and other address books write for "no
+# year". birthday_text() shows it without the year; no age is computed from it.
+NO_YEAR = 1604
+_MONTH_NAMES = {
+    name: i + 1
+    for i, names in enumerate((
+        "jan january", "feb february", "mar march", "apr april", "may", "jun june",
+        "jul july", "aug august", "sep sept september", "oct october", "nov november",
+        "dec december",
+    ))
+    for name in names.split()
+}  # fmt: skip
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+
+
+def _month_day(text: str) -> tuple[int, int] | None:
+    """A month and day without a year: 11-25, --11-25, 11月25日, Dec 3, 25 Dec, 3rd of March."""
+    t = text.strip().lower().rstrip(".")
+    m = re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", t) or re.fullmatch(
+        r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", t
+    )
+    if m:
+        return int(m[1]), int(m[2])
+    m = re.fullmatch(r"([a-z]+)\.?\s+" + _ORDINAL, t)
+    if m and m[1] in _MONTH_NAMES:
+        return _MONTH_NAMES[m[1]], int(m[2])
+    m = re.fullmatch(_ORDINAL + r"\s+(?:of\s+)?([a-z]+)", t)
+    if m and m[2] in _MONTH_NAMES:
+        return _MONTH_NAMES[m[2]], int(m[1])
+    return None
+
+
+def parse_birthday(text: str, field: str = "--birthday") -> date:
+    """A birthday: a date (1985-03-12, '12 March 1985'), or a month and day when the year is not
+    known (11-25, 11月25日, Dec 3, 25 Dec), then in the year NO_YEAR. A future or pre-1900 date
+    is refused."""
+    md = _month_day(text or "")
+    if md is not None:
+        try:
+            return date(NO_YEAR, *md)
+        except ValueError:
+            raise InvalidValue(field, text, _("not a valid date"), _(BIRTHDAY_EXAMPLE)) from None
+    day = parse_date(text, field)
+    if day.year == NO_YEAR:
+        return day
+    if day > clock.today() or day.year < 1900:
+        raise InvalidValue(field, text, _("not a plausible birthday"))
+    return day
+
+
+BIRTHDAY_EXAMPLE = N_("e.g. 1985-03-12, 12 March 1985, 11-25, 11月25日, Dec 3")
+
+
+def birthday_text(day: date | None) -> str | None:
+    """A stored birthday as written in exports and JSON: ISO 8601, "--11-25" without a year."""
+    if day is None:
+        return None
+    return f"--{day:%m-%d}" if day.year == NO_YEAR else day.isoformat()
+
+
 def parse_period(text: str, field: str = "--every") -> int:
     """A length of time like 30d, 2w, 3m, '2 weeks', 30 → days."""
     t = (text or "").strip().lower()

@@ -21,9 +21,15 @@ if TYPE_CHECKING:
 _db_override: str | None = None
 _engines: dict[str, sa.Engine] = {}
 _commits = 0  # sessions committed in this process (see commits())
+_written: set[sa.Engine] = set()  # SQLite engines this process committed a write on (see close())
+_in_command = False  # a command is running (see command())
+_close_at_exit = False  # close() registered with atexit
 _on_upgrade: Callable[[str, str], None] | None = None  # see on_upgrade()
 
 BUSY_TIMEOUT_MS = 10_000
+# close(): how long the last checkpoint waits for another process's reads before it settles for
+# what it can copy without waiting (that process's own close copies the rest)
+CHECKPOINT_WAIT_MS = 200
 CONNECT_TIMEOUT_S = 10  # a wrong host address should not hang a command for minutes
 # PostgreSQL: the key of the advisory lock every writing transaction takes (see _pg_engine)
 WRITE_LOCK_KEY = 0x0C057_7AC4
@@ -90,8 +96,23 @@ def sqlite_path(loc: str | None = None) -> Path | None:
 
 def _create_private_file(path: Path) -> None:
     """Create the database file with mode 0600 before SQLite touches it (SQLite then gives its
-    -wal and -shm files the same mode)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    -wal and -shm files the same mode).
+
+    Only the default database's folder (custtrack's own, in the user's data directory) is
+    created: a folder named with --db or CUSTTRACK_DB that does not exist is a typo far more
+    often than a wish, and the database would be made where nobody looks for it."""
+    if not path.parent.is_dir():
+        if path.expanduser().resolve() != default_path().resolve():
+            from .errors import CusttrackError
+            from .i18n import _
+
+            raise CusttrackError(
+                _(
+                    "there is no folder {folder} for the database {path}: check --db / "
+                    "CUSTTRACK_DB, or create the folder first"
+                ).format(folder=path.parent, path=path)
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
@@ -124,6 +145,10 @@ def _sqlite_engine(path: Path) -> sa.Engine:
         # than fail with "database is locked" when a read turns into a write.
         mode = conn.get_execution_options().get("custtrack_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if mode else "BEGIN")
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(_conn) -> None:  # noqa: ANN001
+        _written.add(engine)
 
     return engine
 
@@ -171,6 +196,7 @@ def _pg_engine(loc: str) -> sa.Engine:
         dbapi_conn.execute("SET TIME ZONE 'UTC'")
         dbapi_conn.execute("SET client_encoding = 'UTF8'")
         dbapi_conn.autocommit = auto
+        _whole_numerics_as_int(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # noqa: ANN001
@@ -187,6 +213,24 @@ def _pg_engine(loc: str) -> sa.Engine:
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     return engine
+
+
+def _whole_numerics_as_int(dbapi_conn: Any) -> None:
+    """PostgreSQL's sum() of a BIGINT column (money in minor units, migration 0008) is NUMERIC,
+    which psycopg reads as a Decimal: read a NUMERIC without decimals as an int instead, as
+    SQLite gives every sum of integers. One with decimals (an avg()) stays a Decimal."""
+    from decimal import Decimal
+
+    from psycopg.adapt import Loader
+
+    class WholeAsInt(Loader):
+        def load(self, data: Any) -> int | Decimal:
+            text = bytes(data)
+            if text.lstrip(b"-").isdigit():
+                return int(text)
+            return Decimal(text.decode())  # decimals, NaN, Infinity
+
+    dbapi_conn.adapters.register_loader("numeric", WholeAsInt)
 
 
 def bare_engine(loc: str) -> sa.Engine:
@@ -222,6 +266,12 @@ def engine(loc: str | None = None) -> sa.Engine:
             ) from None
         _engines[loc] = eng
         _resume_gc()
+        global _close_at_exit
+        if not _close_at_exit:
+            import atexit
+
+            atexit.register(close)
+            _close_at_exit = True
     return _engines[loc]
 
 
@@ -244,6 +294,37 @@ def dispose() -> None:
     for eng in _engines.values():
         eng.dispose()
     _engines.clear()
+    _written.clear()  # closed: SQLite checkpoints when a file's last connection closes
+
+
+def close() -> None:
+    """End of a command (registered with atexit): move what this process wrote from SQLite's
+    -wal file into the database file, then close every connection.
+
+    Without it the last writes live in `NAME.db-wal` until some later command happens to copy
+    them over, and a copy of `NAME.db` alone (a backup, a file sent to a colleague) misses them.
+    TRUNCATE also empties the -wal file; closing the last connection deletes it.
+    """
+    import sqlite3
+
+    for eng in list(_engines.values()):
+        if eng not in _written:
+            continue
+        try:
+            raw = eng.raw_connection()  # autocommit: a checkpoint cannot run in a transaction
+        except Exception:  # noqa: BLE001 - nothing to checkpoint through; closing still helps
+            continue
+        try:
+            cur = raw.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cur.close()
+        except sqlite3.Error:
+            pass  # read-only, or another process reading: it checkpoints when it closes
+        finally:
+            raw.close()
+    _written.clear()
+    dispose()
 
 
 def schema_version(eng: sa.Engine) -> str | None:
@@ -439,8 +520,10 @@ def commits() -> int:
 
 
 def _refuse_missing_file() -> None:
-    """A read of a database file named with --db or CUSTTRACK_DB that does not exist is a typo
-    far more often than a wish for a new, empty database (which `check` would then pass)."""
+    """A database file named with --db or CUSTTRACK_DB that does not exist is a typo far more
+    often than a wish for a new, empty database (which `check` would then pass, and where `log`
+    would find no customer); only the commands that create a database open one that is not
+    there (see session(create=True))."""
     loc = location()
     if loc in _engines or not (_db_override or os.environ.get("CUSTTRACK_DB")):
         return
@@ -451,18 +534,34 @@ def _refuse_missing_file() -> None:
 
         raise CusttrackError(
             _(
-                "no database at {path} (check --db / CUSTTRACK_DB; a command that records "
-                "something, such as `custtrack add` or `custtrack import`, creates it)"
+                "no database at {path} (check --db / CUSTTRACK_DB; `custtrack add`, "
+                "`custtrack import` or `custtrack db init` creates one)"
             ).format(path=path)
         )
 
 
 @contextmanager
-def session(write: bool = False) -> Iterator[Session]:
-    """One transaction: committed if the block ends normally, rolled back on any error."""
+def command() -> Iterator[None]:
+    """While a command runs: its write sessions, too, refuse a database file named by --db or
+    CUSTTRACK_DB that does not exist, unless the command creates databases (session(create=
+    True): add, import, demo). Code using the services directly creates it on first write."""
+    global _in_command
+    outer, _in_command = _in_command, True
+    try:
+        yield
+    finally:
+        _in_command = outer
+
+
+@contextmanager
+def session(write: bool = False, create: bool = False) -> Iterator[Session]:
+    """One transaction: committed if the block ends normally, rolled back on any error.
+
+    A missing database file named by --db or CUSTTRACK_DB is refused ("no database at …") by a
+    read, and by a command's write unless `create` (see command())."""
     from sqlmodel import Session
 
-    if not write:
+    if not write or _in_command and not create:
         _refuse_missing_file()
     eng = engine()
     bind = eng.execution_options(custtrack_write=True) if write else eng

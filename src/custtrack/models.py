@@ -42,6 +42,11 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Money in minor units: 64-bit on both engines (SQLite's INTEGER is; PostgreSQL's is 32-bit, so
+# BIGINT there, migration 0008). A sum of it is NUMERIC on PostgreSQL, read as int (see db.py).
+MONEY = sa.Integer().with_variant(sa.BigInteger(), "postgresql")
+
+
 def _utcnow() -> datetime:
     from .clock import utcnow
 
@@ -88,7 +93,9 @@ class Customer(_Table, table=True):
     company: str | None = None
     address: str | None = None
     city: str | None = Field(default=None, index=True)
-    birthday: date | None = None
+    birthday: date | None = None  # in the year dates.NO_YEAR (1604) when the year is not known
+    # a lunar (农历) birthday: "08-15", "L04-15" in a leap month (custtrack.lunar)
+    lunar_birthday: str | None = Field(default=None, index=True)
     gender: str | None = None
     source: str | None = Field(default=None, index=True)  # acquisition source / campaign
     owner: str | None = Field(default=None, index=True)
@@ -104,6 +111,10 @@ class Customer(_Table, table=True):
     batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     created_at: datetime = _when(default=True)
     updated_at: datetime = _when(default=True)
+    # issue 15 (migration 0010): a person or a company (with contact persons); who brought them
+    # (no foreign key: SQLite cannot add one to a table; a trigger clears it when they go)
+    kind: str = Field(default="person", sa_column_kwargs={"server_default": "person"})
+    referred_by_id: int | None = None
 
 
 class Tag(_Table, table=True):
@@ -137,6 +148,7 @@ class Interaction(_Table, table=True):
     batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     created_at: datetime = _when(default=True)
     recorded_by: str | None = None  # who entered it (config.current_user()); empty when imported
+    person_id: int | None = None  # the company's contact person it was with (migration 0010)
 
 
 class Purchase(_Table, table=True):
@@ -154,13 +166,15 @@ class Purchase(_Table, table=True):
     product: str | None = None
     category: str | None = None
     qty: int = 1
-    amount_minor: int  # total paid for this line, in minor units (cents, fen)
+    amount_minor: int = Field(sa_type=MONEY)  # total paid for this line, in minor units (fen)
     currency: str = Field(index=True)
     order_ref: str | None = Field(default=None, sa_column_kwargs={"unique": True})
     batch_id: int | None = _fk("import_batches.id", "SET NULL", index=False, nullable=True)
     created_at: datetime = _when(default=True)
     recorded_by: str | None = None
-    cost_minor: int | None = None  # what the goods of this line cost the shop (same currency)
+    # what the goods of this line cost the shop (same currency)
+    cost_minor: int | None = Field(default=None, sa_type=MONEY)
+    person_id: int | None = None  # the company's contact person who bought (migration 0010)
 
 
 class Feedback(_Table, table=True):
@@ -239,7 +253,7 @@ class Campaign(_Table, table=True):
     name: str = Field(sa_column_kwargs={"unique": True})
     source: str  # customers whose source equals this were brought by the campaign
     channel: str | None = None
-    cost_minor: int = 0
+    cost_minor: int = Field(default=0, sa_type=MONEY)
     currency: str
     start: date
     end: date | None = None
@@ -295,7 +309,7 @@ agenda = sa.Table(
     sa.Column("stale_on", sa.Date(), nullable=True, index=True),  # recompute from this day
     sa.Column("order_key", sa.Integer(), nullable=False),  # -(urgency but its due term), cents
     sa.Column("priority", sa.String(), nullable=False),
-    sa.Column("spend_minor", sa.Integer(), nullable=False),
+    sa.Column("spend_minor", MONEY, nullable=False),
     sa.Column("owner", sa.String(), nullable=True),
     sa.Column("channel", sa.String(), nullable=True),
     sa.Column("note", sa.String(), nullable=True),
@@ -361,7 +375,7 @@ products = sa.Table(
     sa.Column("id", sa.Integer(), primary_key=True),
     sa.Column("name", sa.String(), nullable=False, unique=True),  # as purchases.product has it
     sa.Column("category", sa.String(), nullable=True),
-    sa.Column("unit_cost_minor", sa.Integer(), nullable=False),
+    sa.Column("unit_cost_minor", MONEY, nullable=False),
     sa.Column("currency", sa.String(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
@@ -396,4 +410,80 @@ saved_segment_members = sa.Table(
         primary_key=True,
         index=True,
     ),
+)
+
+
+# Loyalty and company accounts (issue 15, migration 0010): plain tables, read and written with
+# Core (services/loyalty.py, services/accounts.py), which write their own audit rows.
+def _set(column: str) -> dict:
+    """A partial index's condition: only the rows that have a value (most have none)."""
+    cond = sa.text(f"{column} IS NOT NULL")
+    return {"sqlite_where": cond, "postgresql_where": cond}
+
+
+# who brought a customer, who of a company a contact or purchase was with (the columns have no
+# foreign key, since SQLite cannot add one to a table: triggers clear them when that one goes)
+sa.Index(
+    "ix_customers_referred_by_id", Customer.__table__.c.referred_by_id, **_set("referred_by_id")
+)
+sa.Index("ix_interactions_person_id", Interaction.__table__.c.person_id, **_set("person_id"))
+sa.Index("ix_purchases_person_id", Purchase.__table__.c.person_id, **_set("person_id"))
+
+# A company customer's people (name, role, phone, WeChat): who buys or is called there.
+contact_persons = sa.Table(
+    "contact_persons",
+    SQLModel.metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("role", sa.String(), nullable=True),
+    sa.Column("phone", sa.String(), nullable=True),  # E.164
+    sa.Column("wechat", sa.String(), nullable=True),
+    sa.Column("email", sa.String(), nullable=True),
+    sa.Column("notes", sa.String(), nullable=True),
+    sa.Column(
+        "batch_id",
+        sa.Integer(),
+        sa.ForeignKey("import_batches.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The points ledger: every change of a customer's points is a row (earn, bonus, redeem, adjust,
+# expire, reverse); a balance is the sum of the rows, never a stored number.
+points_ledger = sa.Table(
+    "points_ledger",
+    SQLModel.metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("points", sa.Integer(), nullable=False),  # + earned, - spent or taken back
+    sa.Column("purchase_id", sa.Integer(), nullable=True),  # no foreign key: outlives a refund
+    sa.Column("note", sa.String(), nullable=True),
+    sa.Column("recorded_by", sa.String(), nullable=True),
+    sa.Column(
+        "batch_id",
+        sa.Integer(),
+        sa.ForeignKey("import_batches.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    # a customer's ledger in time order
+    sa.Index("ix_points_ledger_customer_at", "customer_id", "at"),
+    # the rows of a purchase (refunds, recompute)
+    sa.Index("ix_points_ledger_purchase_id", "purchase_id", **_set("purchase_id")),
 )

@@ -15,6 +15,7 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 COMPLAINT_STATUS = ("open", "resolved")
 FOLLOWUP_STATUS = ("open", "done", "cancelled")
 FOLLOWUP_ORIGINS = ("manual", "cadence", "birthday", "post-purchase", "complaint", "at-risk")
+FOLLOWUP_ORIGINS += ("tier",)  # a loyalty tier reached or about to be lost (issue 15)
 LOST_REASONS = ("price", "competitor", "service", "quality", "other")
 CADENCE_SCOPES = ("tag", "customer", "segment")
 FORMATS = ("table", "json", "csv")
@@ -104,6 +105,7 @@ _LABELS = (
     C_("followup_status", "cancelled"),
     C_("origin", "manual"), C_("origin", "cadence"), C_("origin", "birthday"),
     C_("origin", "post-purchase"), C_("origin", "complaint"), C_("origin", "at-risk"),
+    C_("origin", "tier"),
     C_("lost_reason", "price"), C_("lost_reason", "competitor"), C_("lost_reason", "service"),
     C_("lost_reason", "quality"), C_("lost_reason", "other"),
     C_("cadence_scope", "tag"), C_("cadence_scope", "customer"), C_("cadence_scope", "segment"),

@@ -85,3 +85,40 @@ def suggest(
     order = frame.assign(src=(frame["source"] != "co-purchase").astype(int))
     order = order.sort_values(["src", "score", "product"], ascending=[True, False, True])
     return order.drop(columns="src").head(limit if limit else len(order)).reset_index(drop=True)
+
+
+def referral_row(
+    brought: int, revenue: str, purchases: int, least: int, regular: int, translate: bool = False
+) -> dict | None:
+    """A suggestion that is not a product (issue 15): thank an advocate (at least `least`
+    customers brought), ask one who brought some for another referral, or ask a regular (at
+    least `regular` purchases) who brought nobody yet; None for anyone else. Its source is
+    "referral"; `score` the customers brought; the reason in English unless translate."""
+
+    def ngettext(singular: str, plural: str, n: int) -> str:  # the catalogue's keyword
+        return i18n.ngettext(singular, plural, n) if translate else (plural, singular)[n == 1]
+
+    if brought >= least:
+        reason = ngettext(
+            "an advocate: brought {n} customer, who spent {revenue}; thank them and reward "
+            "each referral",
+            "an advocate: brought {n} customers, who spent {revenue}; thank them and reward "
+            "each referral",
+            brought,
+        ).format(n=brought, revenue=revenue)
+    elif brought:
+        reason = ngettext(
+            "brought {n} customer ({revenue}) so far: ask for another referral",
+            "brought {n} customers ({revenue}) so far: ask for another referral",
+            brought,
+        ).format(n=brought, revenue=revenue)
+    elif purchases >= regular:
+        reason = ngettext(
+            "a regular ({n} purchase) who has brought nobody yet: ask for a referral",
+            "a regular ({n} purchases) who has brought nobody yet: ask for a referral",
+            purchases,
+        ).format(n=purchases)
+    else:
+        return None
+    return {"product": None, "category": None, "score": brought, "source": "referral",
+            "reason": reason}  # fmt: skip

@@ -13,7 +13,7 @@ from ._app import app
 
 # Each module registers its commands on `app` (imported for that side effect, in help order).
 # isort: off
-from . import customers, records, followups, analytics, insight, data, maintenance, demo  # noqa: F401
+from . import customers, records, followups, analytics, insight, data, maintenance, demo, loyalty  # noqa: F401, E501
 # isort: on
 
 

@@ -58,7 +58,8 @@ class _Group(TyperGroup):
 
         saved = db.commits()
         try:
-            return super().invoke(ctx)
+            with db.command():
+                return super().invoke(ctx)
         except KeyboardInterrupt:
             _fail(_("interrupted; nothing was changed by the unfinished command"), 130)
         except typer.Abort:  # "no" to a question: said in the interface language, not Typer's

@@ -130,6 +130,9 @@ def usage_message(exc: Any) -> str:
             return _("Missing argument {name}.").format(name=hint)
         return _("Missing option {name}.").format(name=hint)
     if isinstance(exc, e.BadParameter):
+        choice = _choice_error(exc)
+        if choice:
+            return choice
         reason = _reason(exc)
         if hint:
             return _("Invalid value for {name}: {reason}").format(name=hint, reason=reason)
@@ -159,6 +162,26 @@ _REASONS = {
     "decimal_parsing": lambda v: _("{value} is not a number").format(value=v),
     "bool_parsing": lambda v: _("{value} is not yes or no").format(value=v),
 }
+
+
+def _choice_error(exc: Any) -> str | None:
+    """A value outside an option's choices (a Literal or Enum, as --format): said as our own
+    choice errors say it, "--format 'xml': must be one of table, json, csv"."""
+    param = getattr(exc, "param", None)
+    desc = getattr(param, "type_descriptor", None)
+    cause = exc.__cause__
+    errors = cause.errors() if hasattr(cause, "errors") else []
+    if not (getattr(desc, "is_choice", False) and desc.choices and errors):
+        return None
+    from enum import Enum
+
+    values = [str(c.value if isinstance(c, Enum) else c) for c in desc.choices]
+    names = [o for o in param.opts if o.startswith("--")] or param.opts or [param.name]
+    return _("{field} {value}: {reason}").format(
+        field=names[0],
+        value=repr(errors[0].get("input")),
+        reason=_("must be one of {values}").format(values=", ".join(values)),
+    )
 
 
 def _reason(exc: Any) -> str:

@@ -103,6 +103,49 @@ def write_json(data: Any) -> None:
     sys.stdout.write(json.dumps(plain(data), ensure_ascii=False, indent=2) + "\n")
 
 
+def flat(data: Any) -> list[dict[str, Any]]:
+    """One JSON document as key,value rows (the CSV of a single record): nested keys joined
+    with "." (next_followup.due_date), list items by position (open_complaints.0.text); a list
+    of plain values is one row (joined with ";" in CSV), an empty object or null one empty row."""
+    rows: list[dict[str, Any]] = []
+
+    def walk(key: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for k, v in value.items():
+                walk(f"{key}.{k}" if key else str(k), v)
+        elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+            for i, v in enumerate(value):
+                walk(f"{key}.{i}", v)
+        else:
+            rows.append({"key": key, "value": None if value == {} else value})
+
+    walk("", plain(data))
+    return rows
+
+
+def record(obj: Any, **extra: Any) -> dict[str, Any]:
+    """A stored record as the JSON of `show` and the write commands has it: every field of
+    the table (model_dump: English keys, money in minor units), plus `extra` keys."""
+    data = in_order(obj.model_dump(), type(obj)) if hasattr(obj, "model_dump") else dict(obj)
+    data.update(extra)
+    return data
+
+
+def in_order(data: dict[str, Any], model: Any) -> dict[str, Any]:
+    """A model_dump() with its keys in the order the model declares its fields (a loaded row's
+    come in the order SQLAlchemy set them)."""
+    return {k: data[k] for k in model.model_fields if k in data} | data
+
+
+def written(fmt: str, obj: Any, **extra: Any) -> bool:
+    """`--format json` of a write command: print the record it created or changed (with its
+    id, so scripts can chain commands) and return True; False for the table (the human line)."""
+    if fmt != "json":
+        return False
+    write_json(record(obj, **extra))
+    return True
+
+
 def write_frame(frame: Any, fmt: str) -> None:
     """A pandas DataFrame as CSV or JSON records in one vectorised pass (big analytics tables);
     dates as YYYY-MM-DD, missing values as empty / null."""

@@ -45,6 +45,7 @@ def customer_list(rows: list[dict[str, Any]], fmt: str, empty: str | None = None
                 "last_purchase": r["last_purchase"],
                 "last_contact": r["last_contact_at"],
                 "status": r["status"],
+                **{k: r[k] for k in ("tier", "health") if k in r},  # list --tier, --sort health
             }
         )
     cols = [
@@ -58,6 +59,14 @@ def customer_list(rows: list[dict[str, Any]], fmt: str, empty: str | None = None
         Col("spend", _("Spend ({currency})").format(currency=cur), "right"),
         Col("last_contact", _("Last contact")),
     ]
+    if rows and "tier" in rows[0]:  # issue 15
+        from ..services.loyalty import tier_label
+
+        for r in out:
+            r["tier"] = tier_label(r["tier"]) if fmt == "table" else r["tier"]
+        cols.append(Col("tier", _("Tier")))
+    if rows and "health" in rows[0]:
+        cols.append(Col("health", _("Health"), "right"))
     n = len(out)
     _output.emit(
         out,
@@ -68,10 +77,61 @@ def customer_list(rows: list[dict[str, Any]], fmt: str, empty: str | None = None
     )
 
 
+def birthday_shown(key: str, value: Any) -> str | None:
+    """A birthday as people read it: 1985-03-12, 11-25 (no year known), 农历八月十五."""
+    if value is None:
+        return None
+    if key == "lunar_birthday":
+        from ..lunar import name
+
+        return _("lunar {name}").format(name=name(value))
+    from ..dates import birthday_text
+
+    return birthday_text(value).removeprefix("--")
+
+
+def _birthday_lines(c: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The card's birthday and lunar birthday: the year not known said so; a lunar one with the
+    solar day it falls on this year."""
+    from ..dates import NO_YEAR
+
+    solar = lunar_text = None
+    if c["birthday"] is not None:
+        solar = birthday_shown("birthday", c["birthday"])
+        if c["birthday"].year == NO_YEAR:
+            solar = _("{day} (year not known)").format(day=solar)
+    if c.get("lunar_birthday"):
+        from .. import clock, lunar
+
+        year = clock.today().year
+        lunar_text = _("{lunar}; {year}: {day}").format(
+            lunar=birthday_shown("lunar_birthday", c["lunar_birthday"]),
+            year=year,
+            day=lunar.in_year(c["lunar_birthday"], year),
+        )
+    return solar, lunar_text
+
+
 def profile(p: dict[str, Any], fmt: str) -> None:
     from ..validate import format_phone, money_text
     from ..vocab import label
+    from .loyalty import card_lines, with_person
 
+    if fmt != "table":  # the records' fields in the order the models declare them
+        from ..models import Customer, Feedback, FollowUp
+
+        p = dict(p)
+        for key, model in (("customer", Customer), ("next_followup", FollowUp),
+                           ("latest_feedback", Feedback)):  # fmt: skip
+            if p[key] is not None:
+                p[key] = _output.in_order(p[key], model)
+        from ..dates import birthday_text
+
+        p["customer"]["birthday"] = birthday_text(p["customer"]["birthday"])  # --11-25: no year
+    if fmt == "csv":  # the card as key,value rows; the timeline is JSON's (or `export`'s)
+        card = {k: v for k, v in p.items() if k != "timeline"}
+        _output.write_csv(_output.flat(card), ["key", "value"])
+        return
     if fmt == "json":
         # the timeline's `_what`/`_detail` are its words for people (the table's), not data
         data = dict(p)
@@ -127,7 +187,8 @@ def profile(p: dict[str, Any], fmt: str) -> None:
         (_("WeChat"), c["wechat"]),
         (_("Company"), c["company"]),
         (_("Address"), " ".join(x for x in (c["address"], c["city"]) if x)),
-        (_("Birthday"), c["birthday"]),
+        (_("Birthday"), _birthday_lines(c)[0]),
+        (_("Lunar birthday"), _birthday_lines(c)[1]),
         (_("Gender"), label("gender", c["gender"])),
         (_("Source"), c["source"]),
         (_("Owner"), c["owner"]),
@@ -140,12 +201,13 @@ def profile(p: dict[str, Any], fmt: str) -> None:
         (_("Purchases"), purchases),
         (_("Feedback"), fb_text),
         (_("Open complaints"), complaints),
+        *card_lines(p),  # issue 15: kind, people, referrals, points, tier, health
         (_("Notes"), c["notes"]),
         (_("Customer since"), c["created_at"]),
     ]
     _output.card(f"#{c['id']} {c['name']}", fields)
     items = [
-        {**i, "kind": label("timeline", i["kind"]), "what": i["_what"], "detail": i["_detail"]}
+        {**i, "kind": label("timeline", i["kind"]), "what": i["_what"], "detail": with_person(i)}
         for i in p["timeline"]
     ]
     total = p["timeline_total"]
@@ -178,10 +240,12 @@ _AUDIT_ENTITIES = {
     "customer": N_("customer"), "purchase": N_("purchase"), "followup": N_("follow-up"),
     "complaint": N_("complaint"), "batch": N_("import batch"),
 }  # fmt: skip
+_AUDIT_ENTITIES |= {"points": N_("points"), "contact_person": N_("contact person")}  # issue 15
 _AUDIT_FIELDS = (
     C_("audit_field", "name"), C_("audit_field", "phone"), C_("audit_field", "email"),
     C_("audit_field", "wechat"), C_("audit_field", "company"), C_("audit_field", "address"),
-    C_("audit_field", "city"), C_("audit_field", "birthday"), C_("audit_field", "gender"),
+    C_("audit_field", "city"), C_("audit_field", "birthday"),
+    C_("audit_field", "lunar_birthday"), C_("audit_field", "gender"),
     C_("audit_field", "source"), C_("audit_field", "owner"),
     C_("audit_field", "price_sensitivity"), C_("audit_field", "notes"),
     C_("audit_field", "status"), C_("audit_field", "external_id"),

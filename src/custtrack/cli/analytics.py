@@ -14,7 +14,7 @@ import typer
 from ..i18n import C_, N_, _, ngettext, pgettext
 from ..vocab import label
 from ._app import app, sub_app
-from ._options import AsOfOpt, CustomerArg, FormatOpt, LimitOpt, apply_as_of, check_format
+from ._options import AsOfOpt, CustomerArg, FormatOpt, LimitOpt, WriteFormatOpt, apply_as_of
 
 PANEL = N_("Analytics")
 
@@ -137,7 +137,6 @@ def rfm(
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     keys = {"score": None, "recency": "recency_days", "frequency": "frequency"}
     keys |= {"monetary": "monetary", "name": "name"}
@@ -211,7 +210,6 @@ def segments(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     if explain:
         _explain_segments(fmt)
@@ -229,6 +227,9 @@ def segments(
         scores = analytics.rfm(s, day)
         n_all = len(analytics.customers_frame(s, day))
         left_out = analytics.other_currency_note(analytics.other_currency_purchases(s, day))
+        from ..services.referrals import ACTION, advocates  # issue 15
+
+        n_advocates = len(advocates(s, day))
     table = segment_table(scores, len(scores))
     rows = _records(table)
     if fmt != "table":
@@ -266,6 +267,16 @@ def segments(
         _output.info(_("No purchases recorded yet: nothing to segment."))
         return
     _output.table(shown, cols, title=_("RFM segments"), caption=caption)
+    if n_advocates:  # issue 15
+        _output.info(
+            ngettext(
+                "{n} advocate (brought customers; `custtrack referrals`, `list --segment "
+                "advocates`): {action}",
+                "{n} advocates (brought customers; `custtrack referrals`, `list --segment "
+                "advocates`): {action}",
+                n_advocates,
+            ).format(n=n_advocates, action=_(ACTION))
+        )
 
 
 def _explain_segments(fmt: str) -> None:
@@ -277,6 +288,9 @@ def _explain_segments(fmt: str) -> None:
         {"segment": name, "cells": [{"r": r, "fm": fm} for r, fm in cells], "action": action}
         for name, cells, action in SEGMENTS
     ]
+    from ..services import referrals  # issue 15: advocates, by referrals rather than scores
+
+    rows.append({"segment": referrals.ADVOCATES, "cells": [], "action": referrals.ACTION})
     if fmt != "table":
         if fmt == "csv":
             rows = [
@@ -287,6 +301,11 @@ def _explain_segments(fmt: str) -> None:
     for row in rows:
         row["cells"] = ", ".join(f"R{c['r']} FM{c['fm']}" for c in row["cells"])
         row["segment"], row["action"] = label("segment", row["segment"]), _(row["action"])
+    n = referrals.advocate_min()
+    rows[-1]["cells"] = ngettext(
+        "brought at least {n} customer (referrals.advocate_min), whatever the scores",
+        "brought at least {n} customers (referrals.advocate_min), whatever the scores", n,
+    ).format(n=n)  # fmt: skip
     _output.info(_(RULE))
     _output.info(
         _(
@@ -419,7 +438,6 @@ def lifecycle(
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     t = analytics.thresholds()
     if explain:
@@ -549,7 +567,6 @@ def churn(
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     if period not in ("month", "quarter"):
         raise InvalidValue("--period", period, _("must be month or quarter"))
@@ -671,7 +688,6 @@ def value(
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     horizon = int(config.get("value.horizon_months")) if horizon is None else horizon
     discount = float(config.get("value.discount_rate")) if discount is None else discount
@@ -838,7 +854,6 @@ def report(
     from ..errors import InvalidValue, UsageError
     from ..services import report as reports
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     if period not in reports.PERIODS:
         raise InvalidValue("--period", period, _("must be month, quarter or year"))
@@ -996,6 +1011,14 @@ def _render_report(data: dict[str, Any], fmt: str, method: str = "") -> None:
                              Col("new_customers", pgettext("new customers", "New"), "right"),
                              Col("cac", pgettext("column", "CAC"), "right")],
                       title=_("Campaigns"))  # fmt: skip
+    if data.get("tiers"):  # issue 15
+        from ..services.loyalty import tier_label
+
+        rows = [{"tier": tier_label(r["tier"]), "customers": r["customers"],
+                 "revenue": _money(r["revenue"], cur)} for r in data["tiers"]]  # fmt: skip
+        _output.table(rows, [Col("tier", _("Tier")), Col("customers", _("Customers"), "right"),
+                             Col("revenue", _("Revenue in the window"), "right")],
+                      title=_("Loyalty tiers"))  # fmt: skip
     if data["largest_segments"]:
         pair = _("{segment} {n} ({share})")
         seg = _listed([
@@ -1057,13 +1080,25 @@ def suggest(
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     with db.session() as s:
         c = customers.resolve(s, customer)
         who, cid = customers.describe(c), c.id
         lines = analytics.purchase_lines(s, day)
+        from ..services import referrals  # issue 15: referrals are a suggestion too
+
+        brought = referrals.brought(s, cid)
     rows = _records(suggest_for(lines, cid, limit, translate=fmt == "table"))
+    from .. import config
+    from ..analytics.suggest import referral_row
+    from ..validate import money_text
+
+    referral = referral_row(
+        len(brought), money_text(sum(b["spend_minor"] for b in brought), analytics.currency()),
+        int((lines["customer_id"] == cid).sum()), referrals.advocate_min(),
+        int(config.get("lifecycle.loyal_min_orders")), translate=fmt == "table",
+    )  # fmt: skip
+    rows = [referral, *rows] if referral else rows
     cols = [Col("product", _("Product")), Col("category", _("Category")), Col("reason", _("Why"))]
     empty = _("No suggestions for {customer}: they have no purchases with a product name yet.")
     if not rows and (lines["customer_id"] == cid).any():
@@ -1089,6 +1124,7 @@ def lost(
     ] = None,
     note: Annotated[str | None, typer.Option("--note", "-m", help=N_("What happened."))] = None,
     undo: Annotated[bool, typer.Option("--undo", help=N_("Clear the lost mark."))] = False,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     from .. import db
     from ..services import analytics, customers
@@ -1099,6 +1135,9 @@ def lost(
         analytics.mark_lost(s, c, reason, note, undo)
         who = customers.describe(c)
         why = c.lost_reason
+        tags = customers.tags_of(s, c.id)
+    if _output.written(fmt, c, tags=tags):
+        return
     if undo:
         _output.success(_("{customer} is no longer marked lost").format(customer=who))
     else:
@@ -1132,6 +1171,7 @@ def campaign_add(
         str | None,
         typer.Option(help=N_("Customers with this source were brought by it (default: the name).")),
     ] = None,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     from .. import db
     from ..dates import parse_date
@@ -1147,6 +1187,8 @@ def campaign_add(
         text = _("Added campaign #{id} {name} (source {source})").format(
             id=camp.id, name=repr(camp.name), source=repr(camp.source)
         )
+    if _output.written(fmt, camp):
+        return
     _output.success(text)
 
 
@@ -1165,7 +1207,6 @@ def campaign_list(as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     with db.session() as s:
         rows = _records(analytics.campaigns_frame(s, day))

@@ -8,7 +8,7 @@ import typer
 
 from ..i18n import C_, N_, _, ngettext, pgettext
 from ._app import app
-from ._options import CustomerArg, FormatOpt, LimitOpt, YesOpt, check_format
+from ._options import CustomerArg, FormatOpt, LimitOpt, WriteFormatOpt, YesOpt
 
 Text = lambda help: typer.Option(help=help, show_default=False)  # noqa: E731
 
@@ -21,7 +21,24 @@ WechatOpt = Annotated[
 CompanyOpt = Annotated[str | None, Text(N_("Company or organisation."))]
 AddressOpt = Annotated[str | None, Text(N_("Street address."))]
 CityOpt = Annotated[str | None, Text(N_("City."))]
-BirthdayOpt = Annotated[str | None, Text(N_("Birthday: 1985-03-12, '12 March 1985' …"))]
+BirthdayOpt = Annotated[
+    str | None,
+    Text(
+        N_(
+            "Birthday: 1985-03-12, '12 March 1985'; without the year: 11-25, 11月25日, Dec 3 "
+            "(reminded, no age); 农历八月十五 is a lunar birthday."
+        )
+    ),
+]
+LunarBirthdayOpt = Annotated[
+    str | None,
+    Text(
+        N_(
+            "Lunar (农历) birthday, month and day: 八月十五, 正月初八, 闰四月十五 or 8-15; "
+            "reminded on its solar day each year."
+        )
+    ),
+]
 GenderOpt = Annotated[str | None, Text(N_("female, male, other or unknown."))]
 SourceOpt = Annotated[str | None, Text(N_("How they found you (walk-in, referral, a campaign …)."))]
 OwnerOpt = Annotated[str | None, Text(N_("Who looks after this customer."))]
@@ -33,19 +50,30 @@ PriceOpt = Annotated[
     typer.Option("--price-sensitivity", help=N_("low, medium or high."), show_default=False),
 ]
 NotesOpt = Annotated[str | None, Text(N_("Free-text notes."))]
+# issue 15: company accounts and referrals
+KindOpt = Annotated[
+    str | None, Text(N_("person (default) or company: a company has contact persons."))
+]
+ReferredByOpt = Annotated[
+    str | None,
+    typer.Option("--referred-by", help=N_("The customer who brought them (id, name, phone …)."),
+                 show_default=False),
+]  # fmt: skip
 
 # a customer's fields as `edit` names what it changed (the keys are the option names)
 _FIELDS = (
     C_("customer_field", "name"), C_("customer_field", "phone"), C_("customer_field", "email"),
     C_("customer_field", "wechat"), C_("customer_field", "company"),
     C_("customer_field", "address"), C_("customer_field", "city"),
-    C_("customer_field", "birthday"), C_("customer_field", "gender"),
+    C_("customer_field", "birthday"), C_("customer_field", "lunar_birthday"),
+    C_("customer_field", "gender"),
     C_("customer_field", "source"), C_("customer_field", "owner"),
     C_("customer_field", "price_sensitivity"), C_("customer_field", "notes"),
     C_("customer_field", "external_id"),
 )  # fmt: skip
 # the stored values some fields hold, shown through vocab.label
 _FIELD_VOCABULARY = {"gender": "gender", "price_sensitivity": "price_sensitivity"}
+_FIELD_VOCABULARY["kind"] = "customer_kind"  # issue 15
 
 
 def _fields(**kw: str | None) -> dict[str, str | None]:
@@ -62,11 +90,14 @@ def add(
     address: AddressOpt = None,
     city: CityOpt = None,
     birthday: BirthdayOpt = None,
+    lunar_birthday: LunarBirthdayOpt = None,
     gender: GenderOpt = None,
     source: SourceOpt = None,
     owner: NewOwnerOpt = None,
     price_sensitivity: PriceOpt = None,
     notes: NotesOpt = None,
+    kind: KindOpt = None,
+    referred_by: ReferredByOpt = None,
     tag: Annotated[
         list[str] | None, typer.Option("--tag", "-t", help=N_("A tag (repeatable)."))
     ] = None,
@@ -74,6 +105,7 @@ def add(
         bool,
         typer.Option("--force", help=N_("Record even if the phone or e-mail is already in use.")),
     ] = False,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Record a new customer.
 
@@ -92,12 +124,19 @@ def add(
 
     fields = _fields(
         name=name, phone=phone, email=email, wechat=wechat, company=company, address=address,
-        city=city, birthday=birthday, gender=gender, source=source, owner=owner,
-        price_sensitivity=price_sensitivity, notes=notes,
+        city=city, birthday=birthday, lunar_birthday=lunar_birthday, gender=gender,
+        source=source, owner=owner, price_sensitivity=price_sensitivity, notes=notes,
     )  # fmt: skip
-    with db.session(write=True) as s:
+    with db.session(write=True, create=True) as s:
+        if kind is not None or referred_by:  # issue 15
+            from ..services.referrals import referrer_id
+
+            fields.update(_fields(kind=kind, referred_by_id=referrer_id(s, referred_by)))
         c = customers.add(s, fields, tags=tag or [], force=force)
         label = customers.describe(c)
+        tags = customers.tags_of(s, c.id)
+    if _output.written(fmt, c, tags=tags):
+        return
     _output.success(_("Added {label}").format(label=label))
 
 
@@ -112,14 +151,18 @@ def edit(
     address: AddressOpt = None,
     city: CityOpt = None,
     birthday: BirthdayOpt = None,
+    lunar_birthday: LunarBirthdayOpt = None,
     gender: GenderOpt = None,
     source: SourceOpt = None,
     owner: OwnerOpt = None,
     price_sensitivity: PriceOpt = None,
     notes: NotesOpt = None,
+    kind: KindOpt = None,
+    referred_by: ReferredByOpt = None,
     force: Annotated[
         bool, typer.Option("--force", help=N_("Allow a phone/e-mail in use."))
     ] = False,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Change a customer's details; an empty value ("") clears a field.
 
@@ -139,15 +182,24 @@ def edit(
 
     fields = _fields(
         name=name, phone=phone, email=email, wechat=wechat, company=company, address=address,
-        city=city, birthday=birthday, gender=gender, source=source, owner=owner,
-        price_sensitivity=price_sensitivity, notes=notes,
+        city=city, birthday=birthday, lunar_birthday=lunar_birthday, gender=gender,
+        source=source, owner=owner, price_sensitivity=price_sensitivity, notes=notes,
     )  # fmt: skip
-    if not fields:
+    if kind is not None:
+        fields["kind"] = kind
+    if not fields and referred_by is None:
         raise UsageError(_("nothing to change: give at least one option, e.g. --city"))
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
+        if referred_by is not None:  # "" clears it (issue 15)
+            from ..services.referrals import referrer_id
+
+            fields["referred_by_id"] = str(referrer_id(s, referred_by, c.id) or "")
         changed = customers.update(s, c, fields, force=force)
         label = customers.describe(c)
+        tags = customers.tags_of(s, c.id)
+    if _output.written(fmt, c, tags=tags):
+        return
     if not changed:
         _output.info(_("No change to {label}.").format(label=_output.esc(label)))
         return
@@ -155,6 +207,10 @@ def edit(
         vocabulary = _FIELD_VOCABULARY.get(key)
         if vocabulary:
             old, new = vocab_label(vocabulary, old), vocab_label(vocabulary, new)
+        elif key in ("birthday", "lunar_birthday"):
+            from ._render import birthday_shown
+
+            old, new = birthday_shown(key, old), birthday_shown(key, new)
         was, now = _output.human(old) or "—", _output.human(new) or "—"
         field = vocab_label("customer_field", key)
         line = _("{field}: {was} → {now}").format(
@@ -168,24 +224,24 @@ TagsArg = Annotated[list[str], typer.Argument(help=N_("One or more tags."), show
 
 
 @app.command(rich_help_panel=N_("Customers"))
-def tag(customer: CustomerArg, tags: TagsArg) -> None:
+def tag(customer: CustomerArg, tags: TagsArg, fmt: WriteFormatOpt = "table") -> None:
     """Add tags to a customer.
 
     Example: custtrack tag 12 vip wholesale
     """
-    _retag(customer, add=tags)
+    _retag(customer, fmt, add=tags)
 
 
 @app.command(rich_help_panel=N_("Customers"))
-def untag(customer: CustomerArg, tags: TagsArg) -> None:
+def untag(customer: CustomerArg, tags: TagsArg, fmt: WriteFormatOpt = "table") -> None:
     """Remove tags from a customer.
 
     Example: custtrack untag 12 wholesale
     """
-    _retag(customer, remove=tags)
+    _retag(customer, fmt, remove=tags)
 
 
-def _retag(ref: str, add: list[str] = (), remove: list[str] = ()) -> None:
+def _retag(ref: str, fmt: str, add: list[str] = (), remove: list[str] = ()) -> None:
     from .. import db
     from ..services import customers
     from . import _output
@@ -195,6 +251,8 @@ def _retag(ref: str, add: list[str] = (), remove: list[str] = ()) -> None:
         added, removed = customers.set_tags(s, c, add=add, remove=remove)
         now = customers.tags_of(s, c.id)
         label = customers.describe(c)
+    if _output.written(fmt, c, tags=now):
+        return
     changes = [f"+{t}" for t in added] + [f"-{t}" for t in removed]
     _output.success(
         _("{label}: {changes}; tags now: {tags}").format(
@@ -211,6 +269,7 @@ def archive(
     undo: Annotated[
         bool, typer.Option("--undo", help=N_("Make the customer active again."))
     ] = False,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Archive a customer: kept with all history, hidden from lists and the due view.
 
@@ -228,6 +287,9 @@ def archive(
         if not unchanged:
             customers.set_archived(s, c, not undo)
         label = customers.describe(c)
+        tags = customers.tags_of(s, c.id)
+    if _output.written(fmt, c, tags=tags):
+        return
     if unchanged:
         if undo:
             _output.info(_("{label} is already active.").format(label=_output.esc(label)))
@@ -292,6 +354,13 @@ def _count(table: str, n: int) -> str:
 def show(
     customer: CustomerArg,
     all_: Annotated[bool, typer.Option("--all", "-a", help=N_("Show the whole timeline."))] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help=N_("How the health score is made: each term's facts, weight and points."),
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """A customer's profile card and timeline, newest first.
@@ -307,6 +376,11 @@ def show(
     by: who recorded it), timeline_total. Times: ISO 8601, local time.
     Money: minor units (cents).
 
+    CSV: the card as key,value rows: the JSON without the timeline,
+    flattened (customer.name, tags joined with ";", last_contact,
+    next_followup.due_date, summary.spend_by_currency.CNY,
+    open_complaints.0.text …).
+
     Examples:
       custtrack show "Wang Fang"
       custtrack show 12 --all
@@ -316,11 +390,19 @@ def show(
     from ..services import customers, records
     from . import _render
 
-    fmt = check_format(fmt, ("table", "json"))
     with db.session() as s:
         c = customers.resolve(s, customer)
-        prof = records.profile(s, c, timeline_limit=0 if all_ or fmt == "json" else 30)
+        limit = {"json": 0, "csv": 1}.get(fmt, 0 if all_ else 30)  # csv: the card alone
+        prof = records.profile(s, c, timeline_limit=limit)
+        if explain:  # issue 15: the health score's terms (JSON: health_terms)
+            from ..services import health
+
+            prof["health_terms"] = health.explain(s, c.id)
     _render.profile(prof, fmt)
+    if explain:
+        from .loyalty import explain_health
+
+        explain_health(prof["health_terms"], fmt)
 
 
 @app.command(rich_help_panel=N_("Customers"))
@@ -356,7 +438,6 @@ def history(
     from ..services import audit, customers
     from . import _output, _render
 
-    fmt = check_format(fmt)
     if limit is None:
         limit = 50 if fmt == "table" else 0
     if limit < 0:
@@ -395,8 +476,19 @@ def list_(
     archived: Annotated[
         bool, typer.Option("--archived", help=N_("List archived customers."))
     ] = False,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help=N_("Only persons or only companies."))
+    ] = None,
+    tier: Annotated[
+        str | None, typer.Option("--tier", help=N_("Only customers in this loyalty tier."))
+    ] = None,
     sort: Annotated[
-        str, typer.Option(help=N_("name, created, last-contact, last-purchase, spend or id."))
+        str,
+        typer.Option(
+            help=N_(
+                "name, created, last-contact, last-purchase, spend, id, or health (weakest first)."
+            )
+        ),
     ] = "name",
     limit: LimitOpt = 0,
     fmt: FormatOpt = "table",
@@ -420,18 +512,23 @@ def list_(
     from ..services import customers
     from . import _render
 
-    fmt = check_format(fmt)
     with db.session() as s:
         ids = None
         if segment:
             from ..services.segments import customer_ids_in_segment
 
             ids = customer_ids_in_segment(s, segment)
+        later = tier or sort == "health"  # issue 15: computed per customer, then sorted, cut
         rows = customers.list_customers(
             s, tag=tag, owner=owner, city=city, source=source, search=search, ids=ids,
-            status="archived" if archived else "active", sort=sort, limit=limit,
+            status="archived" if archived else "active", sort="id" if sort == "health" else sort,
+            limit=0 if later else limit, kind=kind,
         )  # fmt: skip
-    filtered = any((tag, owner, city, source, segment, search, archived))
+        if later:
+            from .loyalty import tiers_and_health
+
+            rows = tiers_and_health(s, rows, tier, sort == "health", limit)
+    filtered = any((tag, owner, city, source, segment, search, archived, kind, tier))
     empty = (
         _("No customers match.") if filtered else _('No customers yet: custtrack add "Name" -p …')
     )

@@ -9,7 +9,7 @@ import typer
 
 from ..i18n import C_, N_
 from ._app import app, sub_app
-from ._options import CustomerArg, FormatOpt, LimitOpt, YesOpt, check_format
+from ._options import CustomerArg, FormatOpt, ImportFormatOpt, LimitOpt, YesOpt
 
 PANEL = N_("Data")
 
@@ -82,7 +82,7 @@ CreateOpt = Annotated[
         help=N_("Create customers the file names but we do not know (else such rows are bad)."),
     ),
 ]
-ReportFmt = Annotated[str, typer.Option("--format", "-f", help=N_("Report format: table or json."))]
+ReportFmt = ImportFormatOpt
 UpdateOpt = Annotated[
     bool, typer.Option("--update/--no-update", help=N_("Update customers already stored."))
 ]
@@ -104,7 +104,8 @@ _LABELS = (
 _FIELDS = (
     C_("field", "number"), C_("field", "name"), C_("field", "phone"), C_("field", "email"),
     C_("field", "wechat"), C_("field", "company"), C_("field", "address"), C_("field", "city"),
-    C_("field", "birthday"), C_("field", "gender"), C_("field", "source"), C_("field", "owner"),
+    C_("field", "birthday"), C_("field", "lunar_birthday"), C_("field", "gender"),
+    C_("field", "source"), C_("field", "owner"),
     C_("field", "price_sensitivity"), C_("field", "notes"), C_("field", "external_id"),
     C_("field", "lost_reason"), C_("field", "lost_note"), C_("field", "lost_at"),
 )  # fmt: skip
@@ -136,7 +137,6 @@ def _import_file(kind: str, file: str, map_: list[str] | None, dry_run: bool,
     from ..io.table import open_table
     from ..services import imports
 
-    fmt = check_format(fmt, ("table", "json"))
     rejects = Path(skip_bad).expanduser() if skip_bad else None
     if rejects is not None:
         if rejects.resolve() == Path(file).expanduser().resolve():
@@ -155,7 +155,7 @@ def _import_file(kind: str, file: str, map_: list[str] | None, dry_run: bool,
         sha = imports.file_sha256(src.path)
         with _progress(src) as tick:
             try:
-                with db.session(write=True) as s:
+                with db.session(write=True, create=True) as s:
                     report = imports.import_rows(
                         s, kind, source=src.path.name, file_format=src.describe(), sha256=sha,
                         headers=table.headers, mapping=mapping, rows=table.rows, dry_run=dry_run,
@@ -427,6 +427,8 @@ def _records(kind: str, n: int) -> str:
         "followups": ngettext("{n} followup", "{n} followups", n),
         "follow-ups": ngettext("{n} follow-up", "{n} follow-ups", n),
         "complaints": ngettext("{n} complaint", "{n} complaints", n),
+        "persons": ngettext("{n} contact person", "{n} contact persons", n),  # issue 15
+        "points": ngettext("{n} points row", "{n} points rows", n),
     }
     return forms[kind].format(n=n)
 
@@ -443,6 +445,8 @@ def _stored(table: str, n: int) -> str:
         "complaints": ngettext("{n} complaint", "{n} complaints", n),
         "followups": ngettext("{n} followup", "{n} followups", n),
         "tags": ngettext("{n} tag", "{n} tags", n),
+        "contact_persons": ngettext("{n} contact person", "{n} contact persons", n),  # issue 15
+        "points_ledger": ngettext("{n} points row", "{n} points rows", n),
     }
     return forms[table].format(n=n)
 
@@ -705,7 +709,6 @@ def import_list(limit: LimitOpt = 0, fmt: FormatOpt = "table") -> None:
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     with db.session() as s:
         rows = imports.list_batches(s, limit)
     if fmt == "table":
@@ -806,7 +809,6 @@ def dupes(
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     with db.session() as s:
         rows = service.find_dupes(s, min_score, limit, shown=fmt == "table")
     cols = [

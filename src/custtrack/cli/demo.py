@@ -81,7 +81,7 @@ def demo(
             for key, value in DEMO_SETTINGS.items():
                 config.set_value(key, value)
             started = time.perf_counter()
-            with db.session(write=True) as s:
+            with db.session(write=True, create=True) as s:
                 counts = service.load_examples(s, folder)
             elapsed = time.perf_counter() - started
             main = [_loaded(k, n) for k, n in counts.items() if k != "campaigns"]

@@ -10,7 +10,15 @@ from .. import vocab
 from ..i18n import C_, N_, _, ngettext, pgettext
 from ..vocab import CHANNELS, PRIORITIES
 from ._app import app, sub_app
-from ._options import AsOfOpt, CustomerArg, FormatOpt, apply_as_of, check_format
+from ._options import (
+    AsOfOpt,
+    CustomerArg,
+    DueFormatOpt,
+    FormatOpt,
+    WriteFormatOpt,
+    apply_as_of,
+)
+from ._past import PastOpt
 
 IdArg = Annotated[
     str,
@@ -43,8 +51,16 @@ def plan(
         str | None, typer.Option(help=N_("Who makes the contact (default: you)."))
     ] = None,
     priority: Annotated[str, typer.Option(help=", ".join(PRIORITIES) + ".")] = "normal",
+    past: PastOpt = False,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Plan a contact with a customer.
+
+    WHEN is a date (2026-12-01), with a time if you like (tomorrow 15:00), or
+    words: +3d, in 2 weeks, eom, 明天, 3天后. A weekday alone is the first such
+    day after today, never today: friday, next friday, 周五 and 星期五 name the
+    same day; 这周五 is this week's Friday, 下周五 next week's (weeks start on
+    Monday). A day in the past is refused unless --past (a terminal asks).
 
     Examples:
 
@@ -55,15 +71,18 @@ def plan(
     from .. import db
     from ..dates import parse_when
     from ..services import customers, followups
-    from . import _output
+    from . import _output, _past
 
     day, at = parse_when(when, "WHEN")
+    _past.check(day, past)
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
         fu = followups.plan(
             s, c, day, at, channel=channel, note=note, owner=owner, priority=priority
         )
         label = customers.describe(c)
+    if _output.written(fmt, fu):
+        return
     when_text = _output.due_text(fu.due_date, fu.due_time)
     _output.success(
         _("Planned follow-up #{id} with {customer} on {when}").format(
@@ -79,7 +98,8 @@ _DUE_HELP = N_(
     "check-ins after a purchase ([bold]p<purchase>[/]) and complaints past their response "
     "deadline ([bold]k<complaint>[/]).\n\n"
     "Act on any row by its id: [bold]done[/] logs the contact (which restarts a cadence), "
-    "[bold]snooze[/] hides it until a day without moving its due date or the cadence, "
+    "[bold]snooze[/] hides it until a day without moving its due date or the cadence (a day "
+    "within the next N days lists it on that day), "
     "[bold]reschedule[/] moves it, [bold]cancel[/] drops it (a cancelled cadence starts a "
     "new cycle today). Overdue rows stay until acted on; only a missed birthday (after "
     "followups.reminder_grace_days) or purchase check-in (after "
@@ -91,7 +111,8 @@ _DUE_HELP = N_(
     "the coefficients are the urgency.* settings.\n\n"
     "JSON/CSV fields: key, section, due_date, due_time, days_overdue, customer_id, customer, "
     "origin, channel, note, owner, priority, phone (E.164), wechat, spend, currency, urgency, "
-    "followup_id, purchase_id, complaint_id (and urgency_terms with --explain).\n\n"
+    "followup_id, purchase_id, complaint_id, snoozed_until (and urgency_terms with --explain)."
+    "\n\n"
     "Examples:\n\n"
     "  custtrack due\n\n"
     "  custtrack due --mine --days 14\n\n"
@@ -133,17 +154,25 @@ def due(
         ),
     ] = None,
     as_of: AsOfOpt = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help=N_("table, json, csv or ics (iCalendar)."))
-    ] = "table",
+    fmt: DueFormatOpt = "table",
+    rank: Annotated[
+        str,
+        typer.Option(
+            "--rank",
+            help=N_(
+                "urgency (default), or health: in each section the customers in the poorest "
+                "health first (see `show --explain`)."
+            ),
+        ),
+    ] = "urgency",
 ) -> None:
     from .. import clock, config, db
     from ..errors import UsageError
     from ..services import due as due_service
     from ..validate import choice
 
-    fmt = check_format(fmt, ("table", "json", "csv", "ics"))
     apply_as_of(as_of)
+    rank = choice(rank, ("urgency", "health"), "--rank")  # issue 15
     if mine:
         if owner:
             raise UsageError(_("use --mine or --owner, not both"))
@@ -159,8 +188,8 @@ def due(
         _catch_up(today)
     with db.session() as s:
         shown, total = due_service.due_page(
-            s, 0 if segment else limit, today=today, days=days, owner=owner, tag=tag,
-            channel=channel,
+            s, 0 if segment or rank == "health" else limit, today=today, days=days, owner=owner,
+            tag=tag, channel=channel,
         )  # fmt: skip
         if segment:  # the whole list, then its customers in the segment, still most urgent first
             from ..services.segments import customer_ids_in_segment
@@ -168,6 +197,11 @@ def due(
             members = set(customer_ids_in_segment(s, segment, today))
             shown = [item for item in shown if item["customer_id"] in members]
             total, shown = len(shown), shown[:limit] if limit else shown
+        if rank == "health":  # the whole list, ranked by the customers' health, then cut
+            from .loyalty import rank_by_health
+
+            shown = rank_by_health(s, shown, today)
+            shown = shown[:limit] if limit else shown
         due_service.fill_channels(s, shown)
         if not total and not segment:
             from datetime import timedelta
@@ -243,11 +277,15 @@ def _due_rows(items: list[dict[str, Any]], fmt: str, explain: bool) -> list[dict
             "followup_id": i["followup_id"],
             "purchase_id": i["purchase_id"],
             "complaint_id": i["complaint_id"],
+            "snoozed_until": i.get("snoozed_until"),
         }
         if explain:
             row["urgency_terms"] = i["urgency_terms"]
+        if "health" in i:  # due --rank health
+            row["health"] = i["health"]
         if fmt == "table":
             row["value"] = format_money(i["spend_minor"], cur) if i["spend_minor"] else ""
+            row["shown_on"] = i["shown_on"]  # a snoozed one: the day it comes back
         rows.append(row)
     return rows
 
@@ -303,7 +341,7 @@ def _render_due(
 
     for r in rows:
         r["id"] = r["key"]
-        r["when"] = _output.due_text(r["due_date"], r["due_time"])
+        r["when"] = _output.due_text(r.pop("shown_on"), r["due_time"])
         r["late"] = _("{n}d").format(n=r["days_overdue"]) if r["days_overdue"] else ""
         # one way to reach them per line: the phone, else WeChat (json/csv carry both)
         wechat = _("WeChat {id}").format(id=r["wechat"]) if r["wechat"] else ""
@@ -321,6 +359,8 @@ def _render_due(
         Col("note", _("Note"), flex=True), Col("reach", _("Reach")),
         Col("value", _("Spend"), "right", drop=1),
     ]  # fmt: skip
+    if "health" in rows[0]:  # due --rank health
+        cols.insert(2, Col("health", _("Health"), "right"))
     for section in ("overdue", "today", "upcoming"):
         part = [r for r in rows if r["section"] == section]
         if not part:
@@ -407,6 +447,8 @@ def done(
     next_note: Annotated[
         str | None, typer.Option("--next-note", help=N_("A note for the next contact."))
     ] = None,
+    past: PastOpt = False,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Complete a follow-up: record the contact and plan the next one, in one step.
 
@@ -425,6 +467,10 @@ def done(
         raise UsageError(_("--next-note needs --next WHEN"))
     when = parse_moment(at)
     planned = parse_when(next_, "--next") if next_ else None
+    if planned:
+        from . import _past
+
+        _past.check(planned[0], past, option="--next")
     with db.session(write=True) as s:
         fu = followups.resolve_item(s, item)
         c = s.get(Customer, fu.customer_id)
@@ -442,6 +488,11 @@ def done(
             nxt_text = _("#{id} on {when}").format(
                 id=nxt.id, when=_output.due_text(nxt.due_date, nxt.due_time)
             )
+    if _output.written(
+        fmt, fu, contact=_output.record(contact), closed_followups=[f.id for f in closed],
+        next_followup=_output.record(nxt) if nxt else None,
+    ):  # fmt: skip
+        return
     _output.success(
         _("Done #{id} ({origin}) with {customer}; logged contact #{contact}").format(
             id=fu_id, origin=vocab.label("origin", origin), customer=label, contact=contact.id
@@ -458,9 +509,9 @@ def done(
         _output.info("  " + _("next contact planned: {text}").format(text=nxt_text))
 
 
-def _act_on(item: str, action: Any) -> str:
+def _act_on(item: str, action: Any) -> tuple[str, Any]:
     """Resolve a follow-up id (stored or computed), apply `action(session, fu)` in one
-    transaction, and return how the follow-up is named in the confirmation."""
+    transaction; return how the follow-up is named in the confirmation, and the follow-up."""
     from .. import db
     from ..models import Customer
     from ..services import customers, followups
@@ -468,43 +519,53 @@ def _act_on(item: str, action: Any) -> str:
     with db.session(write=True) as s:
         fu = followups.resolve_item(s, item)
         action(s, fu)
-        return _act_header(fu, customers.describe(s.get(Customer, fu.customer_id)))
+        return _act_header(fu, customers.describe(s.get(Customer, fu.customer_id))), fu
 
 
 @app.command(rich_help_panel=N_("Daily"))
-def snooze(item: IdArg, when: WhenArg) -> None:
+def snooze(
+    item: IdArg, when: WhenArg, past: PastOpt = False, fmt: WriteFormatOpt = "table"
+) -> None:
     """Hide a follow-up until a day; its due date (and any cadence) does not move.
 
     Example: custtrack snooze 12 +3d
     """
     from ..dates import parse_date
     from ..services import followups
-    from . import _output
+    from . import _output, _past
 
     until = parse_date(when, "WHEN")
-    text = _act_on(item, lambda s, fu: followups.snooze(s, fu, until))
+    past = _past.check(until, past, "snooze")
+    text, fu = _act_on(item, lambda s, fu: followups.snooze(s, fu, until, past=past))
+    if _output.written(fmt, fu):
+        return
     _output.success(_("Snoozed {followup} until {day}").format(followup=text, day=until))
 
 
 @app.command(rich_help_panel=N_("Daily"))
-def reschedule(item: IdArg, when: WhenArg) -> None:
+def reschedule(
+    item: IdArg, when: WhenArg, past: PastOpt = False, fmt: WriteFormatOpt = "table"
+) -> None:
     """Move a follow-up to another day (and time).
 
     Example: custtrack reschedule 12 "next monday 10:00"
     """
     from ..dates import parse_when
     from ..services import followups
-    from . import _output
+    from . import _output, _past
 
     day, at = parse_when(when, "WHEN")
-    text = _act_on(item, lambda s, fu: followups.reschedule(s, fu, day, at))
+    _past.check(day, past, "reschedule")
+    text, fu = _act_on(item, lambda s, fu: followups.reschedule(s, fu, day, at))
+    if _output.written(fmt, fu):
+        return
     _output.success(
         _("Rescheduled {followup} to {when}").format(followup=text, when=_output.due_text(day, at))
     )
 
 
 @app.command(rich_help_panel=N_("Daily"))
-def cancel(item: IdArg) -> None:
+def cancel(item: IdArg, fmt: WriteFormatOpt = "table") -> None:
     """Cancel a follow-up (no contact is recorded).
 
     Example: custtrack cancel 12
@@ -512,7 +573,9 @@ def cancel(item: IdArg) -> None:
     from ..services import followups
     from . import _output
 
-    text = _act_on(item, followups.cancel)
+    text, fu = _act_on(item, followups.cancel)
+    if _output.written(fmt, fu):
+        return
     _output.success(_("Cancelled {followup}").format(followup=text))
 
 
@@ -553,6 +616,7 @@ def cadence_set(
     tag: TagOpt = None,
     customer: CustOpt = None,
     segment: SegOpt = None,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Contact the customers in scope at least every N days.
 
@@ -574,6 +638,8 @@ def cadence_set(
     days = parse_period(every)
     with db.session(write=True) as s:
         cad, label, created = followups.set_cadence(s, scope, target, days)
+    if _output.written(fmt, cad, label=label):
+        return
     n = cad.every_days
     if created:
         text = ngettext(
@@ -602,7 +668,6 @@ def cadence_list(fmt: FormatOpt = "table") -> None:
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     with db.session() as s:
         rows = followups.list_cadences(s)
     default = int(config.get("followups.cadence_default_days") or 0)
@@ -671,13 +736,12 @@ _SOURCES = (C_("config_source", "default"), C_("config_source", "file"), C_("con
 def config_show(fmt: FormatOpt = "table") -> None:
     """Every setting, its value, and whether it is the default.
 
-    JSON fields: key, value, default, source (default, file or env).
+    JSON and CSV fields: key, value, default, source (default, file or env).
     """
     from .. import config
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     rows = []
     for key, default in config.DEFAULTS.items():
         value = config.get(key)
@@ -704,6 +768,8 @@ def config_show(fmt: FormatOpt = "table") -> None:
         Col("key", _("Key"), style="bold"), Col("shown", _("Value")),
         Col("is_default", _("Default?")), Col("source", _("From")),
     ]  # fmt: skip
+    if fmt != "table":  # csv: key,value,default,source
+        cols = [Col(k, k) for k in ("key", "value", "default", "source")]
     _output.emit(rows, cols, fmt, title=_("Settings"), caption=str(config.config_path()))
 
 

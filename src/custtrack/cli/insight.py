@@ -12,7 +12,7 @@ import typer
 
 from ..i18n import C_, N_, _, ngettext, pgettext
 from ._app import app, sub_app
-from ._options import AsOfOpt, FormatOpt, LimitOpt, apply_as_of, check_format
+from ._options import AsOfOpt, FormatOpt, LimitOpt, WriteFormatOpt, apply_as_of
 
 PANEL = N_("Insight")
 
@@ -124,7 +124,6 @@ def clusters(
     from ..services import clusters as service
     from . import _output
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     if explain:
         _output.info(
@@ -299,7 +298,6 @@ def themes(
     from ..services import themes as service
     from . import _output
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     if explain:
         _output.info(_(THEMES_METHOD))
@@ -531,7 +529,6 @@ def profit(
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     day = _as_of(as_of)
     sorts = {"margin": "margin", "revenue": "revenue", "rate": "margin_rate"}
     sorts["cost"] = "cost_to_serve"
@@ -655,6 +652,7 @@ def product_set(
     currency: Annotated[
         str | None, typer.Option(help=N_("Currency of the cost (default: the configured one)."))
     ] = None,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     from .. import db
     from ..services import profit as service
@@ -663,6 +661,8 @@ def product_set(
 
     with db.session(write=True) as s:
         prod, created = service.set_product(s, name, cost, category, currency)
+    if _output.written(fmt, prod):
+        return
     text = (
         _("Added {product}: unit cost {cost}")
         if created
@@ -691,7 +691,6 @@ def product_list(fmt: FormatOpt = "table") -> None:
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     with db.session() as s:
         rows = service.list_products(s)
     for r in rows:

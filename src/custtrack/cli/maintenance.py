@@ -8,7 +8,7 @@ import typer
 
 from ..i18n import N_, _, ngettext, pgettext
 from ._app import app, sub_app
-from ._options import CustomerArg, YesOpt
+from ._options import CustomerArg, ExportFormatOpt, FormatOpt, YesOpt
 
 PANEL = N_("Data")
 
@@ -25,15 +25,7 @@ def export(
             show_default=False,
         ),
     ] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help=N_("csv, json or xlsx (default csv; json for --customer)."),
-            show_default=False,
-        ),
-    ] = None,
+    fmt: ExportFormatOpt = None,
     out: Annotated[
         str | None,
         typer.Option(
@@ -109,13 +101,12 @@ def export(
     from ..errors import UsageError
     from ..io import export as ex
     from . import _output
-    from ._options import check_format
 
     lang = ex.header_language(headers)
     if customer is not None:
         if table is not None:
             raise UsageError(_("give either a TABLE or --customer, not both"))
-        if check_format(fmt or "json", ("csv", "json", "xlsx")) != "json":
+        if (fmt or "json") != "json":
             raise UsageError(_("--customer exports JSON only (one document with every record)"))
         if lang != "en":
             raise UsageError(_("--headers zh is for CSV and XLSX files; JSON keeps its keys"))
@@ -133,7 +124,7 @@ def export(
         return
     if table is None:
         raise UsageError(_("say what to export: a table name or all (see custtrack export --help)"))
-    fmt = check_format(fmt or "csv", ("csv", "json", "xlsx"))
+    fmt = fmt or "csv"
     if fmt == "json" and lang != "en":
         raise UsageError(_("--headers zh is for CSV and XLSX files; JSON keeps its keys"))
     name = "all" if table.strip().lower() == "all" else ex.table_name(table)
@@ -235,7 +226,8 @@ def backup(
         str | None,
         typer.Argument(
             help=N_(
-                "Backup file or folder. Default: custtrack-YYYYmmdd-HHMMSS.db next to the database."
+                "Backup file or folder. Default: custtrack-YYYYmmdd-HHMMSS.db next to the database "
+                "(PostgreSQL: custtrack-YYYYmmdd-HHMMSS.dump in the current folder)."
             ),
             show_default=False,
         ),
@@ -245,6 +237,9 @@ def backup(
 
     The copy is a consistent snapshot, readable only by you (file mode 0600).
     An existing file is never overwritten.
+    On PostgreSQL the backup is made by pg_dump (its custom format, -Fc), which must be
+    installed (apt-get install postgresql-client, brew install libpq); a password in the URL
+    is passed to it in PGPASSWORD, never on its command line.
 
     Examples:
 
@@ -287,6 +282,10 @@ def restore(
     An older backup is upgraded to the current schema.
     The replaced database is kept as <database>.replaced-YYYYmmdd-HHMMSS.
     Close other custtrack commands first.
+    On PostgreSQL the backup is a file made by `custtrack backup` there (pg_dump); it is
+    restored with pg_restore --clean in one transaction, every table's rows are counted
+    against the backup's, and the replaced database is kept first as
+    custtrack-replaced-YYYYmmdd-HHMMSS.dump beside the backup.
 
     Examples:
 
@@ -306,7 +305,7 @@ def restore(
         "Replace {database} with {source} ({n} customer)?",
         "Replace {database} with {source} ({n} customers)?",
         cand.customers,
-    ).format(database=db.sqlite_path(), source=source, n=cand.customers)
+    ).format(database=db.sqlite_path() or db.display(), source=source, n=cand.customers)
     if not yes and not typer.confirm(question, default=False):
         raise typer.Exit(1)
     done = maintenance.restore(source, cand)
@@ -335,9 +334,7 @@ def check(
             "--quick", help=N_("SQLite's quick_check: faster on big files, skips indexes.")
         ),
     ] = False,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help=N_("Output format: table or json."))
-    ] = "table",
+    fmt: FormatOpt = "table",
 ) -> None:
     """Check the database: SQLite's integrity and foreign keys, and custtrack's own rules.
 
@@ -352,6 +349,7 @@ def check(
     Exit code 1 when a problem is found.
     JSON: {"ok": true|false, "problems": [{"check", "message", "count", "examples"}]},
     where examples are the ids of up to 10 offending rows.
+    CSV: one row per problem with the same fields (examples joined with ";").
 
     Examples:
 
@@ -365,10 +363,8 @@ def check(
     from ..errors import CusttrackError
     from ..services import maintenance
     from . import _output
-    from ._options import check_format
     from ._output import Col
 
-    fmt = check_format(fmt, ("table", "json"))
     try:
         with db.session() as s:
             problems = maintenance.check(s, quick=quick)
@@ -384,6 +380,8 @@ def check(
     ]
     if fmt == "json":
         _output.write_json({"ok": not problems, "problems": rows})
+    elif fmt == "csv":  # one row per problem; only the header when all is well
+        _output.write_csv(rows, ["check", "message", "count", "examples"])
     elif problems:
         for r, p in zip(rows, problems, strict=True):
             r["text"] = p.text[:1].upper() + p.text[1:]  # the message in the interface language

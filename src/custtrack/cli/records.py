@@ -8,7 +8,8 @@ import typer
 
 from ..i18n import N_, _, ngettext
 from ._app import app
-from ._options import CustomerArg, FormatOpt, LimitOpt, check_format
+from ._options import CustomerArg, FormatOpt, LimitOpt, WriteFormatOpt
+from ._past import PastOpt
 
 # Option help naming the values of a vocabulary, written out for the catalogue (the Chinese names
 # the words validate.choice accepts too); tests/test_i18n_records.py checks them against vocab.
@@ -20,6 +21,13 @@ _PRIORITIES = N_("low, normal, high, urgent.")
 AtOpt = Annotated[
     str | None,
     typer.Option("--at", help=N_("When it happened: now (default), yesterday, 2026-11-20 15:00 …")),
+]
+
+
+# issue 15: who of a company customer it was with
+PersonOpt = Annotated[
+    str | None,
+    typer.Option("--person", help=N_("The company's contact person it was with (name or id).")),
 ]
 
 
@@ -45,11 +53,18 @@ def log(
         bool,
         typer.Option("--keep-open", help=N_("Do not close follow-ups this contact would settle.")),
     ] = False,
+    past: PastOpt = False,
+    person: PersonOpt = None,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Record a contact (call, visit, message …) and plan the next one.
 
     Logging a contact closes the customer's open follow-ups due on or before
     its day; --keep-open leaves them open.
+
+    --next reads dates as `plan` does: a weekday alone (friday, next friday,
+    周五) is the first such day after today, never today; 下周五 is Friday of
+    next week. A day in the past is refused unless --past (a terminal asks).
 
     Examples:
       custtrack log "Wang Fang" -c wechat -m "asked about tea" --next friday
@@ -67,11 +82,18 @@ def log(
         raise UsageError(_("--next-note needs --next WHEN"))
     when = parse_moment(at)
     planned = parse_when(next_, "--next") if next_ else None
+    if planned:
+        from . import _past
+
+        _past.check(planned[0], past, option="--next")
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
+        from ..services.accounts import person_id_for
+
         contact = records.log_contact(
-            s, c, channel=channel, at=when, summary=summary, outcome=outcome
-        )
+            s, c, channel=channel, at=when, summary=summary, outcome=outcome,
+            person_id=person_id_for(s, c, person),
+        )  # fmt: skip
         closed = []
         if not keep_open:
             closed = followups.close_due_on_contact(s, c.id, when.date(), contact.id)
@@ -81,6 +103,11 @@ def log(
         label = customers.describe(c)
         closed_ids = [f"#{f.id}" for f in closed]
         fu_id, fu_when = (fu.id, _output.due_text(fu.due_date, fu.due_time)) if fu else (0, "")
+    if _output.written(
+        fmt, contact, closed_followups=[f.id for f in closed],
+        next_followup=_output.record(fu) if fu else None,
+    ):  # fmt: skip
+        return
     _output.success(
         _("Logged {channel} contact #{id} with {label}").format(
             channel=vocab_label("channel", contact.channel), id=contact.id, label=label
@@ -114,6 +141,8 @@ def buy(
     currency: Annotated[
         str | None, typer.Option(help=N_("Currency code (CNY, USD …); default: the setting."))
     ] = None,
+    person: PersonOpt = None,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Record a purchase: the amount paid, stored exactly in minor units (cents).
 
@@ -133,11 +162,15 @@ def buy(
     when = parse_moment(at)
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
+        from ..services.accounts import person_id_for
+
         p = records.record_purchase(
             s, c, amount=amount, at=when, product=product, category=category, qty=qty,
-            order_ref=order_ref, currency=currency,
+            order_ref=order_ref, currency=currency, person_id=person_id_for(s, c, person),
         )  # fmt: skip
         label = customers.describe(c)
+    if _output.written(fmt, p):
+        return
     money = money_text(p.amount_minor, p.currency)
     _output.success(
         _("Recorded purchase #{id}: {money} by {label}").format(id=p.id, money=money, label=label)
@@ -152,6 +185,7 @@ def feedback(
     text: Annotated[str | None, typer.Option("--text", "-m", help=N_("What they said."))] = None,
     channel: Annotated[str | None, typer.Option(help=_WHERE)] = None,
     at: AtOpt = None,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Record feedback: a CSAT (1-5) and/or NPS (0-10) score and what the customer said.
 
@@ -169,6 +203,8 @@ def feedback(
         c = customers.resolve(s, customer)
         f = records.record_feedback(s, c, at=when, csat=csat, nps=nps, text=text, channel=channel)
         label = customers.describe(c)
+    if _output.written(fmt, f):
+        return
     _output.success(_("Recorded feedback #{id} from {label}").format(id=f.id, label=label))
 
 
@@ -180,6 +216,7 @@ def complain(
     text: Annotated[str | None, typer.Option("--text", "-m", help=N_("What went wrong."))] = None,
     assignee: Annotated[str | None, typer.Option(help=N_("Who handles it."))] = None,
     at: AtOpt = None,
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Open a complaint (close it later with `custtrack resolve ID`).
 
@@ -200,6 +237,8 @@ def complain(
             s, c, category=category, priority=priority, text=text, assignee=assignee, at=when
         )
         label = customers.describe(c)
+    if _output.written(fmt, item):
+        return
     _output.success(
         _("Opened complaint #{id} ({category}, {priority}) for {label}").format(
             id=item.id,
@@ -233,7 +272,6 @@ def complaints(
     from . import _output
     from ._output import Col
 
-    fmt = check_format(fmt)
     with db.session() as s:
         c = customers.resolve(s, customer) if customer else None
         rows = records.list_complaints(s, status=status, customer=c, limit=limit)
@@ -261,6 +299,7 @@ def complaints(
 def resolve(
     complaint_id: Annotated[int, typer.Argument(help=N_("Complaint id."), show_default=False)],
     resolution: Annotated[str, typer.Option("--resolution", "-m", help=N_("How it was resolved."))],
+    fmt: WriteFormatOpt = "table",
 ) -> None:
     """Mark a complaint resolved (its open follow-ups are closed too).
 
@@ -272,4 +311,6 @@ def resolve(
 
     with db.session(write=True) as s:
         item = records.resolve_complaint(s, complaint_id, resolution)
+    if _output.written(fmt, item):
+        return
     _output.success(_("Resolved complaint #{id}").format(id=item.id))

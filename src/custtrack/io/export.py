@@ -37,8 +37,11 @@ TABLES: dict[str, sa.Table] = {
     "cadences": models.Cadence.__table__,
     "imports": models.ImportBatch.__table__,
     "merges": models.Merge.__table__,
+    "persons": models.contact_persons,  # a company's contact persons (issue 15)
+    "points": models.points_ledger,  # the points ledger (issue 15)
 }
 ALIASES = {"contacts": "interactions", "follow-ups": "followups", "import_batches": "imports"}
+ALIASES |= {"contact_persons": "persons", "people": "persons", "points_ledger": "points"}
 _CUSTOMERS = models.Customer.__table__
 _TAGS = models.Tag.__table__
 
@@ -49,8 +52,9 @@ _COLUMN_WORDS = (
     C_("column", "id"), C_("column", "customer_id"), C_("column", "customer_name"),
     C_("column", "name"), C_("column", "phone"), C_("column", "email"), C_("column", "wechat"),
     C_("column", "company"), C_("column", "address"), C_("column", "city"),
-    C_("column", "birthday"), C_("column", "gender"), C_("column", "source"),
-    C_("column", "owner"), C_("column", "price_sensitivity"), C_("column", "notes"),
+    C_("column", "birthday"), C_("column", "lunar_birthday"), C_("column", "gender"),
+    C_("column", "source"), C_("column", "owner"), C_("column", "price_sensitivity"),
+    C_("column", "notes"),
     C_("column", "status"), C_("column", "tags"), C_("column", "external_id"),
     C_("column", "lost_reason"), C_("column", "lost_note"), C_("column", "lost_at"),
     C_("column", "last_contact_at"), C_("column", "erased_at"), C_("column", "batch_id"),
@@ -74,6 +78,13 @@ _COLUMN_WORDS = (
 # a key that means something else in one table: a campaign's name, an import's source file
 _TABLE_WORDS = (C_("campaigns column", "name"), C_("imports column", "source"))
 _IN_TABLE = {("campaigns", "name"), ("imports", "source")}
+# issue 15's columns; a customer's kind (person or company) is not an import's kind
+_LOYALTY_WORDS = (
+    C_("column", "role"), C_("column", "points"), C_("column", "purchase_id"),
+    C_("column", "referred_by_id"), C_("column", "person_id"), C_("customers column", "kind"),
+    C_("export_table", "persons"), C_("export_table", "points"),
+)  # fmt: skip
+_IN_TABLE.add(("customers", "kind"))
 # the worksheets of an XLSX file with --headers zh
 _SHEET_WORDS = (
     C_("export_table", "customers"), C_("export_table", "interactions"),
@@ -217,6 +228,10 @@ def _getters(cols: list[Any], order: list[str], tags: dict[int, list[str]]) -> l
                     None if r[i] is None else r[i].astimezone(zone).isoformat(timespec="seconds")
                 )
             )
+        elif key == "birthday":  # "--11-25" when the year is not known
+            from ..dates import birthday_text
+
+            getters.append(lambda r, i=index[key]: birthday_text(r[i]))
         elif isinstance(kinds[key], sa.Date | sa.Time):
             getters.append(lambda r, i=index[key]: None if r[i] is None else r[i].isoformat())
         else:
@@ -253,7 +268,8 @@ def customer_record(session: Session, customer_id: int) -> dict[str, Any]:
         "exported_at": plain(clock.now()),
         "customer": profile,
     }
-    for name in ("interactions", "purchases", "feedback", "complaints", "followups"):
+    for name in ("interactions", "purchases", "feedback", "complaints", "followups", "persons",
+                 "points"):  # fmt: skip
         record[name] = [
             _drop(r, "customer_id", "customer_name") for r in rows(session, name, customer_id)
         ]

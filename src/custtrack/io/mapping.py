@@ -28,6 +28,7 @@ _PROFILE = {
     "address": "address street streetaddress 地址 住址 收货地址 联系地址",
     "city": "city town 城市 所在城市 所在地 地区",
     "birthday": "birthday birthdate dateofbirth dob 生日 出生日期",
+    "lunar_birthday": "lunarbirthday 农历生日 阴历生日 农历 阴历",
     "gender": "gender sex 性别",
     "source": "source leadsource referral acquisitionsource 来源 客户来源 获客渠道 来源渠道",
     "owner": "owner salesrep rep accountmanager assignedto 负责人 销售 客户经理 跟进人 归属 业务员",
@@ -40,6 +41,12 @@ _PROFILE = {
     "lost_reason": "lostreason 流失原因",
     "lost_note": "lostnote 流失说明 流失备注",
     "lost_at": "lostat lostdate 流失日期 流失时间",
+    # issue 15: company accounts (公司 + 联系人: see _company_rows) and referrals
+    "kind": "kind customerkind customertype accounttype 客户类型 客户性质 客户类别",
+    "contact_person": "contactperson 联系人姓名 对接人",
+    "contact_role": "role title position jobtitle 职务 职位 岗位 角色",
+    "referrer": "referrer referredby introducedby 介绍人 推荐人 引荐人 介绍客户 推荐客户",
+    "referred_by_id": "referredbyid 介绍人编号",
 }
 _AT = "date datetime time at when timestamp 日期 时间"
 _KIND = {
@@ -148,12 +155,36 @@ _IN_PART = {
 _SHEET = {f: w for part in _SHEET_PARTS.values() for f, w in part.items()}
 SHEET_PARTS = {part: tuple(fields) for part, fields in _SHEET_PARTS.items()}
 
+# issue 15: a company's contact persons (the customer is the company: the names, phones and
+# e-mails of the file are its people's), and the points ledger
+_COMPANY_LINK = ("customer customername company companyname organisation organization 公司 单位 "
+                 "企业 公司名称 单位名称 企业名称 客户 客户名称 客户姓名")  # fmt: skip
+_KIND["persons"] = {
+    "person": "person personname contactperson contactname contact name 联系人 联系人姓名 对接人 "
+    "姓名 名字",
+    "role": _PROFILE["contact_role"],
+    "person_phone": _CUSTOMER["phone"],
+    "person_wechat": _PROFILE["wechat"],
+    "person_email": _CUSTOMER["email"],
+    "notes": _PROFILE["notes"],
+}
+# who of a company a contact or purchase was with: custtrack export's contact person number
+_KIND["purchases"]["person_id"] = _KIND["interactions"]["person_id"] = "personid 联系人编号"
+_KIND["points"] = {
+    "at": _AT + " 积分日期 积分时间 变动日期 变动时间",
+    "kind": "kind type 类型 积分类型 变动类型",
+    "points": "points point 积分 积分数 积分变动 变动积分",
+    "purchase_id": "purchaseid 购买编号",
+    "note": "note notes reason for memo 说明 备注 原因 用途 摘要",
+}
+
 FIELDS: dict[str, tuple[str, ...]] = {
     # erased_at: custtrack export's placeholders of forgotten customers, which are not re-created
     "customers": (*_CUSTOMER, *_PROFILE, "erased_at"),
     **{kind: (*_CUSTOMER, *extra) for kind, extra in _KIND.items()},
     "sheet": (*_CUSTOMER, *_PROFILE, *_SHEET),
 }
+FIELDS["persons"] = ("name", "external_id", *_KIND["persons"])  # phones and e-mails: the people's
 IGNORE = ("-", "ignore", "skip")
 # the kinds as people read them in messages (the `import` subcommands; English: the kind itself)
 _KIND_LABELS = (
@@ -183,6 +214,9 @@ def _table(words: dict[str, str], into: dict[str, str] | None = None) -> dict[st
 
 
 def _aliases(kind: str) -> dict[str, str]:
+    if kind == "persons":  # the people's words first; the customer is named as a company is
+        link = {"name": _COMPANY_LINK, "external_id": _CUSTOMER["external_id"]}
+        return _table(link, _table(_KIND["persons"]))
     out = _table(_CUSTOMER)
     if kind in ("customers", "sheet"):
         _table(_PROFILE, out)
@@ -285,7 +319,29 @@ def auto_map(
     if kind == "sheet":
         _ledger(mapping)
         _without_key_columns(mapping)
+    if kind in ("customers", "sheet"):
+        _company_rows(mapping, keys, forced)
     return dict(sorted(mapping.items()))
+
+
+# headers that name a company's contact person rather than the customer (issue 15)
+_PERSON_HEADERS = frozenset(("联系人", "联系人姓名", "对接人", "contactperson", "contactname"))
+
+
+def _company_rows(mapping: dict[int, str], keys: list[str], forced: dict[int, Any]) -> None:
+    """A list of companies: a company column (公司, 单位) and a contact person column (联系人)
+    that would be read as the name. The company is the customer, 联系人 one of its people."""
+    where = {f: i for i, f in mapping.items()}
+    name, company = where.get("name"), where.get("company")
+    if company is None or company in forced:
+        return
+    if "contact_person" not in where:
+        if name is None or name in forced or keys[name] not in _PERSON_HEADERS:
+            return
+        mapping[name] = "contact_person"
+    elif name is not None:
+        return  # a name column as well: the company is where that person works
+    mapping[company] = "name"
 
 
 @cache

@@ -55,6 +55,9 @@ def fingerprint() -> str:
     """What the rows were computed under: settings, time zone and this module's VERSION."""
     zone = clock.local_zone()
     values = {k: config.get(k) for k in _SETTINGS}
+    from .loyalty import fingerprint_settings
+
+    values.update(fingerprint_settings())  # tiers, only when set (issue 15)
     return json.dumps([VERSION, getattr(zone, "key", str(zone)), values], sort_keys=True)
 
 
@@ -168,6 +171,8 @@ def _compute(session: Session, today: date, scope: rules.Scope) -> None:
         *((i, "b", grace) for i in rules._birthdays(session, today, ahead, scope)),
         *((i, "h", pp_grace) for i in rules._post_purchase(session, today, ahead, scope)),
         *((i, "t", None) for i in rules._complaints(session, today, scope, until=ahead)),
+        # issue 15: loyalty tiers (each item has its own stale_on: the day its facts change)
+        *((i, "h", None) for i in rules._tiers(session, today, ahead, scope)),
     ]
     for item, shown_by, stale_after in computed:
         item["shown_by"] = shown_by
@@ -239,15 +244,26 @@ def page(
         cond.append(A.c.customer_id.in_(tagged.where(T.c.name == scope.tag)))
     if channel:
         cond.append(sa.func.coalesce(A.c.channel, "") == channel)
+    # snoozed follow-ups that come back within view: listed on that day (rules.shown_on), few
+    back = [A.c.show_from > today, A.c.show_from <= until, A.c.due_date <= until, *cond[2:]]
     total, old = _count(session, cond, until, today, horizon, last)
+    returning = session.execute(
+        sa.select(A.c.key, A.c.due_date, A.c.show_from, A.c.order_key).where(*back)
+    ).all()
+    total += len(returning)
     if not total:
         return [], 0
     if not limit:
-        return _items(session, [A.c.due_date <= last, *cond], today), total
+        shown = sa.or_(sa.and_(A.c.due_date <= last, *cond), sa.and_(*back))
+        return _items(session, [shown], today), total
     ranges = _ranges(today, last)
     many = old >= _BY_RANK
     coef = rules.coefficients()
     found: list[tuple[Any, ...]] = []
+    for key, day, show_from, order_key in returning:
+        cents = round(rules.due_term(-(max(day, show_from) - today).days, coef) * 100) - order_key
+        found.append((_section(today, max(day, show_from)), -cents, day, key))
+    found = sorted(found)[:limit]
     for n, (lo, hi) in enumerate(ranges):
         full = found[-1][0] if len(found) >= limit else 3  # sections after the page's last: out
         if _section(today, hi) > full:
@@ -333,6 +349,7 @@ def _items(session: Session, cond: list[Any], today: date) -> list[dict[str, Any
             "origin": r["origin"],
             "due_date": r["due_date"],
             "note": r["note"],
+            "snoozed_until": r["show_from"],
         }
         rules.place(item, today)
         items.append(item)

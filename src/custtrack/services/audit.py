@@ -72,7 +72,9 @@ def _snapshot(obj: Any) -> str:
     fields = {
         key: value if isinstance(value, int | float) else text(value)
         for key in type(obj).model_fields
-        if key not in BOOKKEEPING and (value := getattr(obj, key)) not in (None, "")
+        if key not in BOOKKEEPING
+        and (value := getattr(obj, key)) not in (None, "")
+        and (key, value) != ("kind", "person")  # every customer's default (issue 15)
     }
     return json.dumps(fields, ensure_ascii=False)
 

@@ -31,9 +31,12 @@ EDITABLE = (
     "phone",
     "email",
     "birthday",
+    "lunar_birthday",
     "gender",
     "price_sensitivity",
     "external_id",
+    "kind",  # person or company (issue 15)
+    "referred_by_id",  # who brought them: a customer id (services.referrals resolves a name)
 )
 
 
@@ -42,7 +45,8 @@ def clean_fields(raw: dict[str, Any], *, prefix: str = "--") -> dict[str, Any]:
 
     Empty strings mean "clear this field" (None). Unknown keys are an error.
     """
-    from ..dates import parse_date
+    from .. import lunar
+    from ..dates import NO_YEAR, parse_birthday
 
     out: dict[str, Any] = {}
     for key, value in raw.items():
@@ -56,21 +60,36 @@ def clean_fields(raw: dict[str, Any], *, prefix: str = "--") -> dict[str, Any]:
             if value == "":
                 if key == "name":
                     raise InvalidValue(opt, value, _("a customer needs a name"))
+                if key == "kind":
+                    raise InvalidValue(opt, value, _("must be person or company"))
                 out[key] = None
                 continue
         if key == "phone":
             out[key] = normalize_phone(str(value), field=opt)
         elif key == "email":
             out[key] = normalize_email(str(value), field=opt)
+        elif key == "birthday" and not isinstance(value, date) and lunar.looks_lunar(str(value)):
+            out["lunar_birthday"] = lunar.parse(str(value), opt)  # 农历八月十五 (a 生日 column)
         elif key == "birthday":
-            day = value if isinstance(value, date) else parse_date(str(value), opt)
-            if day > clock.today() or day.year < 1900:
+            day = value if isinstance(value, date) else parse_birthday(str(value), opt)
+            if day.year != NO_YEAR and (day > clock.today() or day.year < 1900):
                 raise InvalidValue(opt, value, _("not a plausible birthday"))
             out[key] = day
+        elif key == "lunar_birthday":
+            out[key] = lunar.parse(str(value), opt)
         elif key == "gender":
             out[key] = choice(str(value), GENDERS, opt)
         elif key == "price_sensitivity":
             out[key] = choice(str(value), PRICE_SENSITIVITY, opt)
+        elif key == "kind":
+            from .accounts import kind_of
+
+            out[key] = kind_of(str(value), opt)
+        elif key == "referred_by_id":
+            try:
+                out[key] = int(str(value).lstrip("#"))
+            except ValueError:
+                raise InvalidValue(opt, value, _("not a customer id")) from None
         else:
             out[key] = check_text(str(value), opt, 200 if key != "notes" else 5000)
     return out
@@ -149,6 +168,9 @@ def add(
     session.flush()
     if tags:
         set_tags(session, customer, add=tags)
+    from .loyalty import on_new_customer
+
+    on_new_customer(session, customer)  # the sign-up bonus, if points.signup_bonus is set
     return customer
 
 
@@ -370,6 +392,7 @@ def list_customers(
     sort: str = "name",
     limit: int = 0,
     currency: str | None = None,
+    kind: str | None = None,
 ) -> list[dict[str, Any]]:
     """Customers with their purchase summary, filtered and sorted in SQL.
 
@@ -402,6 +425,10 @@ def list_customers(
         stmt = stmt.where(c.c.status == status)
     if ids is not None:
         stmt = stmt.where(c.c.id.in_(ids))
+    if kind:  # person or company (issue 15)
+        from .accounts import kind_of
+
+        stmt = stmt.where(c.c.kind == kind_of(kind))
     if tag:
         t, ct = Tag.__table__, CustomerTag.__table__
         sub = sa.select(ct.c.customer_id).join(t, t.c.id == ct.c.tag_id)

@@ -65,8 +65,10 @@ ORIGIN_WEIGHT = {
     "post-purchase": 1.5,
     "birthday": 1.5,
     "cadence": 1.0,
+    "tier": 1.5,  # a loyalty tier reached or about to be lost (services/loyalty.py)
 }
 KEY_PREFIX = {"c": "cadence", "b": "birthday", "p": "post-purchase", "k": "complaint"}
+KEY_PREFIX["t"] = "tier"  # issue 15
 _HALF_YEAR = 183
 
 # The notes of computed reminders are data (kept in the agenda, written to JSON and CSV, copied
@@ -77,19 +79,24 @@ CADENCE_LAST = N_("every {days}d; last contact {day}")
 CADENCE_NEVER = N_("every {days}d; never contacted")
 BIRTHDAY_AGE = N_("birthday {day} (turns {age})")
 BIRTHDAY = N_("birthday {day}")
+LUNAR_BIRTHDAY_AGE = N_("lunar birthday {lunar} on {day} (turns {age})")
+LUNAR_BIRTHDAY = N_("lunar birthday {lunar} on {day}")
 CHECK_IN_PRODUCT = N_("check in: bought ({product}) on {day}")
 CHECK_IN = N_("check in: bought on {day}")
 COMPLAINT_TEXT = N_("complaint #{id} ({category}, {priority}): {text}")
 COMPLAINT = N_("complaint #{id} ({category}, {priority})")
 _NOTE_FORMS = {
     "cadence": (CADENCE_SKIPPED, CADENCE_LAST, CADENCE_NEVER),
-    "birthday": (BIRTHDAY_AGE, BIRTHDAY),
+    "birthday": (BIRTHDAY_AGE, BIRTHDAY, LUNAR_BIRTHDAY_AGE, LUNAR_BIRTHDAY),
     "post-purchase": (CHECK_IN_PRODUCT, CHECK_IN),
     "complaint": (COMPLAINT_TEXT, COMPLAINT),
+    "tier": (N_("reached {tier} on {day}"), N_("drops from {tier} to {lower} on {day}")),
 }
 # what each field of a form may hold (product and text are what people typed)
 _NOTE_FIELDS = {"days": r"\d+", "age": r"\d+", "id": r"\d+", "day": r"[0-9-]+"}
+_NOTE_FIELDS |= {"lunar": r"L?\d\d-\d\d"}
 _NOTE_FIELDS |= {"category": r"[a-z-]+", "priority": r"[a-z-]+", "product": ".*", "text": ".*"}
+_NOTE_FIELDS |= {"tier": ".+?", "lower": ".+?"}  # tier names (configurable data)
 
 
 def note_text(note: str | None, origin: str | None) -> str | None:
@@ -107,6 +114,13 @@ def note_text(note: str | None, origin: str | None) -> str | None:
                 fields["category"] = label("complaint_category", fields["category"])
             if "priority" in fields:
                 fields["priority"] = label("priority", fields["priority"])
+            for key in ("tier", "lower"):  # the default tier names in the interface language
+                if key in fields:
+                    fields[key] = label("tier", fields[key])
+            if "lunar" in fields:  # 08-15 → 八月十五
+                from ..lunar import name
+
+                fields["lunar"] = name(fields["lunar"])
             return _(form).format(**fields)
     return note
 
@@ -354,13 +368,21 @@ def _stored(
         .where(F.c.status == "open")
     )
     if horizon is not None:
+        # a stored birthday keeps the birthday lead, like the computed one
+        birthday_end = _birthday_end(today, horizon)
         stmt = stmt.where(
             sa.or_(
                 F.c.due_date <= horizon,
-                # a stored birthday keeps the birthday lead, like the computed one
-                sa.and_(F.c.origin == "birthday", F.c.due_date <= _birthday_end(today, horizon)),
+                sa.and_(F.c.origin == "birthday", F.c.due_date <= birthday_end),
             )
-        ).where(sa.or_(F.c.snoozed_until.is_(None), F.c.snoozed_until <= today))
+        ).where(
+            # a snoozed one is listed on the day it comes back, if that day is in view too
+            sa.or_(
+                F.c.snoozed_until.is_(None),
+                F.c.snoozed_until <= horizon,
+                sa.and_(F.c.origin == "birthday", F.c.snoozed_until <= birthday_end),
+            )
+        )
     rows = []
     for r in session.execute(scope.apply(stmt, owner)).all():
         rows.append(
@@ -513,11 +535,12 @@ def _birthdays(session: Session, today: date, horizon: date, scope: Scope) -> li
         .scalar_subquery()
         .label("stored_at")
     )
-    stmt = scope.apply(
-        sa.select(
-            *_customer_cols(), C.c.birthday, C.c.created_at, C.c.last_contact_at, stored
-        ).where(C.c.birthday.is_not(None))
-    )
+    cols = (*_customer_cols(), C.c.birthday, C.c.lunar_birthday, C.c.created_at)
+    cols += (C.c.last_contact_at, stored)
+    # a customer with a lunar birthday is reminded of that one (the one they celebrate);
+    # coalesce(): by the month-day index, never the lunar one (nearly every customer is NULL)
+    no_lunar = sa.func.coalesce(C.c.lunar_birthday, "") == ""
+    stmt = scope.apply(sa.select(*cols).where(C.c.birthday.is_not(None), no_lunar))
     if (end - start).days < 365:
         days = {start + timedelta(days=i) for i in range((end - start).days + 1)}
         keys = {d.strftime("%m-%d") for d in days}
@@ -527,28 +550,58 @@ def _birthdays(session: Session, today: date, horizon: date, scope: Scope) -> li
         stmt = stmt.where(md.in_(dialect.month_day_keys(session, keys)))
     rows = []
     for r in session.execute(stmt).all():
-        bday = r.birthday if isinstance(r.birthday, date) else date.fromisoformat(r.birthday)
-        known = _local_date(r.created_at)
-        for year in range(start.year, end.year + 1):
-            occ = birthday_in(year, bday)
-            if not start <= occ <= end or occ < known and occ < today:
-                continue
-            if r.last_contact_at is not None and _dt(r.last_contact_at) >= _start_utc(occ):
-                continue  # contacted on or after the birthday
-            if r.stored_at is not None and _dt(r.stored_at) >= _start_utc(
-                occ - timedelta(days=_HALF_YEAR)
-            ):
-                continue  # already acted on this year's
-            age = occ.year - bday.year
-            if 0 < age < 130:
-                note = BIRTHDAY_AGE.format(day=f"{occ:%m-%d}", age=age)
-            else:
-                note = BIRTHDAY.format(day=f"{occ:%m-%d}")
-            rows.append(
-                _row(r, key=f"b{r.customer_id}", origin="birthday", due_date=occ, note=note)
-            )
-            break
+        bday = _date(r.birthday)
+        days = (birthday_in(year, bday) for year in range(start.year, end.year + 1))
+        item = _birthday_item(r, today, [d for d in days if start <= d <= end], bday.year)
+        if item is not None:
+            rows.append(item)
+    # `> ''` rather than IS NOT NULL: a range the index on lunar_birthday answers (0009)
+    lunar_rows = session.execute(scope.apply(sa.select(*cols).where(C.c.lunar_birthday > ""))).all()
+    if lunar_rows:
+        from .. import lunar
+
+        for r in lunar_rows:
+            year = _date(r.birthday).year if r.birthday is not None else None
+            item = _birthday_item(r, today, lunar.occurrences(r.lunar_birthday, start, end), year)
+            if item is not None:
+                rows.append(item)
     return rows
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _birthday_item(
+    r: Any, today: date, days: list[date], born: int | None
+) -> dict[str, Any] | None:
+    """The reminder of the first of a customer's birthdays `days` (solar days, in order) that
+    still needs one; the age when the year of birth is known."""
+    from ..dates import NO_YEAR
+
+    known = _local_date(r.created_at)
+    for occ in days:
+        if occ < known and occ < today:
+            continue
+        if r.last_contact_at is not None and _dt(r.last_contact_at) >= _start_utc(occ):
+            continue  # contacted on or after the birthday
+        if r.stored_at is not None and _dt(r.stored_at) >= _start_utc(
+            occ - timedelta(days=_HALF_YEAR)
+        ):
+            continue  # already acted on this year's
+        age = occ.year - born if born is not None and born != NO_YEAR else 0
+        day = f"{occ:%m-%d}"
+        if r.lunar_birthday:
+            if 0 < age < 130:
+                note = LUNAR_BIRTHDAY_AGE.format(lunar=r.lunar_birthday, day=day, age=age)
+            else:
+                note = LUNAR_BIRTHDAY.format(lunar=r.lunar_birthday, day=day)
+        elif 0 < age < 130:
+            note = BIRTHDAY_AGE.format(day=day, age=age)
+        else:
+            note = BIRTHDAY.format(day=day)
+        return _row(r, key=f"b{r.customer_id}", origin="birthday", due_date=occ, note=note)
+    return None
 
 
 def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -> list[dict]:
@@ -662,6 +715,13 @@ def _complaints(
     return rows
 
 
+def _tiers(session: Session, today: date, horizon: date, scope: Scope) -> list[dict[str, Any]]:
+    """Loyalty tiers reached or about to be lost (issue 15; the rule is in services/loyalty)."""
+    from .loyalty import tier_reminders
+
+    return tier_reminders(session, today, horizon, scope)
+
+
 # --- putting it together -----------------------------------------------------------------------
 
 
@@ -739,6 +799,7 @@ def _due_items(
         "birthday": lambda: _birthdays(session, today, horizon, scope),
         "post-purchase": lambda: _post_purchase(session, today, horizon, scope),
         "complaint": lambda: _complaints(session, today, scope),
+        "tier": lambda: _tiers(session, today, horizon, scope),
     }
     items: list[dict[str, Any]] = []
     total = 0
@@ -764,9 +825,20 @@ def _due_items(
     return (items[:limit] if limit else items), total
 
 
+def shown_on(item: dict[str, Any], today: date) -> date:
+    """The day an item is listed on: its due date, or the day a snooze hides it until when that
+    is later (and after today: once back, a follow-up is as late as its due date says)."""
+    back = item.get("snoozed_until")
+    if back is not None and back > today and back > item["due_date"]:
+        return back
+    return item["due_date"]
+
+
 def place(item: dict[str, Any], today: date) -> None:
-    """Set where an item stands on `today`: days overdue or until due, and its section."""
-    delta = (today - item["due_date"]).days
+    """Set where an item stands on `today`: the day it is listed on (`shown_on`), days overdue
+    or until then, and its section."""
+    item["shown_on"] = shown_on(item, today)
+    delta = (today - item["shown_on"]).days
     item["days_overdue"] = max(delta, 0)
     item["days_until"] = max(-delta, 0)
     item["section"] = SECTIONS[0 if delta > 0 else 1 if delta == 0 else 2]
@@ -807,10 +879,15 @@ def _candidates(
 def next_planned(
     session: Session, after: date, today: date, owner: str | None = None, tag: str | None = None
 ) -> tuple[date, str] | None:
-    """The first stored follow-up due after `after` or hidden by a snooze: (date, customer)."""
+    """The first stored follow-up listed after `after`, on its due date or the later day a
+    snooze hides it until (see `shown_on`): (date, customer)."""
     show = sa.case(
         (
-            sa.and_(F.c.snoozed_until.is_not(None), F.c.snoozed_until > F.c.due_date),
+            sa.and_(
+                F.c.snoozed_until.is_not(None),
+                F.c.snoozed_until > F.c.due_date,
+                F.c.snoozed_until > today,
+            ),
             F.c.snoozed_until,
         ),
         else_=F.c.due_date,
@@ -819,7 +896,8 @@ def next_planned(
         sa.select(show.label("day"), C.c.name)
         .join(C, C.c.id == F.c.customer_id)
         .where(F.c.status == "open")
-        .where(sa.or_(F.c.due_date > after, F.c.snoozed_until > today))
+        .where(sa.or_(F.c.due_date > after, F.c.snoozed_until > after))
+        .where(show > after)
         .order_by(show)
         .limit(1)
     )
@@ -831,7 +909,7 @@ def next_planned(
     return day, row.name
 
 
-_KEY = re.compile(r"#?(\d+)|([cbpk])(\d+)", re.IGNORECASE)
+_KEY = re.compile(r"#?(\d+)|([cbpkt])(\d+)", re.IGNORECASE)
 
 
 def parse_key(text: str) -> tuple[str | None, int]:

@@ -143,6 +143,7 @@ def find_dupes(
 
 
 _MOVE = ("interactions", "purchases", "feedback", "complaints", "followups")
+_MOVE_TOO = ("contact_persons", "points_ledger")  # a company's people, the points (issue 15)
 
 
 def merge(
@@ -153,7 +154,7 @@ def merge(
         raise UsageError(_("KEEP and OTHER are the same customer"))
     conn = session.connection()
     counts: dict[str, Any] = {}
-    for table in _MOVE:
+    for table in (*_MOVE, *_MOVE_TOO):
         counts[table] = dialect.execute(
             conn, f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", (keep.id, other.id)
         ).rowcount
@@ -163,6 +164,11 @@ def merge(
         "SELECT ?, tag_id FROM customer_tags WHERE customer_id = ?",
     )
     counts["tags"] = dialect.execute(conn, tags, (keep.id, other.id)).rowcount
+    # the customers OTHER brought were brought by KEEP (before OTHER goes: a trigger would clear)
+    dialect.execute(
+        conn, "UPDATE customers SET referred_by_id = ? WHERE referred_by_id = ? AND id != ?",
+        (keep.id, other.id, keep.id),
+    )  # fmt: skip
     # earlier merges into OTHER now explain KEEP
     dialect.execute(conn, "UPDATE merges SET kept_id = ? WHERE kept_id = ?", (keep.id, other.id))
     filled = []
@@ -194,6 +200,7 @@ def merge(
     session.flush()
     from . import audit
 
-    audit.merged(session, keep.id, other.id, {k: counts[k] for k in (*_MOVE, "tags", "filled")})
+    moved = [*_MOVE, *(t for t in _MOVE_TOO if counts[t])]
+    audit.merged(session, keep.id, other.id, {k: counts[k] for k in (*moved, "tags", "filled")})
     counts["merged"] = other_label
     return counts

@@ -34,8 +34,8 @@ SALT_KEY = "erase_salt"
 # Personal fields cleared on the customer row. Kept: source, owner, status vocabularies and
 # dates, so that acquisition and retention figures still add up.
 PERSONAL_FIELDS = (
-    "phone", "email", "wechat", "company", "address", "city", "birthday", "gender",
-    "price_sensitivity", "notes", "external_id", "lost_note",
+    "phone", "email", "wechat", "company", "address", "city", "birthday", "lunar_birthday",
+    "gender", "price_sensitivity", "notes", "external_id", "lost_note",
 )  # fmt: skip
 # Free text about the person in their records (products, amounts and dates are kept).
 FREE_TEXT = {
@@ -131,6 +131,13 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
     tag_ids = list(session.exec(select(CustomerTag.tag_id).where(CustomerTag.customer_id == cid)))
     session.exec(sa.delete(CustomerTag).where(CustomerTag.customer_id == cid))
     session.exec(sa.delete(Cadence).where(Cadence.scope == "customer", Cadence.target == str(cid)))
+    # issue 15: a company's people are personal data; notes of points spent are free text
+    from ..models import contact_persons as cp
+    from ..models import points_ledger as pl
+
+    session.exec(sa.delete(cp).where(cp.c.customer_id == cid))
+    session.exec(sa.update(pl).where(pl.c.customer_id == cid, pl.c.kind.in_(("redeem", "adjust")))
+                 .values(note=None))  # fmt: skip
     if purge:
         for model in (*FREE_TEXT, Purchase, Merge):
             key = Merge.kept_id if model is Merge else model.customer_id

@@ -174,9 +174,10 @@ def complete(
     return contact, closed
 
 
-def snooze(session: Session, item: FollowUp, until: date) -> FollowUp:
-    """Hide until `until`; the due date (and so any cadence) stays where it was."""
-    if until <= clock.today():
+def snooze(session: Session, item: FollowUp, until: date, past: bool = False) -> FollowUp:
+    """Hide until `until`; the due date (and so any cadence) stays where it was. A day not
+    after today is refused unless `past` (it then shows again at once)."""
+    if until <= clock.today() and not past:
         raise InvalidValue(
             "WHEN", until.isoformat(), _("snooze until a later day"), _("e.g. tomorrow, +3d")
         )

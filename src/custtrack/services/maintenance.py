@@ -1,7 +1,8 @@
 """Looking after the database file: backup, restore, consistency checks and scrubbing free pages.
 
 Backup and restore work on the SQLite file with the standard library's online backup API, which
-copies a consistent snapshot even while another process is writing (WAL mode).
+copies a consistent snapshot even while another process is writing (WAL mode); on PostgreSQL
+they run pg_dump and pg_restore (services/pg_backup.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from ..errors import Conflict, CusttrackError, NotFound, UsageError
 from ..i18n import C_, N_, _, pgettext
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _on_server() -> bool:
+    from .. import db
+
+    return db.is_postgresql()
 
 
 def _db_file(must_exist: bool = True) -> Path:
@@ -74,6 +81,10 @@ def _copy(source: Path, dest: Path) -> None:
 
 def backup(dest: Path | None = None) -> dict[str, Any]:
     """Copy the database to DEST (default: custtrack-YYYYmmdd-HHMMSS.db next to it), mode 0600."""
+    if _on_server():
+        from . import pg_backup
+
+        return pg_backup.backup(dest)
     source = _db_file()
     name = f"custtrack-{_stamp()}.db"
     if dest is None:
@@ -127,10 +138,23 @@ def _known_revisions() -> list[str]:
 
 def inspect(path: Path) -> Candidate:
     """Check that PATH is a healthy custtrack database this version can open; raise if not."""
+    if _on_server():
+        from . import pg_backup
+
+        return pg_backup.inspect(path)
     if not path.is_file():
         raise NotFound(_("no file at {path}").format(path=path))
     with open(path, "rb") as fh:
-        if fh.read(16) != SQLITE_MAGIC:
+        head = fh.read(16)
+        if head.startswith(b"PGDMP"):
+            raise CusttrackError(
+                _(
+                    "{path} is a backup of a PostgreSQL database (pg_dump) and cannot be restored "
+                    "into a SQLite file; restore it with --db pointing at a PostgreSQL database. "
+                    "Nothing was changed"
+                ).format(path=path)
+            )
+        if head != SQLITE_MAGIC:
             raise CusttrackError(
                 _("{path} is not a SQLite database; nothing was changed").format(path=path)
             )
@@ -185,6 +209,11 @@ def restore(path: Path, checked: Candidate | None = None) -> dict[str, Any]:
     from .. import db
     from ..migrations import HEAD
 
+    if _on_server():
+        from . import pg_backup
+
+        ok = isinstance(checked, pg_backup.DumpCandidate) and checked.path == path
+        return pg_backup.restore(path, checked if ok else pg_backup.inspect(path))
     target = _db_file(must_exist=False)
     if target.exists() and path.resolve() == target.resolve():
         raise UsageError(_("that file is the database in use; give a backup file"))

@@ -193,13 +193,15 @@ def set_product(
     if category is not None or found is None:
         values["category"] = category
     if found is None:
-        session.execute(sa.insert(t).values(name=name, created_at=now, **values))
+        done = session.execute(sa.insert(t).values(name=name, created_at=now, **values))
+        key = done.inserted_primary_key[0]
     else:
         session.execute(sa.update(t).where(t.c.id == found[0]).values(**values))
+        key = found[0]
     cat = category if category is not None else (found[1] if found else None)
-    return {"name": name, "category": cat, "unit_cost_minor": minor, "currency": cur}, (
-        found is None
-    )
+    product = {"id": key, "name": name, "category": cat, "unit_cost_minor": minor,
+               "currency": cur}  # fmt: skip
+    return product, found is None
 
 
 def remove_product(session: Session, name: str) -> None:

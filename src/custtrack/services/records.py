@@ -32,6 +32,7 @@ def log_contact(
     summary: str | None = None,
     outcome: str | None = None,
     owner: str | None = None,
+    person_id: int | None = None,
 ) -> Interaction:
     """Record a contact and move the customer's last-contact time forward (never back)."""
     channel = choice(channel, CHANNELS, "--channel")
@@ -45,6 +46,7 @@ def log_contact(
         owner=owner or config.current_user(),
         created_at=clock.utcnow(),
         recorded_by=config.current_user(),
+        person_id=person_id,  # the company's contact person it was with (issue 15)
     )
     session.add(contact)
     if customer.last_contact_at is None or customer.last_contact_at < at:
@@ -65,6 +67,7 @@ def record_purchase(
     qty: int = 1,
     order_ref: str | None = None,
     currency: str | None = None,
+    person_id: int | None = None,
 ) -> Purchase:
     if currency:
         currency = currency_code(currency)
@@ -95,9 +98,13 @@ def record_purchase(
         order_ref=order_ref or None,
         created_at=clock.utcnow(),
         recorded_by=config.current_user(),
+        person_id=person_id,  # the company's contact person who bought (issue 15)
     )
     session.add(purchase)
     session.flush()
+    from .loyalty import on_purchase
+
+    on_purchase(session, purchase)  # the points it earns (issue 15)
     return purchase
 
 
@@ -347,6 +354,7 @@ def _timeline_item(kind: str, id_: int, at: datetime, v: tuple) -> dict[str, Any
 def profile(session: Session, customer: Customer, timeline_limit: int = 0) -> dict[str, Any]:
     """All that `show` displays, as plain data."""
     from .followups import next_open
+    from .loyalty import profile_extras
 
     summary = purchase_summary(session, customer.id)
     fb = session.exec(
@@ -367,4 +375,5 @@ def profile(session: Session, customer: Customer, timeline_limit: int = 0) -> di
         "open_complaints": complaints,
         "timeline": items,
         "timeline_total": total,
+        **profile_extras(session, customer, items),  # points, tier, referrals, people, health
     }

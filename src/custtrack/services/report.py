@@ -82,6 +82,15 @@ def report(session: Session, day: date, period: str = "month") -> Report:
     data.update(period_margin(session, data["start"], data["end"]))
     growth = category_growth(comp, ch.period_bounds(ad, period, 12))
     data["complaints_growing"] = [r for r in growth if r["growing"]]
+    # issue 15: customers and their revenue (over the tiers' window) per loyalty tier
+    from .loyalty import per_tier
+
+    tiers = per_tier(session, day)
+    scale = analytics.scale()
+    data["tiers"] = [
+        {"tier": t["tier"], "customers": t["customers"], "revenue": t["revenue_minor"] / scale}
+        for t in tiers or []
+    ]
     frames = {
         "customers": cust, "occasions": occ, "feedback": fb, "complaints": comp,
         "scores": scores, "trend": trend, "clv_summary": summary, "clv_predicted": pred,

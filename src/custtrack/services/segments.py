@@ -85,6 +85,10 @@ def saved_segment(conn: Any, name: str) -> tuple[int, str] | None:
 def normalise_segment(name: str, session: Any = None) -> str:
     """A segment name as typed ('cant-lose-them', 'champions') to its display name; with a
     session, a saved segment's name (`clusters --save`) too."""
+    from .referrals import ADVOCATES, is_advocate_segment
+
+    if is_advocate_segment(name):  # issue 15: customers who brought others
+        return ADVOCATES
     seg = rfm_segment_name(name)
     if seg is not None:
         return seg
@@ -334,6 +338,10 @@ def _score(values: list[float], kind: str, higher_is_better: bool = True) -> lis
 def customer_ids_in_segment(session: Session, name: str, as_of: date | None = None) -> list[int]:
     """Ids of the customers whose RFM segment (as of today) is `name`, or of the saved segment
     `name` (`clusters --save`)."""
+    from .referrals import advocates, is_advocate_segment
+
+    if is_advocate_segment(name):  # issue 15: the customers who brought at least N others
+        return sorted(advocates(session, as_of))
     if rfm_segment_name(name) is None and (saved := saved_segment(session, name)) is not None:
         from ..models import saved_segment_members as m
 

@@ -19,6 +19,7 @@ from ...models import ImportBatch
 from ...vocab import label
 from .base import LINK_FIELDS, Importer
 from .customers import CustomerImporter
+from .loyalty import PersonImporter, PointsImporter
 from .purchases import PurchaseImporter
 from .records import (
     ComplaintImporter,
@@ -30,6 +31,7 @@ from .report import DryRun, ImportFailed, Report
 from .sheet import SheetImporter
 
 KINDS = ("customers", "purchases", "interactions", "feedback", "followups", "complaints", "sheet")
+KINDS += ("persons", "points")  # a company's contact persons, the points ledger (issue 15)
 CACHE_KIB = 128 * 1024
 
 
@@ -49,6 +51,8 @@ _IMPORTERS: dict[str, type[Importer]] = {
     "followups": FollowupImporter,
     "complaints": ComplaintImporter,
     "sheet": SheetImporter,
+    "persons": PersonImporter,
+    "points": PointsImporter,
 }
 
 
@@ -198,6 +202,12 @@ def import_rows(
     if dry_run or (report.rejected and not skip_bad):
         report.batch_id = None  # rolled back with everything else
         raise DryRun(report) if dry_run else ImportFailed(report)
+    # points for what it added, as `buy` and `add` give them; not for custtrack's own export,
+    # whose points come back with its own file (`import points`)
+    if kind in ("customers", "purchases", "sheet") and "number" not in mapping.values():
+        from ..loyalty import earn_batch
+
+        earn_batch(session, report.batch_id)
     conn.execute(
         sa.update(b)
         .where(b.c.id == report.batch_id)
@@ -237,11 +247,13 @@ def list_batches(session: Session, limit: int = 0) -> list[dict[str, Any]]:
 
 # the tables of the rows an import adds (besides customers), each with its batch
 _CHILDREN = ("interactions", "purchases", "feedback", "followups", "complaints")
+_CHILDREN += ("contact_persons", "points_ledger")  # issue 15
 # how they are named in messages ("customers it added now have contacts recorded …")
 _TABLE_LABELS = (
     C_("record_table", "interactions"), C_("record_table", "purchases"),
     C_("record_table", "feedback"), C_("record_table", "followups"),
-    C_("record_table", "complaints"),
+    C_("record_table", "complaints"), C_("record_table", "contact_persons"),
+    C_("record_table", "points_ledger"),
 )  # fmt: skip
 
 
@@ -317,6 +329,9 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
             f"WHERE i.customer_id = customers.id) WHERE id IN ({', '.join('?' * len(part))})",
             tuple(part),
         )
+    from ..loyalty import reverse_deleted
+
+    reverse_deleted(conn, batch_id)  # points given outside the batch for purchases it removed
     batch.undone_at = clock.utcnow()
     session.add(batch)
     session.flush()

@@ -37,6 +37,7 @@ class CustomerImporter(Importer):
         "address",
         "city",
         "birthday",
+        "lunar_birthday",
         "gender",
         "source",
         "owner",
@@ -50,6 +51,8 @@ class CustomerImporter(Importer):
         "batch_id",
         "created_at",
         "updated_at",
+        "kind",  # issue 15
+        "referred_by_id",
     )
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -61,6 +64,9 @@ class CustomerImporter(Importer):
         self.pending_tags: list[tuple[int, str]] = []
         self.new: dict[int, dict[str, Any]] = {}  # customers of this chunk, not yet inserted
         self.counted: set[int] = set()  # customers counted as added, updated or unchanged
+        from .loyalty import Accounts
+
+        self.accounts = Accounts(self)  # company rows and referrers (issue 15)
 
     def clean(self, vals: dict[str, Any], errs: RowErrors) -> tuple[dict[str, Any], list[str]]:
         from ..customers import EDITABLE, _tag_name, clean_fields
@@ -86,6 +92,7 @@ class CustomerImporter(Importer):
             except InvalidValue as exc:
                 errs.invalid(self.column[key], value, exc)
         self._standing(vals, fields, errs)
+        self.accounts.clean(vals, fields, errs)
         if vals.get("number") is not None:
             fields["number"] = self.integer(vals["number"], "number", 1, None, errs)
         tags: list[str] = []
@@ -191,7 +198,7 @@ class CustomerImporter(Importer):
             return self.by_name(fields, errs)
         if not matches and not fields.get("name") and not errs:
             errs.add(self.column.get("name", "name"), "", _("a new customer needs a name"))
-        return next(iter(matches), None)
+        return self.accounts.match(fields, next(iter(matches), None))
 
     def by_name(self, fields: dict[str, Any], errs: RowErrors) -> int | None:
         """A row without a known id, phone or e-mail is the customer of that name, if there is
@@ -214,6 +221,15 @@ class CustomerImporter(Importer):
         return fits[0] if len(fits) == 1 else None
 
     def place(
+        self, line: int, cid: int | None, fields: dict[str, Any], tags: list[str]
+    ) -> int | None:
+        """As _place, keeping a company row's contact person and the referrer (issue 15)."""
+        person, referrer = self.accounts.place(line, fields)
+        cid = self._place(line, cid, fields, tags)
+        self.accounts.placed(line, cid, person, referrer)
+        return cid
+
+    def _place(
         self, line: int, cid: int | None, fields: dict[str, Any], tags: list[str]
     ) -> int | None:
         """Add the row's customer or update the one it matched; their id (None: not added, a
@@ -260,10 +276,17 @@ class CustomerImporter(Importer):
                     row[key] = db_time(row[key])
             if row.get("birthday"):
                 row["birthday"] = row["birthday"].isoformat()
+            if row.get("kind") is None:
+                row["kind"] = "person"
             rows.append(tuple(map(row.get, self.COLUMNS)))  # by name: a new column cannot shift
         self.insert("customers", self.COLUMNS, rows)
         self.new = {}
         self.flush_tags()
+        self.accounts.flush()
+
+    def finish(self) -> None:
+        super().finish()
+        self.accounts.finish()  # referrers, once every row is stored
 
     def merge_into(self, cid: int, fields: dict[str, Any], tags: list[str]) -> None:
         """An existing customer: apply the file's non-empty values (empty cells change nothing).

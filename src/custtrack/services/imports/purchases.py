@@ -42,6 +42,7 @@ class PurchaseImporter(RecordImporter):
         "batch_id",
         "created_at",
         "cost_minor",
+        "person_id",  # the company's contact person (issue 15): custtrack export's person_id
     )
 
     # the fields the column checks read
@@ -99,6 +100,8 @@ class PurchaseImporter(RecordImporter):
             self.chunk(list(block.rows()))
 
     def _fits(self, width: int) -> bool:
+        if "person_id" in self.column:  # row by row: each person is checked against the customer
+            return False
         return width >= self._width and (not self.strict_width or width == len(self.headers))
 
     def checked(self, lines: Sequence[int], table: list[Sequence], rows: Sequence | None) -> None:
@@ -259,7 +262,7 @@ class PurchaseImporter(RecordImporter):
                 map(c.cid_of.get, c.keys), c.at,
                 c.product or repeat(None), c.category or repeat(None), c.qty or repeat(1),
                 c.minor.tolist(), c.currency or repeat(self.currency), c.order_ref or repeat(None),
-                repeat(self.batch_id), repeat(self.now), c.costs(),
+                repeat(self.batch_id), repeat(self.now), c.costs(), repeat(None),
             )
         )  # fmt: skip
         people.flush()
@@ -328,6 +331,7 @@ class PurchaseImporter(RecordImporter):
         qty = 1 if qty is None else self._qty.get(qty) or self.integer(qty, "qty", 1, None, errs)
         rec = {"at": when, "amount": minor, "currency": currency, "qty": qty}
         rec["cost"] = self._cost(vals, currency, qty, errs)
+        rec["person"] = get("person_id")
         for key, limit in (("product", 200), ("category", 100), ("ref", 100)):
             value = get("order_ref" if key == "ref" else key)
             if value is not None and (value.__class__ is not str or len(value) > limit):
@@ -414,6 +418,7 @@ class PurchaseImporter(RecordImporter):
             self.batch_id,
             self.now,
             rec.get("cost"),
+            self.person_of(cid, vals_person=rec.get("person")),
         )
 
 

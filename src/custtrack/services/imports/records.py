@@ -117,6 +117,18 @@ class RecordImporter(Importer):
     ) -> bool:
         return True
 
+    def person_of(self, cid: int, vals_person: Any) -> int | None:
+        """The contact person a row names (custtrack export's person_id), if they are one of
+        this customer's people (issue 15); else None."""
+        if vals_person is None:
+            return None
+        if getattr(self, "_persons", None) is None:
+            sql = "SELECT id, customer_id FROM contact_persons"
+            self._persons = dict(dialect.execute(self.conn, sql).all())
+        text = str(vals_person).strip()
+        pid = int(text) if text.isdigit() else None
+        return pid if pid is not None and self._persons.get(pid) == cid else None
+
     def _stored(self, sql: str, ids: list[int]) -> Iterator[tuple]:
         marks = ", ".join("?" * len(ids))
         yield from dialect.execute(self.conn, sql.replace("(?)", f"({marks})"), tuple(ids))
@@ -134,6 +146,7 @@ class ContactImporter(RecordImporter):
         "owner",
         "batch_id",
         "created_at",
+        "person_id",  # the company's contact person (issue 15): custtrack export's person_id
     )
 
     def parse(self, vals: dict[str, Any], errs: RowErrors) -> dict[str, Any]:
@@ -148,6 +161,7 @@ class ContactImporter(RecordImporter):
             "summary": self.text(vals.get("summary"), "summary", 5000, errs),
             "outcome": self.text(vals.get("outcome"), "outcome", 200, errs),
             "owner": self.text(vals.get("owner"), "owner", 200, errs),
+            "person": vals.get("person_id"),
         }
 
     def key(self, cid: int, rec: dict[str, Any]) -> int | None:
@@ -175,6 +189,7 @@ class ContactImporter(RecordImporter):
             rec["owner"],
             self.batch_id,
             self.now,
+            self.person_of(cid, rec.get("person")),
         )
 
     def finish(self) -> None:
