@@ -35,3 +35,22 @@ def test_the_example_shop_ships_inside_the_package() -> None:
     from custtrack.services.demo import find_examples
 
     assert (find_examples() / "customers.csv").is_file()
+
+
+def test_constraints_pin_every_dependency_within_its_range() -> None:
+    """constraints.txt (what CI installs) pins each runtime and test dependency to one version
+    that pyproject.toml allows; refreshed with .ci/refresh-constraints."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    for spec in map(Requirement, wanted):
+        name = canonicalize_name(spec.name)
+        assert name in pins, f"constraints.txt lacks {spec.name}: run .ci/refresh-constraints"
+        assert spec.specifier.contains(pins[name]), f"{spec.name}=={pins[name]} is not {spec}"
