@@ -64,7 +64,7 @@ def test_a_company_counts_as_one_customer(cli) -> None:
                              ("李娜", "200", "2026-11-10")):  # fmt: skip
         cli("buy", "西湖茶社", amount, "--person", who, "--at", day)
     rfm = cli.json("rfm")
-    assert [(r["name"], r["frequency"], r["monetary"]) for r in rfm] == [("西湖茶社", 3, 600.0)]
+    assert [(r["name"], r["frequency"], r["monetary"]) for r in rfm] == [("西湖茶社", 3, "600.00")]
     report = cli.json("report")
     assert report["customers_total"] == 1 and report["buyers"] == 1
 

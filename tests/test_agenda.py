@@ -154,7 +154,7 @@ def shop(cli, migrated_db: Path, prebuilt) -> Path:
 
     def build() -> None:
         _shop(cli)
-        assert sorted(_keys(_due(cli))) == ["1", "b1", "c1", "k1", "p1"]
+        assert sorted(_keys(_due(cli))) == ["F1", "b1", "c1", "k1", "p1"]
 
     prebuilt("agenda-shop", build)
     return migrated_db
@@ -290,10 +290,10 @@ def test_a_contact_settles_the_cadence_and_the_check_in(cli, shop, monkeypatch) 
     assert "c1" not in _keys(rows) and {"b1", "k1"} <= set(_keys(rows))  # the birthday is later
     assert {r["channel"] for r in rows if r["customer"] == "Ann"} == {"phone"}  # the last contact
     cli("log", "Cai", "--at", "2026-11-09")
-    assert sorted(_keys(_due(cli))) == ["1", "b1", "k1"]
+    assert sorted(_keys(_due(cli))) == ["F1", "b1", "k1"]
     monkeypatch.setenv("CUSTTRACK_TODAY", "2026-11-23")
     cli("log", "Ann", "--at", "2026-11-23 10:00")  # on the birthday: settles it
-    assert sorted(_keys(_due(cli, day=date(2026, 11, 23)))) == ["1", "k1"]
+    assert sorted(_keys(_due(cli, day=date(2026, 11, 23)))) == ["F1", "k1"]
 
 
 def test_a_purchase_brings_a_check_in_after_post_purchase_days(cli, shop) -> None:
@@ -308,30 +308,30 @@ def test_a_purchase_brings_a_check_in_after_post_purchase_days(cli, shop) -> Non
 
 def test_planned_follow_ups_plan_snooze_reschedule_done_cancel(cli, shop, monkeypatch) -> None:
     cli("plan", "Cai", "+2d", "-m", "call back", "--owner", "sam", "-c", "sms")
-    row = {r["key"]: r for r in _due(cli)}["2"]
+    row = {r["key"]: r for r in _due(cli)}["F2"]
     assert (row["due_date"], row["note"], row["owner"], row["channel"]) == (
         "2026-11-22", "call back", "sam", "sms",
     )  # fmt: skip
     cli("snooze", "2", "2026-11-30")
-    assert "2" not in _keys(_due(cli))  # back after the 7 days
-    back = {r["key"]: r for r in _due(cli, "--days", "14")}["2"]  # listed on the day it is back
+    assert "F2" not in _keys(_due(cli))  # back after the 7 days
+    back = {r["key"]: r for r in _due(cli, "--days", "14")}["F2"]  # listed on the day it is back
     assert (back["section"], back["snoozed_until"]) == ("upcoming", "2026-11-30")
     cli("reschedule", "1", "+10d")
-    assert "1" not in _keys(_due(cli))
-    assert {r["key"]: r["due_date"] for r in _due(cli, "--days", "14")}["1"] == "2026-11-30"
+    assert "F1" not in _keys(_due(cli))
+    assert {r["key"]: r["due_date"] for r in _due(cli, "--days", "14")}["F1"] == "2026-11-30"
     cli("done", "2", "--log", "called")
-    assert "2" not in _keys(_due(cli, "--days", "30"))
+    assert "F2" not in _keys(_due(cli, "--days", "30"))
     cli("cancel", "1")
     keys = _keys(_due(cli, "--days", "30"))
-    assert "1" not in keys and "c2" in keys  # Bob's vip cadence, hidden by the plan until now
+    assert "F1" not in keys and "c2" in keys  # Bob's vip cadence, hidden by the plan until now
     cli("plan", "Ann", "2026-11-29", "-m", "later")
     cli("snooze", "3", "2026-12-02")
     monkeypatch.setenv("CUSTTRACK_TODAY", "2026-12-01")  # days go by
-    assert "3" not in _keys(_due(cli, "--days", "0", day=date(2026, 12, 1)))
-    row = {r["key"]: r for r in _due(cli, day=date(2026, 12, 1))}["3"]  # back tomorrow
+    assert "F3" not in _keys(_due(cli, "--days", "0", day=date(2026, 12, 1)))
+    row = {r["key"]: r for r in _due(cli, day=date(2026, 12, 1))}["F3"]  # back tomorrow
     assert (row["section"], row["days_overdue"]) == ("upcoming", 0)
     monkeypatch.setenv("CUSTTRACK_TODAY", "2026-12-02")
-    assert {r["key"]: r["section"] for r in _due(cli, day=date(2026, 12, 2))}["3"] == "overdue"
+    assert {r["key"]: r["section"] for r in _due(cli, day=date(2026, 12, 2))}["F3"] == "overdue"
 
 
 def test_acting_on_computed_reminders(cli, shop) -> None:
@@ -340,7 +340,7 @@ def test_acting_on_computed_reminders(cli, shop) -> None:
     cli("snooze", "b1", "2026-11-30")  # past the birthday lead (7 days) too
     keys = _keys(_due(cli))
     assert "b1" not in keys and len(keys) == 3  # stored as a follow-up, hidden until the 30th
-    back = {r["key"]: r for r in _due(cli, "--days", "14")}["3"]  # … and listed on the 30th
+    back = {r["key"]: r for r in _due(cli, "--days", "14")}["F3"]  # … and listed on the 30th
     assert (back["origin"], back["snoozed_until"], back["section"]) == (
         "birthday",
         "2026-11-30",
@@ -416,15 +416,15 @@ def test_edit_birthday_and_owner_archive_and_back(cli, shop) -> None:
     cli("lost", "Anna", "--reason", "price")
     assert "c1" in _keys(_due(cli))
     cli("archive", "Anna")
-    assert sorted(_keys(_due(cli))) == ["1", "b3", "p1"]
+    assert sorted(_keys(_due(cli))) == ["F1", "b3", "p1"]
     cli("archive", "Anna", "--undo")
-    assert sorted(_keys(_due(cli))) == ["1", "b3", "c1", "k1", "p1"]
+    assert sorted(_keys(_due(cli))) == ["F1", "b3", "c1", "k1", "p1"]
 
 
 def test_merging_two_customers(cli, shop) -> None:
     cli("merge", "Ann", "Cai", "--yes")
     rows = _due(cli)
-    assert sorted(_keys(rows)) == ["1", "b1", "c1", "k1", "p1"]
+    assert sorted(_keys(rows)) == ["F1", "b1", "c1", "k1", "p1"]
     assert {r["customer"] for r in rows if r["key"] in ("p1", "c1")} == {"Ann"}
     assert _rows(shop, "SELECT DISTINCT customer_id FROM agenda ORDER BY 1") == [(1,), (2,)]
 
@@ -432,7 +432,7 @@ def test_merging_two_customers(cli, shop) -> None:
 def test_delete_removes_the_rows_at_once(cli, shop) -> None:
     cli("delete", "Ann", "--yes")
     assert _rows(shop, "SELECT count(*) FROM agenda WHERE customer_id = 1") == [(0,)]
-    assert sorted(_keys(_due(cli))) == ["1", "p1"]
+    assert sorted(_keys(_due(cli))) == ["F1", "p1"]
 
 
 @pytest.mark.parametrize("purge", [False, True])
@@ -444,7 +444,7 @@ def test_forget_erases_the_rows_before_any_due(cli, shop, purge) -> None:
     assert _rows(shop, "SELECT count(*) FROM agenda WHERE customer_id = 1") == [(0,)]
     notes = " ".join(r[0] or "" for r in _rows(shop, "SELECT note FROM agenda"))
     assert "secret" not in notes and "wet" not in notes
-    assert sorted(_keys(_due(cli))) == ["1", "p1"]
+    assert sorted(_keys(_due(cli))) == ["F1", "p1"]
 
 
 def test_imports_and_their_undo(cli, shop, tmp_path) -> None:
@@ -467,7 +467,7 @@ def test_imports_and_their_undo(cli, shop, tmp_path) -> None:
     cli("import", "undo", "2", "--yes")
     assert "p2" not in _keys(_due(cli))
     cli("import", "undo", "1", "--yes")
-    assert sorted(_keys(_due(cli))) == ["1", "b1", "c1", "k1", "p1"]
+    assert sorted(_keys(_due(cli))) == ["F1", "b1", "c1", "k1", "p1"]
 
 
 def _when(row: dict) -> str:
@@ -539,7 +539,7 @@ def test_as_of_a_day_before_the_agenda_computes_on_read(cli, shop, no_page, snap
     with _computing_on_read():
         assert got == cli.json("due", "--as-of", "2026-11-19")
     assert [(r["key"], r["section"]) for r in got] == [
-        ("c1", "overdue"), ("k1", "today"), ("1", "upcoming"), ("b1", "upcoming"),
+        ("c1", "overdue"), ("k1", "today"), ("F1", "upcoming"), ("b1", "upcoming"),
     ]  # fmt: skip
     _due(cli)  # and the next plain `due` reads the agenda again
     assert no_page == [1]
@@ -646,7 +646,7 @@ def test_the_first_due_builds_the_agenda_then_only_dirty_customers_are_redone(
     with db.session() as s:
         assert agenda.pending(s, TODAY) == "build"
     db.dispose()
-    assert sorted(_keys(_due(cli))) == ["1", "b1", "c1", "k1", "p1"]
+    assert sorted(_keys(_due(cli))) == ["F1", "b1", "c1", "k1", "p1"]
     assert '"as_of": "2026-11-20"' in _state(path)
     assert _dirty(path) == set()
     rowids = dict(_rows(path, "SELECT key, {rowid} FROM agenda"))

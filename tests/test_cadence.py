@@ -77,7 +77,7 @@ def test_a_contact_logged_with_a_past_date_counts_from_that_date(cli, ann) -> No
 def test_done_on_a_cadence_item_logs_a_contact(cli, ann) -> None:
     cli("cadence", "set", "--tag", "vip", "--every", "30d")
     out = cli("done", "c1", "--log", "checked in", "--channel", "wechat")
-    assert "Done #1 (cadence) with #1 Ann; logged contact #3" in out.stdout
+    assert "Done F1 (cadence) with #1 Ann; logged contact #3" in out.stdout
     assert _due(cli) == []
     assert cli.json("show", "Ann")["last_contact"].startswith("2026-11-20")
 
@@ -90,7 +90,7 @@ def test_snooze_hides_the_cadence_but_does_not_move_it(cli, ann) -> None:
     assert (later["section"], later["snoozed_until"]) == ("upcoming", "2026-11-23")
     back = _due(cli, "--as-of", "2026-11-23")
     assert [(r["key"], r["origin"], r["due_date"], r["days_overdue"]) for r in back] == [
-        ("1", "cadence", "2026-11-09", 14),
+        ("F1", "cadence", "2026-11-09", 14),
     ]
     cli("log", "Ann")  # the contact closes the stored item and restarts the clock
     assert _due(cli, "--as-of", "2026-11-23") == []

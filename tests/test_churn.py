@@ -36,13 +36,13 @@ def test_monthly_churn_by_hand(cli) -> None:
     }  # fmt: skip
     assert got == {
         # Aug: active at Jul 31 {A, B}; at Aug 31 {A}; A bought in Aug
-        "2026-08": (2, 1, 1, 0, 0.5, 0.5, 0.5, 20.0),
+        "2026-08": (2, 1, 1, 0, 0.5, 0.5, 0.5, "20.00"),  # money: decimal strings
         # Sep: {A} → {A, C}; A bought again; C is new
-        "2026-09": (1, 2, 0, 1, 0.0, 1.0, 1.0, 35.0),
+        "2026-09": (1, 2, 0, 1, 0.0, 1.0, 1.0, "35.00"),
         # Oct: {A, C} → {C}; only C bought
-        "2026-10": (2, 1, 1, 0, 0.5, 0.5, 0.5, 15.0),
+        "2026-10": (2, 1, 1, 0, 0.5, 0.5, 0.5, "15.00"),
         # Nov (to the 20th): {C} → {C, D}; C did not buy; D is new
-        "2026-11": (1, 2, 0, 1, 0.0, 1.0, 0.0, 100.0),
+        "2026-11": (1, 2, 0, 1, 0.0, 1.0, 0.0, "100.00"),
     }
     assert data["periods"][-1]["end"] == "2026-11-20"
     assert "no longer active at the end" in data["definitions"]["churn_rate"]

@@ -32,15 +32,15 @@ def test_sections_and_rollover_from_one_day_to_the_next(cli) -> None:
     cli("plan", "Ann", "+8d")  # beyond the default 7 days
     rows = _due(cli)
     assert [(r["key"], r["section"], r["days_overdue"]) for r in rows] == [
-        ("1", "today", 0), ("2", "upcoming", 0), ("3", "upcoming", 0),
+        ("F1", "today", 0), ("F2", "upcoming", 0), ("F3", "upcoming", 0),
     ]  # fmt: skip
     nxt = _due(cli, "--as-of", "2026-11-21")
     assert [(r["key"], r["section"], r["days_overdue"]) for r in nxt] == [
-        ("1", "overdue", 1), ("2", "today", 0), ("3", "upcoming", 0), ("4", "upcoming", 0),
+        ("F1", "overdue", 1), ("F2", "today", 0), ("F3", "upcoming", 0), ("F4", "upcoming", 0),
     ]  # fmt: skip
     # overdue never drops out on its own
     later = _due(cli, "--as-of", "2027-03-01", "--days", "0")
-    assert [(r["key"], r["days_overdue"]) for r in later][:1] == [("1", 101)]
+    assert [(r["key"], r["days_overdue"]) for r in later][:1] == [("F1", 101)]
 
 
 def test_table_shows_the_sections_and_reach(cli) -> None:
@@ -79,9 +79,9 @@ def test_days_option_and_config_default(cli) -> None:
     cli("add", "Ann")
     cli("plan", "Ann", "+10d")
     assert _due(cli) == []
-    assert _keys(_due(cli, "--days", "10")) == ["1"]
+    assert _keys(_due(cli, "--days", "10")) == ["F1"]
     cli("config", "set", "followups.due_days", "14")
-    assert _keys(_due(cli)) == ["1"]
+    assert _keys(_due(cli)) == ["F1"]
     assert "must not be negative" in cli("due", "--days", "-1", code=2).stderr
 
 
@@ -95,12 +95,12 @@ def test_mine_owner_channel_and_tag_filters(cli, monkeypatch) -> None:
     cli("plan", "Bob", "today", "--owner", "wang", "-c", "phone")
     assert _due(cli, "--mine") == []  # the login name: neither li nor wang
     cli("config", "set", "user", "li")
-    assert _keys(_due(cli, "--mine")) == ["1"]
+    assert _keys(_due(cli, "--mine")) == ["F1"]
     monkeypatch.setenv("CUSTTRACK_USER", "WANG")  # the environment wins, any case
-    assert _keys(_due(cli, "--mine")) == ["2"]
-    assert _keys(_due(cli, "--owner", "li")) == ["1"]
-    assert _keys(_due(cli, "--channel", "phone")) == ["2"]
-    assert _keys(_due(cli, "--tag", "vip")) == ["1"]
+    assert _keys(_due(cli, "--mine")) == ["F2"]
+    assert _keys(_due(cli, "--owner", "li")) == ["F1"]
+    assert _keys(_due(cli, "--channel", "phone")) == ["F2"]
+    assert _keys(_due(cli, "--tag", "vip")) == ["F1"]
     assert "not both" in cli("due", "--mine", "--owner", "li", code=2).stderr
 
 
@@ -168,7 +168,7 @@ def test_done_on_a_birthday_settles_this_year_only(cli, monkeypatch) -> None:
     monkeypatch.setenv("CUSTTRACK_TODAY", "2020-01-01")
     _customer(cli, "Ann", "1990-11-24")
     monkeypatch.setenv("CUSTTRACK_TODAY", "2026-11-20")
-    assert "Done #1 (birthday)" in cli("done", "b1", "--log", "sent a card").stdout
+    assert "Done F1 (birthday)" in cli("done", "b1", "--log", "sent a card").stdout
     assert _due(cli) == []
     assert _keys(_due(cli, "--as-of", "2027-11-20")) == ["b1"]
 
@@ -268,17 +268,17 @@ def test_urgency_orders_rows_and_explain_shows_the_terms(cli) -> None:
     cli("plan", "Bob", "today")
     cli("plan", "Ann", "today", "--priority", "urgent")
     rows = _due(cli, "--explain")
-    assert _keys(rows) == ["3", "2", "1"]
+    assert _keys(rows) == ["F3", "F2", "F1"]
     terms = {r["key"]: r["urgency_terms"] for r in rows}
     # due today: 12 × (0.2 + 0.8 × 14 / 21) = 8.8
-    assert terms["1"] == {"due": 8.8, "priority": 3.9, "value": 0.0, "origin": 2.0}
-    assert terms["3"]["priority"] == 8.0
-    assert terms["2"]["value"] == 3.0  # log10(1 + 99,999) / 5 = 1, times 3
+    assert terms["F1"] == {"due": 8.8, "priority": 3.9, "value": 0.0, "origin": 2.0}
+    assert terms["F3"]["priority"] == 8.0
+    assert terms["F2"]["value"] == 3.0  # log10(1 + 99,999) / 5 = 1, times 3
     assert all(r["urgency"] == pytest.approx(sum(r["urgency_terms"].values())) for r in rows)
     out = cli("due", "--explain").stdout
     assert "Urgency terms" in out and "12 × due factor" in out and "urgent 8" in out
     cli("config", "set", "urgency.value", "0")
-    assert _keys(_due(cli)) == ["3", "1", "2"]  # same score: by key
+    assert _keys(_due(cli)) == ["F3", "F1", "F2"]  # same score: by key
 
 
 # --- formats -----------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def test_json_and_csv_fields(cli) -> None:
     ]  # fmt: skip
     text = cli("due", "--format", "csv").stdout
     (rec,) = list(csv.DictReader(io.StringIO(text)))
-    assert (rec["key"], rec["phone"], rec["spend"]) == ("1", "+8613800138000", "0.00")
+    assert (rec["key"], rec["phone"], rec["spend"]) == ("F1", "+8613800138000", "0.00")
 
 
 def test_spend_counts_the_configured_currency_only(cli) -> None:
@@ -344,7 +344,7 @@ def test_ics_times_across_a_dst_change(cli, zone, as_of, before, after, offsets)
     assert allday.decoded("DTSTART") == date.fromisoformat(after)
     assert str(first["SUMMARY"]) == "Ann (follow-up)"
     assert "+1 415-555-0132" in str(first["DESCRIPTION"])
-    assert "custtrack done 1" in str(first["DESCRIPTION"])
+    assert "custtrack done F1" in str(first["DESCRIPTION"])
 
 
 @pytest.mark.usefixtures("migrated_db")  # an empty database, not a missing file

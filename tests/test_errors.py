@@ -102,7 +102,7 @@ def test_bad_input_is_one_line_and_changes_nothing(
      (["buy", "Ann Lee", "5", "--qty", "many"], "Invalid value for '--qty'"),
      (["log", "Ann Lee", "--no-such-option"], "No such option: --no-such-option"),
      (["resolve", "one", "-m", "x"], "Invalid value for 'complaint_id'"),
-     (["show"], "Missing argument 'customer'"),
+     (["show"], "Missing argument CUSTOMER"),
      (["import", "purchases", "--bogus"], "(see `custtrack import purchases --help`)"),
      (["frobnicate"], "No such command 'frobnicate'")],
 )  # fmt: skip

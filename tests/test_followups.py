@@ -17,10 +17,10 @@ def _keys(rows: list[dict]) -> list[str]:
 def test_plan_stores_a_follow_up_with_time_channel_note(cli) -> None:
     cli("add", "Wang Fang", "--phone", "+86 138 0013 8000")
     out = cli("plan", "Wang", "明天下午3点", "-c", "wechat", "-m", "new tea", "--priority", "high")
-    assert "Planned follow-up #1 with #1 Wang Fang" in out.stdout
+    assert "Planned follow-up F1 with #1 Wang Fang" in out.stdout
     assert "2026-11-21 15:00" in out.stdout
     (row,) = _due(cli)
-    assert (row["key"], row["due_date"], row["due_time"]) == ("1", "2026-11-21", "15:00:00")
+    assert (row["key"], row["due_date"], row["due_time"]) == ("F1", "2026-11-21", "15:00:00")
     assert (row["channel"], row["note"], row["priority"], row["origin"]) == (
         "wechat", "new tea", "high", "manual",
     )  # fmt: skip
@@ -40,14 +40,14 @@ def test_done_logs_the_contact_and_plans_the_next_in_one_step(cli) -> None:
     cli("add", "Ann")
     cli("plan", "Ann", "today", "-c", "wechat", "-m", "ask about the order")
     out = cli("done", "1", "--log", "ordered two boxes", "--next", "in 2 weeks")
-    assert "Done #1 (manual) with #1 Ann; logged contact #1" in out.stdout
-    assert "next contact planned: #2 on 2026-12-04" in out.stdout
+    assert "Done F1 (manual) with #1 Ann; logged contact #1" in out.stdout
+    assert "next contact planned: F2 on 2026-12-04" in out.stdout
     show = cli.json("show", "Ann")
     assert show["timeline"][0]["detail"] == "ordered two boxes"
     assert show["timeline"][0]["what"] == "wechat"  # the follow-up's channel
     assert show["next_followup"]["id"] == 2
     assert show["next_followup"]["due_date"] == "2026-12-04"
-    assert _keys(_due(cli, "--days", "30")) == ["2"]
+    assert _keys(_due(cli, "--days", "30")) == ["F2"]
 
 
 def test_done_next_failure_rolls_back_the_whole_step(cli, snapshot) -> None:
@@ -66,8 +66,8 @@ def test_done_twice_is_a_conflict(cli) -> None:
     cli("plan", "Ann", "today")
     cli("done", "1")
     out = cli("done", "1", code=1)
-    assert "Error: follow-up #1 is already done" in out.stderr
-    assert "no follow-up with id 9" in cli("cancel", "9", code=1).stderr
+    assert "Error: follow-up F1 is already done" in out.stderr
+    assert "no follow-up F9" in cli("cancel", "9", code=1).stderr
     assert "not a follow-up id" in cli("snooze", "x9", "tomorrow", code=2).stderr
 
 
@@ -82,7 +82,7 @@ def test_snooze_hides_until_the_day_then_it_comes_back_overdue(cli, monkeypatch)
     cli("add", "Ann")
     cli("plan", "Ann", "2026-11-18", "--past")
     out = cli("snooze", "1", "+3d")
-    assert "Snoozed #1 (manual) with #1 Ann until 2026-11-23" in out.stdout
+    assert "Snoozed F1 (manual) with #1 Ann until 2026-11-23" in out.stdout
     assert _due(cli, "--days", "2") == []
     assert _due(cli, "--as-of", "2026-11-22", "--days", "0") == []
     # within the look-ahead it is listed on the day it comes back (issue 17.4)
@@ -91,7 +91,7 @@ def test_snooze_hides_until_the_day_then_it_comes_back_overdue(cli, monkeypatch)
         "upcoming", "2026-11-18", "2026-11-23",
     )  # fmt: skip
     back = _due(cli, "--as-of", "2026-11-23")
-    assert _keys(back) == ["1"]
+    assert _keys(back) == ["F1"]
     assert back[0]["due_date"] == "2026-11-18" and back[0]["days_overdue"] == 5  # due date kept
     assert "snooze until a later day" in cli("snooze", "1", "today", code=2).stderr
 
@@ -101,7 +101,7 @@ def test_reschedule_moves_the_due_date_and_clears_a_snooze(cli) -> None:
     cli("plan", "Ann", "2026-11-18", "--past")
     cli("snooze", "1", "+10d")
     out = cli("reschedule", "1", "next monday 10:00")
-    assert "Rescheduled #1 (manual) with #1 Ann to 2026-11-23 10:00" in out.stdout
+    assert "Rescheduled F1 (manual) with #1 Ann to 2026-11-23 10:00" in out.stdout
     (row,) = _due(cli)
     assert (row["due_date"], row["due_time"], row["days_overdue"]) == ("2026-11-23", "10:00:00", 0)
 
@@ -109,7 +109,7 @@ def test_reschedule_moves_the_due_date_and_clears_a_snooze(cli) -> None:
 def test_cancel_drops_it_without_a_contact(cli) -> None:
     cli("add", "Ann")
     cli("plan", "Ann", "today")
-    assert "Cancelled #1 (manual)" in cli("cancel", "1").stdout
+    assert "Cancelled F1 (manual)" in cli("cancel", "1").stdout
     assert _due(cli) == []
     assert cli.json("show", "Ann")["timeline"] == []
 
@@ -120,8 +120,8 @@ def test_log_closes_follow_ups_due_by_that_day_and_says_which(cli) -> None:
     cli("plan", "Ann", "today")
     cli("plan", "Ann", "+3d")
     out = cli("log", "Ann", "-m", "called")
-    assert "closed follow-ups #1, #2" in out.stdout
-    assert _keys(_due(cli)) == ["3"]
+    assert "closed follow-ups F1, F2" in out.stdout
+    assert _keys(_due(cli)) == ["F3"]
 
 
 def test_log_with_a_past_at_closes_only_what_was_due_by_then(cli) -> None:
@@ -129,8 +129,8 @@ def test_log_with_a_past_at_closes_only_what_was_due_by_then(cli) -> None:
     cli("plan", "Ann", "2026-11-17", "--past")
     cli("plan", "Ann", "2026-11-19", "--past")
     out = cli("log", "Ann", "--at", "2026-11-18 10:00")
-    assert "closed follow-up #1" in out.stdout and "#2" not in out.stdout
-    assert _keys(_due(cli)) == ["2"]
+    assert "closed follow-up F1" in out.stdout and "F2" not in out.stdout
+    assert _keys(_due(cli)) == ["F2"]
 
 
 def test_log_keep_open_closes_nothing(cli) -> None:
@@ -138,13 +138,13 @@ def test_log_keep_open_closes_nothing(cli) -> None:
     cli("plan", "Ann", "today")
     out = cli("log", "Ann", "--keep-open")
     assert "closed" not in out.stdout
-    assert _keys(_due(cli)) == ["1"]
+    assert _keys(_due(cli)) == ["F1"]
 
 
 def test_log_next_plans_with_the_contact_channel(cli) -> None:
     cli("add", "Ann")
     out = cli("log", "Ann", "-c", "visit", "--next", "明天 15:00", "--next-note", "bring samples")
-    assert "next contact planned: #1 on 2026-11-21 15:00" in out.stdout
+    assert "next contact planned: F1 on 2026-11-21 15:00" in out.stdout
     (row,) = _due(cli)
     assert (row["channel"], row["note"]) == ("visit", "bring samples")
 
@@ -155,6 +155,6 @@ def test_acting_on_a_computed_complaint_stores_it_once(cli, action) -> None:
     cli("complain", "Ann", "--priority", "urgent", "-m", "box wet", "--at", "2026-11-19 09:00")
     assert _keys(_due(cli)) == ["k1"]
     out = cli(*action)
-    assert "#1 (complaint)" in out.stdout
+    assert "F1 (complaint)" in out.stdout
     assert _due(cli, "--days", "1") == []  # the stored row settles the computed one
     assert "nothing is due for k1" in cli("done", "k1", code=1).stderr

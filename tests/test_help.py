@@ -44,4 +44,4 @@ def test_shell_completion_completes_commands_and_options() -> None:
         return proc.stdout.split()
 
     assert complete("custtrack lo", 1) == ["log", "lost"]
-    assert complete("custtrack due --fo", 2) == ["--format"]
+    assert complete("custtrack due --form", 2) == ["--format"]

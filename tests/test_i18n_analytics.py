@@ -52,7 +52,7 @@ def test_rfm_and_segments_in_chinese_json_in_english(cli, zh) -> None:
     _shop()
     out = cli("rfm").stdout
     assert "客户分群" in out and "截至2026-11-20；消费金额 = 总额（CNY）" in out
-    assert "冠军客户" in out
+    assert "数据太少" in out  # 10 buyers: too few for segment names (issue 17.11)
     segs = cli("segments").stdout
     for text in ("RFM客户分群", "冠军客户", "回馈他们；请他们写评价、介绍朋友", "建议行动",
                  "另有1位没有购买的客户未评分"):  # fmt: skip

@@ -60,23 +60,23 @@ def test_due_footer_explain_and_ics(cli, zh) -> None:
     assert str(cal["X-WR-CALNAME"]) == "custtrack 跟进"
     (ev,) = cal.walk("VEVENT")
     assert str(ev["SUMMARY"]) == "Ann（跟进）"
-    assert "custtrack done 2" in str(ev["DESCRIPTION"])
+    assert "custtrack done F2" in str(ev["DESCRIPTION"])
 
 
 def test_acting_on_follow_ups_in_chinese(cli, zh) -> None:
     _seed(cli)
     assert (
-        "已计划与 #2 Ann 的跟进 #2，时间 2026-11-21 15:00"
+        "已计划与 #2 Ann 的跟进 F2，时间 2026-11-21 15:00"
         in cli("plan", "Ann", "明天下午3点").stdout
     )
     out = cli("done", "b1", "--next", "2026-12-01").stdout
     assert "已完成与 #1 王芳" in out and "（生日），已记录联系" in out
-    assert "已计划下次联系：#4，时间 2026-12-01" in out
+    assert "已计划下次联系：F4，时间 2026-12-01" in out
     assert "生日 11-22（满 40 岁）" in cli("show", "王芳").stdout  # the contact's summary
     assert "已暂缓与 #2 Ann" in cli("snooze", "1", "+3d").stdout
-    assert "的跟进 #1（手动）改到 2026-11-30" in cli("reschedule", "1", "2026-11-30").stdout
-    assert "已取消与 #2 Ann 的跟进 #1（手动）" in cli("cancel", "1").stdout
-    assert "跟进 #1 的状态已是已取消" in cli("cancel", "1", code=1).stderr
+    assert "的跟进 F1（手动）改到 2026-11-30" in cli("reschedule", "1", "2026-11-30").stdout
+    assert "已取消与 #2 Ann 的跟进 F1（手动）" in cli("cancel", "1").stdout
+    assert "跟进 F1 的状态已是已取消" in cli("cancel", "1", code=1).stderr
     assert "不是跟进编号" in cli("done", "x", code=2).stderr
 
 

@@ -41,7 +41,7 @@ def test_add_and_duplicate_phone_in_chinese(zh) -> None:
 def test_log_buy_feedback_complain_resolve_in_chinese(zh) -> None:
     out = zh("log", "王芳", "-c", "微信", "-m", "问了新茶", "--next", "明天").stdout
     assert "已记录与 #1 王芳 (+8613800138000) 的微信联系 #1" in out
-    assert "已安排下次联系：#1，2026-11-21" in out
+    assert "已安排下次联系：F1，2026-11-21" in out
     out = zh("buy", "王芳", "1288", "--product", "龙井", "--order-ref", "T-1").stdout
     assert "已记录购买 #1：¥1,288.00，客户 #1 王芳" in out
     err = zh("buy", "王芳", "abc", code=2).stderr

@@ -130,16 +130,16 @@ def test_a_day_in_the_past_is_refused_in_a_script(cli, ann, snapshot, args, line
 
 def test_past_accepts_the_day(cli, ann) -> None:
     out = cli("plan", "Ann", "last friday", "--past").stdout
-    assert "Planned follow-up #2 with #1 Ann on 2026-11-13" in out
+    assert "Planned follow-up F2 with #1 Ann on 2026-11-13" in out
     out = cli("log", "Ann", "--next", "昨天", "--past", "--keep-open").stdout
-    assert "next contact planned: #3 on 2026-11-19" in out
+    assert "next contact planned: F3 on 2026-11-19" in out
     out = cli("reschedule", "1", "2026-11-01", "--past").stdout
     assert "to 2026-11-01" in out
     out = cli("done", "2", "--next", "前天", "--past").stdout
-    assert "next contact planned: #4 on 2026-11-18" in out
+    assert "next contact planned: F4 on 2026-11-18" in out
     # "until yesterday": listed again at once (today, or a later day, is still refused)
     cli("snooze", "4", "昨天", "--past")
-    assert "4" in [r["key"] for r in cli.json("due")]
+    assert "F4" in [r["key"] for r in cli.json("due")]
 
 
 def test_in_a_terminal_it_asks(cli, ann, snapshot, monkeypatch) -> None:
@@ -150,7 +150,7 @@ def test_in_a_terminal_it_asks(cli, ann, snapshot, monkeypatch) -> None:
     assert "Aborted." in no.stderr
     assert snapshot() == before
     yes = cli("plan", "Ann", "昨天", input="y\n")
-    assert "Planned follow-up #2 with #1 Ann on 2026-11-19" in yes.stdout
+    assert "Planned follow-up F2 with #1 Ann on 2026-11-19" in yes.stdout
     moved = cli("reschedule", "1", "2026-11-01", input="y\n")
     assert "move the follow-up there anyway? [y/N]" in moved.stdout
     snoozed = cli("snooze", "1", "前天", input="y\n")
@@ -188,7 +188,7 @@ def test_a_snoozed_follow_up_is_listed_on_the_day_it_comes_back(cli) -> None:
     cli("snooze", "1", "2026-11-23")
     rows = cli.json("due", "--days", "7")
     assert [(r["key"], r["section"], r["due_date"], r["snoozed_until"]) for r in rows] == [
-        ("1", "upcoming", "2026-11-20", "2026-11-23")
+        ("F1", "upcoming", "2026-11-20", "2026-11-23")
     ]  # the due date does not move; the item is in the window of the day it returns
     table = cli("due", "--days", "7").stdout
     assert "Next 7 days (1)" in table and "2026-11-23" in table

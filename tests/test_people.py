@@ -98,7 +98,7 @@ def test_plan_and_acting_on_a_reminder_default_to_you(cli, login, monkeypatch) -
     cli("plan", "Ann", "today")
     cli("plan", "Ann", "tomorrow", "--owner", "wang")
     due = {r["key"]: r["owner"] for r in cli.json("due")}
-    assert due == {"1": "shopkeeper", "2": "wang", "b1": "lei"}  # a reminder: the customer's
+    assert due == {"F1": "shopkeeper", "F2": "wang", "b1": "lei"}  # a reminder: the customer's
     cli("snooze", "b1", "+3d")  # stored as a follow-up of the customer's owner
     assert _rows("SELECT owner FROM followups WHERE origin = 'birthday'") == [("lei",)]
 

@@ -69,12 +69,20 @@ def test_margins_by_hand(cli, tmp_path: Path) -> None:
     ids = _shop(cli)
     rows = {r["name"]: r for r in cli.json("profit")}
     ann, bob, cat = rows["Ann"], rows["Bob"], rows["Cat"]
-    assert (ann["revenue"], ann["product_cost"], ann["cost_to_serve"]) == (240, 110, 21)
-    assert ann["margin"] == 109 and ann["margin_rate"] == pytest.approx(109 / 240)
-    assert (ann["contacts"], ann["contact_cost"], ann["cost_known_share"]) == (3, 21, 1)
-    assert (bob["product_cost"], bob["contact_cost"], bob["complaint_cost"]) == (0, 1, 50)
-    assert bob["margin"] == -11 and bob["cost_known_share"] == 0
-    assert (cat["revenue"], cat["margin"], cat["margin_rate"]) == (0, -3, None)
+    assert (ann["revenue"], ann["product_cost"], ann["cost_to_serve"]) == (
+        "240.00",
+        "110.00",
+        "21.00",
+    )
+    assert ann["margin"] == "109.00" and ann["margin_rate"] == pytest.approx(109 / 240)
+    assert (ann["contacts"], ann["contact_cost"], ann["cost_known_share"]) == (3, "21.00", 1)
+    assert (bob["product_cost"], bob["contact_cost"], bob["complaint_cost"]) == (
+        "0.00",
+        "1.00",
+        "50.00",
+    )
+    assert bob["margin"] == "-11.00" and bob["cost_known_share"] == 0
+    assert (cat["revenue"], cat["margin"], cat["margin_rate"]) == ("0.00", "-3.00", None)
     assert [r["name"] for r in cli.json("profit")] == ["Ann", "Cat", "Bob"]  # by margin
     assert [r["name"] for r in cli.json("profit", "--worst", "--limit", "1")] == ["Bob"]
     assert [r["name"] for r in cli.json("profit", "--sort", "revenue")][:2] == ["Ann", "Bob"]
@@ -83,32 +91,51 @@ def test_margins_by_hand(cli, tmp_path: Path) -> None:
     assert "1 purchase line has no known cost: counted at 0% of its amount" in out.stdout
     # an unknown cost counted at a share of the amount
     cli("config", "set", "profit.unknown_cost_share", "0.5")
-    assert {r["name"]: r["margin"] for r in cli.json("profit")}["Bob"] == -31
+    assert {r["name"]: r["margin"] for r in cli.json("profit")}["Bob"] == "-31.00"
     # per segment: the sums of its customers; Cat bought nothing (no segment)
     seg = {r["group"]: r for r in cli.json("profit", "--by", "segment")}
-    assert seg["(none)"]["margin"] == -3 and seg["(none)"]["customers"] == 1
-    assert sum(r["margin"] for r in seg.values()) == 109 - 31 - 3
+    assert seg["(none)"]["margin"] == "-3.00" and seg["(none)"]["customers"] == 1
+    assert sum(float(r["margin"]) for r in seg.values()) == 109 - 31 - 3
     assert sum(r["customers"] for r in seg.values()) == 3
-    assert cli.json("profit", "--segment", "champions") == [] or True  # a filter, no error
-    assert ids["Ann"] in {r["customer_id"] for r in cli.json("profit")}
+    segment_of = {r["customer_id"]: r["segment"] for r in cli.json("rfm")}
+    name = segment_of[ids["Ann"]]
+    in_segment = {r["customer_id"] for r in cli.json("profit", "--segment", name)}
+    assert ids["Ann"] in in_segment
+    assert in_segment == {c for c, seg in segment_of.items() if seg == name}
+
+
+def test_buy_with_its_own_cost(cli) -> None:
+    cli("add", "Ann")
+    cli("product", "set", "Tea", "--cost", "30")
+    cli("buy", "Ann", "100", "-p", "Tea", "--qty", "2", "--cost", "45.50")  # its own cost wins
+    cli("buy", "Ann", "50", "-p", "Tea")  # the product's: 30
+    row = cli.json("profit")[0]
+    assert (row["revenue"], row["product_cost"]) == ("150.00", "75.50")
+    res = cli("buy", "Ann", "10", "--cost", "-1", code=2)
+    assert "--cost" in res.stderr and "'-1'" in res.stderr
+    assert cli.json("profit")[0]["revenue"] == "150.00"  # nothing recorded
 
 
 def test_value_margin_and_report_margin(cli, tmp_path: Path) -> None:
     _shop(cli)
     plain = {r["name"]: r for r in cli.json("value")}
     margin = {r["name"]: r for r in cli.json("value", "--margin")}
-    assert margin["Ann"]["historical_clv"] == pytest.approx(109)  # the margin so far
-    assert margin["Bob"]["historical_clv"] == pytest.approx(-11)
+    assert margin["Ann"]["historical_clv"] == "109.00"  # the margin so far
+    assert margin["Bob"]["historical_clv"] == "-11.00"
     rate = 109 / 240
     assert margin["Ann"]["margin_rate"] == pytest.approx(rate)
     assert plain["Ann"]["simple_clv"] is None  # no lifespan in so small a book
     for key in ("predicted_clv", "expected_spend", "aov"):
-        assert margin["Ann"][key] == pytest.approx(plain["Ann"][key] * rate)
+        assert float(margin["Ann"][key]) == pytest.approx(float(plain["Ann"][key]) * rate, abs=0.01)
     assert "margin-based" in cli("value", "--margin").stdout
     # November: Gift 90 (cost 30); Ann phone 3 + visit 15, Cat phone 3, Bob's complaint 50
     rep = cli.json("report")
-    assert rep["revenue"] == 90 and rep["product_cost"] == 30 and rep["cost_to_serve"] == 71
-    assert rep["margin"] == -11 and rep["margin_rate"] == pytest.approx(-11 / 90)
+    assert (rep["revenue"], rep["product_cost"], rep["cost_to_serve"]) == (
+        "90.00",
+        "30.00",
+        "71.00",
+    )
+    assert rep["margin"] == "-11.00" and rep["margin_rate"] == pytest.approx(-11 / 90)
     assert rep["purchase_lines_cost_unknown"] == 0
     line = "Margin                  -11.00 USD (-12.2%; product cost 30.00 USD, cost to serve"
     assert line in cli("report").stdout
@@ -117,7 +144,7 @@ def test_value_margin_and_report_margin(cli, tmp_path: Path) -> None:
 def test_products_and_bad_settings(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _shop(cli)
     listed = {r["name"]: r for r in cli.json("product", "list")}
-    assert listed["Tea"] == {"name": "Tea", "category": "tea", "unit_cost": 30.0,
+    assert listed["Tea"] == {"name": "Tea", "category": "tea", "unit_cost": "30.00",
                              "currency": "USD", "lines": 1, "lines_with_cost": 0}  # fmt: skip
     assert listed["Snack"]["unit_cost"] is None and listed["Cup"]["lines_with_cost"] == 1
     assert "Changed Tea: unit cost 32.00 USD" in cli("product", "set", "Tea", "--cost", "32").stdout

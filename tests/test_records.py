@@ -55,7 +55,7 @@ def test_log_next_plans_a_followup(ann) -> None:
     out = ann(
         "log", "Ann", "-m", "quote sent", "--next", "2026-11-25 10:00", "--next-note", "chase"
     ).stdout
-    assert "next contact planned: #1 on 2026-11-25 10:00" in out
+    assert "next contact planned: F1 on 2026-11-25 10:00" in out
     nxt = ann.json("show", "Ann")["next_followup"]
     assert (nxt["due_date"], nxt["due_time"], nxt["note"], nxt["channel"]) == (
         "2026-11-25", "10:00:00", "chase", "phone",
@@ -67,7 +67,7 @@ def test_log_closes_due_followups_unless_keep_open(ann) -> None:
     ann("log", "Ann", "--at", "2026-11-12", "--keep-open")
     assert ann.json("show", "Ann")["next_followup"]["id"] == 1
     out = ann("log", "Ann", "--at", "2026-11-16").stdout
-    assert "closed follow-up #1" in out
+    assert "closed follow-up F1" in out
     assert ann.json("show", "Ann")["next_followup"] is None
 
 

@@ -53,13 +53,13 @@ def test_month_report_by_hand(cli) -> None:
         "won back": 0,
     }  # fmt: skip
     # Nov: Ann one occasion (50 + 30 on the 3rd), Bob one (40)
-    assert (r["revenue"], r["orders"], r["buyers"]) == (120, 2, 2)
-    assert r["average_order_value"] == 60 and r["purchase_frequency"] == 1
+    assert (r["revenue"], r["orders"], r["buyers"]) == ("120.00", 2, 2)  # money: decimal strings
+    assert r["average_order_value"] == "60.00" and r["purchase_frequency"] == 1
     assert r["new_buyers"] == 1  # Bob; Ann first bought in October
     assert (r["active_at_start"], r["active_customers"], r["churned"]) == (1, 2, 0)
     assert (r["churn_rate"], r["retention_rate"], r["repurchase_rate"]) == (0, 1, 1)
-    assert r["clv_historical_mean"] == pytest.approx((180 + 40 + 10) / 3)
-    assert r["clv_predicted_mean"] > 0 and "heuristic" in r["clv_predicted_method"]
+    assert r["clv_historical_mean"] == "76.67"  # (180 + 40 + 10) / 3, to the cent
+    assert float(r["clv_predicted_mean"]) > 0 and "heuristic" in r["clv_predicted_method"]
     # CSAT: 5, 3, 4 → 2 of 3 satisfied, mean 4; NPS: 9, 6, 10 → (2 − 1) / 3
     assert r["csat_responses"] == 3 and r["csat_mean"] == 4
     assert r["csat_satisfied_share"] == pytest.approx(2 / 3)
@@ -83,15 +83,15 @@ def test_month_report_by_hand(cli) -> None:
     assert cats["quality"]["mean_hours_to_resolve"] is None
     # CAC: Flyers brought Ann and Bob (source matched case-insensitively), Radio nobody
     camps = {c["name"]: c for c in r["campaigns"]}
-    assert camps["Flyers"]["new_customers"] == 2 and camps["Flyers"]["cac"] == 100
+    assert camps["Flyers"]["new_customers"] == 2 and camps["Flyers"]["cac"] == "100.00"
     assert camps["Radio"]["new_customers"] == 0 and camps["Radio"]["cac"] is None
-    assert r["cac"] == 250  # 500 spent, 2 customers brought
+    assert r["cac"] == "250.00"  # 500 spent, 2 customers brought
     # RFM over 3 buyers: Ann 3-5-5 Loyal, Bob 5-2-3 Potential Loyalist, Cat 1-2-1 Lost
     assert [s["segment"] for s in r["largest_segments"]] == ["Loyal", "Potential Loyalist", "Lost"]
-    assert len(r["trend"]) == 12 and r["trend"][-1]["revenue"] == 120
+    assert len(r["trend"]) == 12 and r["trend"][-1]["revenue"] == "120.00"
     assert r["trend"][-2] == {
         "period": "2026-10",
-        "revenue": 100,
+        "revenue": "100.00",
         "new_buyers": 1,
         "active": 1,
         "churned": 0,
@@ -105,9 +105,9 @@ def test_report_table_csv_and_other_periods(cli) -> None:
         assert text in table
     assert any(ch in table for ch in "▁▂▃▄▅▆▇█")
     csv = dict(line.split(",", 1) for line in cli("report", "-f", "csv").stdout.splitlines())
-    assert csv["revenue"] == "120.0" and csv["orders"] == "2" and csv["customers_churned"] == "1"
+    assert csv["revenue"] == "120.00" and csv["orders"] == "2" and csv["customers_churned"] == "1"
     year = cli.json("report", "--period", "year")
-    assert (year["period"], year["start"], year["revenue"]) == ("2026", "2026-01-01", 220)
+    assert (year["period"], year["start"], year["revenue"]) == ("2026", "2026-01-01", "220.00")
     assert [t["period"] for t in year["trend"]][-2:] == ["2025", "2026"]
     assert cli.json("report", "--period", "quarter")["period"] == "2026Q4"
     assert "--period" in cli("report", "--period", "week", code=2).stderr
@@ -127,9 +127,18 @@ def test_period_with_no_active_customers_shows_dashes(cli) -> None:
 
 
 @pytest.mark.usefixtures("migrated_db")  # an empty database, not a missing file
+def test_help_names_every_json_field(cli) -> None:
+    _shop(cli)
+    fields = set(cli.json("report"))
+    text = " ".join(cli("report", "--help").stdout.split())
+    missing = sorted(f for f in fields if f not in text)
+    assert not missing, f"report --help does not name {missing}"
+
+
 def test_empty_database_report(cli) -> None:
+    cli("db", "init")  # an empty book (report alone does not create one: issue 17.6)
     r = cli.json("report")
-    assert r["customers_total"] == 0 and r["revenue"] == 0 and r["largest_segments"] == []
+    assert r["customers_total"] == 0 and r["revenue"] == "0.00" and r["largest_segments"] == []
     assert cli("report").exit_code == 0
 
 
@@ -147,7 +156,7 @@ def test_campaign_add_and_list(cli, snapshot) -> None:
         "2026-11-30",
     )
     (row,) = cli.json("campaign", "list")
-    assert row["cost"] == 90.5 and row["new_customers"] == 1 and row["cac"] == 90.5
+    assert row["cost"] == "90.50" and row["new_customers"] == 1 and row["cac"] == "90.50"
     assert row["end"] == "2026-11-30" and row["source"] == "Radio"
     before = snapshot()
     assert "already exists" in cli("campaign", "add", "Radio", "--cost", "1", "--start",
@@ -201,17 +210,17 @@ def test_other_currencies_are_left_out_and_counted(cli) -> None:
     db.dispose()
     r = cli.json("report")
     # 100 + 40 in USD (the setting); the 999 and 70 EUR are not added to them
-    assert (r["revenue"], r["orders"], r["buyers"]) == (140, 2, 2)
+    assert (r["revenue"], r["orders"], r["buyers"]) == ("140.00", 2, 2)
     assert r["purchases_other_currency"] == 2 and r["currency"] == "USD"
     rfm = {row["customer_id"]: row for row in cli.json("rfm")}
     assert set(rfm) == {ids["Ann"], ids["Bob"]}  # Eve bought only in EUR
-    assert (rfm[ids["Ann"]]["monetary"], rfm[ids["Ann"]]["frequency"]) == (100, 1)
+    assert (rfm[ids["Ann"]]["monetary"], rfm[ids["Ann"]]["frequency"]) == ("100.00", 1)
     note = "2 purchases in currencies other than USD left out"
     assert note in cli("rfm", "--format", "json").stderr
     assert note in " ".join(cli("rfm").stdout.split())
     assert note in " ".join(cli("report").stderr.split())
     value = {row["customer_id"]: row for row in cli.json("value")}
-    assert value[ids["Ann"]]["historical_clv"] == 100 and len(value) == 2
+    assert value[ids["Ann"]]["historical_clv"] == "100.00" and len(value) == 2
     # before the EUR purchases (as of Nov 4) nothing is left out
     assert cli.json("report", "--as-of", "2026-11-04")["purchases_other_currency"] == 0
 
@@ -227,9 +236,9 @@ def test_cac_adds_costs_in_one_currency_only(cli) -> None:
     cli("add", "Ann", "--source", "flyer")
     cli("add", "Bob", "--source", "ads")
     r = cli.json("report")
-    assert r["cac"] == 200  # 200 USD for Ann; not (900 + 200) / 2
+    assert r["cac"] == "200.00"  # 200 USD for Ann; not (900 + 200) / 2
     assert r["campaigns_other_currency"] == 1
     camps = {c["name"]: c for c in r["campaigns"]}
-    assert (camps["Old ads"]["currency"], camps["Old ads"]["cac"]) == ("EUR", 900)
+    assert (camps["Old ads"]["currency"], camps["Old ads"]["cac"]) == ("EUR", "900.00")
     shown = cli("report").stderr + cli("report").stdout
     assert "1 campaign paid in a currency other than USD left out of CAC" in " ".join(shown.split())

@@ -57,7 +57,7 @@ def test_seven_customers_get_mid_rank_quintile_scores(cli) -> None:
         r = rows[f"C{k}"]
         assert r["recency_days"] == (8 - k) * 10
         assert r["frequency"] == k
-        assert r["monetary"] == 10 * k * k
+        assert r["monetary"] == f"{10 * k * k}.00"  # money: an exact decimal string
         s = expected[k - 1]
         assert (r["r"], r["f"], r["m"]) == (s, s, s)
         assert r["rfm"] == f"{s}{s}{s}"
@@ -78,7 +78,7 @@ def test_all_tied_customers_score_3(cli) -> None:
 def test_one_customer_scores_3_and_a_one_time_buyer_has_frequency_1(cli) -> None:
     book({"Solo": [(days_ago(40), "19.90")]})
     (row,) = cli.json("rfm")
-    assert (row["recency_days"], row["frequency"], row["monetary"]) == (40, 1, 19.9)
+    assert (row["recency_days"], row["frequency"], row["monetary"]) == (40, 1, "19.90")
     assert row["rfm"] == "333"
 
 
@@ -103,10 +103,10 @@ def test_purchases_on_one_local_day_are_one_occasion(cli) -> None:
     db.dispose()
     (row,) = cli.json("rfm")
     assert row["frequency"] == 3
-    assert row["monetary"] == 18
+    assert row["monetary"] == "18.00"
     assert row["recency_days"] == (TODAY - date(2026, 1, 7)).days
     (mean,) = cli.json("rfm", "--monetary", "mean")
-    assert mean["monetary"] == 6  # 18 over 3 occasions
+    assert mean["monetary"] == "6.00"  # 18 over 3 occasions
 
 
 def test_fixed_cut_points_from_the_config(cli) -> None:
@@ -135,7 +135,7 @@ def test_as_of_ignores_later_purchases(cli) -> None:
         {"Ann": [(date(2026, 1, 10), 100), (date(2026, 3, 1), 50)], "Bob": [(date(2026, 2, 1), 7)]}
     )
     rows = by_name(cli.json("rfm", "--as-of", "2026-02-15"))
-    assert rows["Ann"]["frequency"] == 1 and rows["Ann"]["monetary"] == 100
+    assert rows["Ann"]["frequency"] == 1 and rows["Ann"]["monetary"] == "100.00"
     assert rows["Ann"]["recency_days"] == 36
     assert rows["Bob"]["recency_days"] == 14
     assert set(by_name(cli.json("rfm", "--as-of", "2026-01-31"))) == {"Ann"}

@@ -71,13 +71,13 @@ def test_segments_by_city_and_tag(cli) -> None:
     cli("tag", "Dan", "vip", "wholesale")
     rows = {r["group"]: r for r in cli.json("segments", "--by", "city")}
     hz = rows["Hangzhou"]
-    assert (hz["customers"], hz["buyers"], hz["revenue"]) == (3, 2, 180)
-    assert hz["mean_spend"] == 90  # 180 over 2 buyers
+    assert (hz["customers"], hz["buyers"], hz["revenue"]) == (3, 2, "180.00")
+    assert hz["mean_spend"] == "90.00"  # 180 over 2 buyers
     assert hz["churned"] == 1 and hz["churn_share"] == pytest.approx(1 / 3)
-    assert rows["(none)"]["customers"] == 1 and rows["(none)"]["revenue"] == 20
+    assert rows["(none)"]["customers"] == 1 and rows["(none)"]["revenue"] == "20.00"
     tags = {r["group"]: r for r in cli.json("segments", "--by", "tag")}
-    assert tags["vip"]["customers"] == 2 and tags["vip"]["revenue"] == 170
-    assert tags["wholesale"]["revenue"] == 20 and tags["(none)"]["customers"] == 2
+    assert tags["vip"]["customers"] == 2 and tags["vip"]["revenue"] == "170.00"
+    assert tags["wholesale"]["revenue"] == "20.00" and tags["(none)"]["customers"] == 2
     assert "--by" in cli("segments", "--by", "shoe-size", code=2).stderr
 
 

@@ -22,10 +22,10 @@ def test_small_book_falls_back_to_a_labelled_heuristic(cli) -> None:
     cli("add", "Cat")  # never bought: not valued
     rows = by_name(cli.json("value"))
     assert set(rows) == {"Ann", "Bob"}
-    assert rows["Ann"]["historical_clv"] == 150 and rows["Ann"]["occasions"] == 2
+    assert rows["Ann"]["historical_clv"] == "150.00" and rows["Ann"]["occasions"] == 2
     assert rows["Ann"]["method"] == "heuristic + own mean spend"
-    assert rows["Ann"]["expected_spend"] == 75  # her own mean per occasion
-    assert rows["Ann"]["predicted_clv"] > 0
+    assert rows["Ann"]["expected_spend"] == "75.00"  # her own mean per occasion
+    assert float(rows["Ann"]["predicted_clv"]) > 0
     model = cli.json("value", "--model")
     assert model["bgnbd"]["ok"] is False and "too few data" in model["bgnbd"]["reason"]
     assert model["gamma_gamma"]["ok"] is False
@@ -47,11 +47,11 @@ def test_simple_formula_and_lifespan_by_hand(cli) -> None:
     rows = by_name(cli.json("value"))
     old = rows["Old"]
     assert old["frequency_per_year"] == 0.5  # 2 occasions over 4 years
-    assert old["aov"] == 200
-    assert old["simple_clv"] == pytest.approx(0.5 * 200 * 2)
+    assert old["aov"] == "200.00"
+    assert old["simple_clv"] == "200.00"  # 0.5 × 200 × 2
     gone = rows["Gone"]  # one occasion over 384 days = 384 / 365.25 years
     assert gone["frequency_per_year"] == pytest.approx(365.25 / 384)
-    assert gone["simple_clv"] == pytest.approx(365.25 / 384 * 50 * 2)
+    assert gone["simple_clv"] == "95.12"  # 365.25 / 384 × 50 × 2, to the cent
 
 
 def test_no_purchases_and_bad_options(cli) -> None:

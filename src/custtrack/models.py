@@ -487,3 +487,23 @@ points_ledger = sa.Table(
     # the rows of a purchase (refunds, recompute)
     sa.Index("ix_points_ledger_purchase_id", "purchase_id", **_set("purchase_id")),
 )
+
+# Secondary contact points (issue 17.8, migration 0011): the other phones, e-mails and WeChat
+# handles a customer is known by, kept by `merge` (source 'merge') or added by hand ('manual').
+# A plain table, read and written with Core (services/contact_points.py).
+contact_points = sa.Table(
+    "contact_points",
+    SQLModel.metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("kind", sa.String(), nullable=False),  # phone, email, wechat
+    sa.Column("value", sa.String(), nullable=False, index=True),  # E.164, lower case, as typed
+    sa.Column("source", sa.String(), nullable=False),  # merge, manual
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -243,16 +243,12 @@ def choice(value: str | None, allowed: tuple[str, ...], field: str) -> str | Non
     """One of `allowed`, or a word that means it (微信 for wechat: vocab.SYNONYMS)."""
     if value is None:
         return None
-    v = value.strip().lower()
-    if v in allowed:
-        return v
-    from .vocab import SYNONYMS
+    from .vocab import accepted, meaning
 
-    got = SYNONYMS.get(allowed, {}).get(v)
-    if got is None:
-        raise InvalidValue(
-            field, value, _("must be one of {values}").format(values=", ".join(allowed))
-        )
+    got = meaning(value, allowed)
+    if got is None:  # the values in the interface language (电话、微信 … in Chinese)
+        why = _("must be one of {values}").format(values=accepted(allowed))
+        raise InvalidValue(field, value, why)
     return got
 
 

@@ -19,6 +19,11 @@ FOLLOWUP_ORIGINS += ("tier",)  # a loyalty tier reached or about to be lost (iss
 LOST_REASONS = ("price", "competitor", "service", "quality", "other")
 CADENCE_SCOPES = ("tag", "customer", "segment")
 FORMATS = ("table", "json", "csv")
+# vocabularies of options defined elsewhere (analytics.lifecycle.STAGES, `segments --by`,
+# `due --rank`), repeated here so that their words live in the one table below
+STAGES = ("potential", "new", "active", "loyal", "at risk", "churned", "won back")
+GROUP_BY = ("city", "source", "gender", "tag", "owner", "price-sensitivity")
+RANKS = ("urgency", "health")
 
 # Words people write in their own sheets and commands for the values above (matched after
 # strip() and lower()); `validate.choice` accepts them wherever it accepts the value itself.
@@ -78,6 +83,24 @@ _WORDS = {
         "quality": "质量",
         "other": "其他 其它",
     },
+    STAGES: {
+        "potential": "潜在 潜在客户",
+        "new": "新客 新客户 新",
+        "active": "活跃 活跃客户",
+        "loyal": "忠诚 忠诚客户 老客 老客户",
+        "at risk": "有流失风险 流失风险 风险 at-risk atrisk",
+        "churned": "已流失 流失",
+        "won back": "已挽回 挽回 won-back wonback",
+    },
+    GROUP_BY: {
+        "city": "城市",
+        "source": "来源 客户来源",
+        "gender": "性别",
+        "tag": "标签",
+        "owner": "负责人",
+        "price-sensitivity": "价格敏感度 price_sensitivity pricesensitivity",
+    },
+    RANKS: {"urgency": "紧急度 紧急", "health": "健康度 健康"},
 }
 SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {
     vocab: {word: value for value, words in table.items() for word in words.split()}
@@ -118,3 +141,56 @@ def label(vocabulary: str, value: str | None) -> str:
     if not value:
         return ""
     return pgettext(vocabulary, value)
+
+
+# the label context (above) of each vocabulary: its Chinese labels are accepted as its words too,
+# and an error lists its values in the interface language (issue 17.14)
+CONTEXTS: dict[tuple[str, ...], str] = {
+    CHANNELS: "channel", GENDERS: "gender", PRICE_SENSITIVITY: "price_sensitivity",
+    CUSTOMER_STATUS: "customer_status", COMPLAINT_CATEGORIES: "complaint_category",
+    PRIORITIES: "priority", COMPLAINT_STATUS: "complaint_status",
+    FOLLOWUP_STATUS: "followup_status", FOLLOWUP_ORIGINS: "origin", LOST_REASONS: "lost_reason",
+    CADENCE_SCOPES: "cadence_scope", STAGES: "stage",
+}  # fmt: skip
+
+
+def meaning(value: str, allowed: tuple[str, ...]) -> str | None:
+    """The value of `allowed` that `value` (as typed: wechat, 微信, 企业微信) means, if any: the
+    value itself, a word of SYNONYMS, or its Chinese label, whatever the interface language."""
+    v = value.strip().lower()
+    if v in allowed:
+        return v
+    got = SYNONYMS.get(allowed, {}).get(v)
+    if got is None and allowed in CONTEXTS:
+        context = CONTEXTS[allowed]
+        got = next((a for a in allowed if _chinese(context, a) == value.strip()), None)
+    return got
+
+
+def accepted(allowed: tuple[str, ...]) -> str:
+    """The values of a vocabulary as an error lists them: English as stored (phone, wechat …);
+    in Chinese their labels (电话、微信 …), which are accepted as well."""
+    from .i18n import _, is_chinese
+
+    if not is_chinese():
+        return ", ".join(allowed)
+    context = CONTEXTS.get(allowed)
+    if context is not None:
+        return "、".join(label(context, a) for a in allowed)
+    # no labels: the first Chinese word of each value, the value itself in backticks
+    words = SYNONYMS.get(allowed, {})
+    shown = []
+    for a in allowed:
+        zh = next((w for w, v in words.items() if v == a and not w.isascii()), None)
+        shown.append(_("{word} (`{value}`)").format(word=zh, value=a) if zh else f"`{a}`")
+    return "、".join(shown)
+
+
+def _chinese(context: str, value: str) -> str:
+    """A value's Chinese label whatever the interface language (to read Chinese input)."""
+    from . import i18n
+
+    try:
+        return i18n._load("zh-CN").pgettext(context, value)
+    except OSError:  # no compiled catalogue
+        return value

@@ -72,6 +72,7 @@ class ChartData:
     clv_predicted: pd.Series
     clv_method: str = ""
     horizon_months: int = 12
+    segments_note: str = ""  # why segments are not yet meaningful (issue 17.11), shown
 
 
 # --------------------------------------------------------------------------- the numbers
@@ -606,6 +607,8 @@ def segments_chart(data: ChartData) -> Chart:
             customers=_pct(top["share_customers"]),
             revenue=_pct(top["share_revenue"]),
         )
+    if data.segments_note:  # a young book: the names would mislead (services.segments)
+        reading = data.segments_note
     reading += _gap() + _("Numbers in the map: customers per R and FM score.")
     return Chart("segments", title, reading.strip(), chart)
 

@@ -51,7 +51,12 @@ class _Group(TyperGroup):
             from . import _localize
 
             _localize.install()
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as exc:  # the root's own options (`custtrack --db`): before invoke()
+            if _is_usage_error(exc):
+                _usage_fail(exc)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         from .. import db
@@ -75,15 +80,7 @@ class _Group(TyperGroup):
             raise typer.Exit(141) from None
         except Exception as exc:
             if _is_usage_error(exc):
-                from ._localize import usage_message
-
-                where = exc.ctx.command_path if exc.ctx else "custtrack"  # type: ignore[attr-defined]
-                _fail(
-                    _("{message} (see `{command} --help`)").format(
-                        message=usage_message(exc), command=where
-                    ),
-                    2,
-                )
+                _usage_fail(exc)
             if _is_cli_signal(exc) or os.environ.get("CUSTTRACK_DEBUG"):
                 raise
             from ..errors import CusttrackError
@@ -102,6 +99,17 @@ class _Group(TyperGroup):
                     "Run with CUSTTRACK_DEBUG=1 to see the details."
                 )
             _fail(text.format(error=type(exc).__name__, detail=exc), 1)
+
+
+def _usage_fail(exc: Any) -> None:
+    """A parse error as our one line, exit 2 (never Typer's box)."""
+    from ._localize import usage_message
+
+    where = exc.ctx.command_path if exc.ctx else "custtrack"
+    _fail(
+        _("{message} (see `{command} --help`)").format(message=usage_message(exc), command=where),
+        2,
+    )
 
 
 def _fail(message: str, code: int) -> None:

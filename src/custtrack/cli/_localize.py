@@ -38,6 +38,18 @@ def install() -> None:
     def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
         return original_usage(self, prog, _placeholders(args), prefix or _("Usage: "))
 
+    from typer import core
+
+    original_type = core.TyperOption.display_type_rich
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        """A flag (--force, --yes) takes no value: no type beside it (Typer would say <bool>)."""
+        if self.is_flag and self.metavar is None:
+            return None
+        return original_type(self, ctx)
+
+    core.TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
     rich_utils.rich_format_help = rich_format_help
     for name in ("_make_rich_text", "_make_command_help"):
         setattr(rich_utils, name, _folding(getattr(rich_utils, name)))
@@ -77,7 +89,9 @@ def _panel_titles(rich_utils: Any) -> None:
 
 
 def _placeholders(args: str) -> str:
-    """The usage line's [OPTIONS], COMMAND and [ARGS]... in the interface language."""
+    """The usage line's [OPTIONS], COMMAND and [ARGS]... in the interface language; a required
+    argument in capitals, CUSTOMER, as the help texts name it (Typer writes {customer})."""
+    args = re.sub(r"\{(\w+)\}", lambda m: m[1].upper(), args)
     for word in _PLACEHOLDERS:
         args = args.replace(word, _(word))
     return args
@@ -127,6 +141,8 @@ def usage_message(exc: Any) -> str:
         return text
     if isinstance(exc, e.MissingParameter):
         if (exc.param_type or getattr(exc.param, "param_type_name", "")) == "argument":
+            if exc.param is not None:  # CUSTOMER, as the usage line and the help name it
+                hint = str(getattr(exc.param, "display_name_raw", exc.param.name)).upper()
             return _("Missing argument {name}.").format(name=hint)
         return _("Missing option {name}.").format(name=hint)
     if isinstance(exc, e.BadParameter):
@@ -171,6 +187,8 @@ def _choice_error(exc: Any) -> str | None:
     desc = getattr(param, "type_descriptor", None)
     cause = exc.__cause__
     errors = cause.errors() if hasattr(cause, "errors") else []
+    if param is None or desc is None:
+        return None
     if not (getattr(desc, "is_choice", False) and desc.choices and errors):
         return None
     from enum import Enum

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -25,7 +27,8 @@ class Col:
     max_width: int | None = None
     wrap: bool = True  # False: one line per row, cut with "…"
     flex: bool = False  # compact tables: takes (and is cut to) the width the others leave
-    drop: int = 0  # compact tables: left out when too narrow, highest first (0 = always shown)
+    drop: int = 0  # left out when too narrow, highest first (0 = kept while it can be)
+    width: int | None = None  # set by the fit of a narrow boxed table: its header wraps within
 
 
 def console(stderr: bool = False):  # noqa: ANN201
@@ -99,8 +102,84 @@ def emit(
         table(rows, cols, title=title, empty=empty, caption=caption)
 
 
+@contextmanager
+def to_file(out: str | None, force: bool = False) -> Iterator[Any]:
+    """Standard output into the file `out` for the block (the path is yielded; None and no
+    change without `out`), as `export -o` writes: an existing file is refused unless `force`,
+    the file is readable by the user only (0600), and a failure leaves no half file."""
+    if not out:
+        yield None
+        return
+    from pathlib import Path
+
+    from ..io import export as ex
+
+    target = Path(out).expanduser()
+    ex.check_target(target, force)
+    saved = sys.stdout
+    with ex.atomic_file(target) as fh:
+        sys.stdout = fh
+        try:
+            yield target
+        finally:
+            sys.stdout = saved
+
+
 def write_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(plain(data), ensure_ascii=False, indent=2) + "\n")
+    data = money_strings(plain(data))
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# Money for programs (JSON and CSV): an exact decimal string with the currency's digits,
+# "1280.00", never a float. These are the keys that hold an amount in major units wherever they
+# appear (an amount in minor units is an integer named *_minor, e.g. amount_minor).
+MONEY_KEYS = frozenset(
+    {
+        "spend", "amount", "monetary", "revenue", "aov", "average_order_value", "cost",
+        "unit_cost", "product_cost", "contact_cost", "complaint_cost", "cost_to_serve",
+        "margin", "cac", "historical_clv", "simple_clv", "predicted_clv", "expected_spend",
+        "clv_historical_mean", "clv_predicted_mean", "mean_monetary", "mean_spend",
+        "mean_revenue", "prev_revenue", "last_revenue", "ordinary_mean", "refunded",
+    }
+)  # fmt: skip
+
+
+def money_value(value: Any, currency: str | None = None) -> Any:
+    """An amount in major units (float, int or Decimal) as its exact decimal string ("1280.00",
+    rounded to the currency's digits); None, text and NaN as they are (NaN: None)."""
+    import math
+
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if not isinstance(value, int | float | Decimal):
+        return value
+    from ..validate import currency_exponent
+
+    exp = currency_exponent(currency or _currency())
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return str(number.quantize(Decimal(1).scaleb(-exp)))
+
+
+def _currency() -> str:
+    from .. import config
+
+    return str(config.get("currency") or "USD").upper()
+
+
+def money_strings(data: Any, currency: str | None = None) -> Any:
+    """`data` (plain JSON values) with every amount under a MONEY_KEYS key as an exact decimal
+    string, in the currency of its object (its "currency" key) or the configured one."""
+    if isinstance(data, list):
+        return [money_strings(v, currency) for v in data]
+    if not isinstance(data, dict):
+        return data
+    cur = data.get("currency") if isinstance(data.get("currency"), str) else currency
+    return {
+        k: money_value(v, cur) if k in MONEY_KEYS else money_strings(v, cur)
+        for k, v in data.items()
+    }
 
 
 def flat(data: Any) -> list[dict[str, Any]]:
@@ -125,10 +204,27 @@ def flat(data: Any) -> list[dict[str, Any]]:
 
 def record(obj: Any, **extra: Any) -> dict[str, Any]:
     """A stored record as the JSON of `show` and the write commands has it: every field of
-    the table (model_dump: English keys, money in minor units), plus `extra` keys."""
+    the table (model_dump: English keys), plus `extra` keys. Money comes twice: as stored, in
+    minor units (amount_minor: 128000), and as the exact decimal string (amount: "1280.00")."""
     data = in_order(obj.model_dump(), type(obj)) if hasattr(obj, "model_dump") else dict(obj)
-    data.update(extra)
-    return data
+    return with_money(data) | extra
+
+
+def with_money(data: dict[str, Any]) -> dict[str, Any]:
+    """A record with the decimal string of each *_minor amount next to it (amount_minor →
+    amount), in the record's currency."""
+    currency = data.get("currency")
+    if not isinstance(currency, str):
+        return data
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        out[k] = v
+        name = k.removesuffix("_minor")
+        if name != k and name not in data and isinstance(v, int) and not isinstance(v, bool):
+            from ..validate import money_str
+
+            out[name] = money_str(v, currency)
+    return out
 
 
 def in_order(data: dict[str, Any], model: Any) -> dict[str, Any]:
@@ -155,6 +251,13 @@ def write_frame(frame: Any, fmt: str) -> None:
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
+        elif col in MONEY_KEYS and pd.api.types.is_numeric_dtype(out[col]):
+            if "currency" in out.columns:
+                cells = zip(out[col].tolist(), out["currency"].tolist(), strict=True)
+                out[col] = [money_value(v, c if isinstance(c, str) else None) for v, c in cells]
+            else:
+                cur = _currency()
+                out[col] = [money_value(v, cur) for v in out[col].tolist()]
     if fmt == "csv":
         out.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
@@ -171,7 +274,7 @@ def write_csv(rows: Sequence[dict[str, Any]], keys: Sequence[str] | None = None)
     )
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _csv_cell(plain(v)) for k, v in row.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in money_strings(plain(dict(row))).items()})
 
 
 def _csv_cell(value: Any) -> Any:
@@ -211,7 +314,70 @@ def table(
 
             out.print(Segments(lines))
             return
+    else:
+        cols = _fit_wide(cells, cols, out.width)
     out.print(_rich_table(cells, cols, title, caption, compact))
+
+
+# a cell that must never wrap: an amount, a number, a date or time, a phone, an id (#12, F19,
+# b185), a percentage or a count with its unit (22d, 3天)
+_ATOMIC = re.compile(
+    r"[#+\-−]?[A-Za-z]{0,2}[¥$€£￥]?\s?\d[\d\s.,:/%+\-−×]*"
+    r"(?:\s?[A-Za-z¥$€£￥元天日岁次%]{1,3})?"
+)
+_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
+
+
+def _fit_wide(cells: list[dict[str, str]], cols: Sequence[Col], width: int) -> list[Col]:
+    """Choose the columns of a boxed table for `width`: numbers, money, dates, phones and ids
+    never wrap (their columns get wrap=False); when the table would not fit, times are cut from
+    date-and-time columns, then columns with `drop` are left out (highest first). Text columns
+    keep room for their header's longest word and wrap within it."""
+    import dataclasses
+
+    from rich.cells import cell_len
+
+    def fixed(c: Col) -> bool:
+        if not c.wrap:
+            return True
+        if c.flex:
+            return False
+        seen = [r[c.key] for r in cells if r[c.key]]
+        return bool(seen) and all(
+            cell_len(t) <= 24 and _ATOMIC.fullmatch(t) is not None for t in seen
+        )
+
+    kept = [dataclasses.replace(c, wrap=False) if fixed(c) else c for c in cols]
+
+    def word(c: Col) -> int:
+        return max((cell_len(w) for w in c.header.split()), default=0)
+
+    def content(c: Col) -> int:
+        return max([0, *(cell_len(r[c.key]) for r in cells)])
+
+    def need(c: Col, tight: bool) -> int:
+        if c.wrap:  # its header's longest word, at least 6 cells, unless all it holds is shorter
+            longest = min(max(cell_len(c.header), content(c)), max(word(c), 6))
+        elif tight:  # the header wraps between its words
+            longest = max(content(c), word(c), 1)
+        else:
+            longest = max(cell_len(c.header), content(c))
+        return min(longest, c.max_width) if c.max_width else longest
+
+    def total(cs: list[Col], tight: bool = True) -> int:
+        return sum(need(c, tight) for c in cs) + 3 * len(cs) + 1  # padding, rules and edges
+
+    if total(kept, tight=False) <= width:
+        return kept
+    for c in kept:  # shorten first: the day without its time
+        if not c.wrap and all(_DATETIME.fullmatch(r[c.key]) for r in cells if r[c.key]):
+            for r in cells:
+                r[c.key] = r[c.key][:10]
+    while total(kept) > width and any(c.drop for c in kept):
+        kept.remove(max((c for c in kept if c.drop), key=lambda c: c.drop))
+    while total(kept) > width and len(kept) > 2:  # then from the right
+        kept.pop()
+    return [dataclasses.replace(c, width=need(c, True)) if not c.wrap else c for c in kept]
 
 
 def _rich_table(
@@ -236,10 +402,14 @@ def _rich_table(
 
         t.box, t.show_edge, t.collapse_padding, t.pad_edge = box.SIMPLE_HEAD, False, True, False
     for c in cols:
+        header = _as_markup(c.header)
+        if c.width is not None:  # a fixed width: the header wraps between its words
+            header = Text(c.header, no_wrap=False, overflow="fold")
         t.add_column(
-            _as_markup(c.header),
+            header,
             justify=c.justify,  # type: ignore[arg-type]
             style=c.style,
+            width=c.width,
             max_width=c.max_width,
             no_wrap=compact or not c.wrap,
             overflow="fold" if c.wrap and not compact else "ellipsis",

@@ -52,10 +52,10 @@ def customer_list(rows: list[dict[str, Any]], fmt: str, empty: str | None = None
         Col("id", _("ID"), "right"),
         Col("name", _("Name"), style="bold"),
         Col("phone", _("Phone")),
-        Col("city", _("City")),
-        Col("owner", _("Owner")),
-        Col("tags", _("Tags")),
-        Col("orders", _("Orders"), "right"),
+        Col("city", _("City"), drop=2),  # narrow terminals: tags, owner, orders, city go first
+        Col("owner", _("Owner"), drop=4),
+        Col("tags", _("Tags"), drop=5),
+        Col("orders", _("Orders"), "right", drop=3),
         Col("spend", _("Spend ({currency})").format(currency=cur), "right"),
         Col("last_contact", _("Last contact")),
     ]
@@ -113,6 +113,7 @@ def _birthday_lines(c: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def profile(p: dict[str, Any], fmt: str) -> None:
+    from ..services.contact_points import shown
     from ..validate import format_phone, money_text
     from ..vocab import label
     from .loyalty import card_lines, with_person
@@ -128,6 +129,7 @@ def profile(p: dict[str, Any], fmt: str) -> None:
         from ..dates import birthday_text
 
         p["customer"]["birthday"] = birthday_text(p["customer"]["birthday"])  # --11-25: no year
+        p["summary"] = _output.with_money(p["summary"])  # spend: "7097.35" next to spend_minor
     if fmt == "csv":  # the card as key,value rows; the timeline is JSON's (or `export`'s)
         card = {k: v for k, v in p.items() if k != "timeline"}
         _output.write_csv(_output.flat(card), ["key", "value"])
@@ -155,7 +157,7 @@ def profile(p: dict[str, Any], fmt: str) -> None:
     if nxt:
         when = _output.due_text(nxt["due_date"], nxt["due_time"])
         channel = label("channel", nxt["channel"])
-        next_text = f"#{nxt['id']} {when} {channel} {nxt['note'] or ''}".strip()
+        next_text = f"F{nxt['id']} {when} {channel} {nxt['note'] or ''}".strip()
     fb = p["latest_feedback"]
     fb_text = ""
     if fb:
@@ -185,6 +187,7 @@ def profile(p: dict[str, Any], fmt: str) -> None:
         (_("Phone"), format_phone(c["phone"])),
         (_("E-mail"), c["email"]),
         (_("WeChat"), c["wechat"]),
+        (_("Also"), pgettext("separator", ", ").join(shown(p.get("contact_points") or []))),
         (_("Company"), c["company"]),
         (_("Address"), " ".join(x for x in (c["address"], c["city"]) if x)),
         (_("Birthday"), _birthday_lines(c)[0]),
@@ -206,8 +209,13 @@ def profile(p: dict[str, Any], fmt: str) -> None:
         (_("Customer since"), c["created_at"]),
     ]
     _output.card(f"#{c['id']} {c['name']}", fields)
-    items = [
-        {**i, "kind": label("timeline", i["kind"]), "what": i["_what"], "detail": with_person(i)}
+    items = [  # the kind with the id that `edit`/`delete KIND ID` take (issue 17.7)
+        {
+            **i,
+            "kind": f"{label('timeline', i['kind'])} #{i['id']}",
+            "what": i["_what"],
+            "detail": with_person(i),
+        }
         for i in p["timeline"]
     ]
     total = p["timeline_total"]
@@ -241,6 +249,8 @@ _AUDIT_ENTITIES = {
     "complaint": N_("complaint"), "batch": N_("import batch"),
 }  # fmt: skip
 _AUDIT_ENTITIES |= {"points": N_("points"), "contact_person": N_("contact person")}  # issue 15
+_AUDIT_ENTITIES |= {"contact": N_("contact"), "feedback": N_("feedback")}  # corrected (17.7)
+_AUDIT_ENTITIES |= {"contact_point": N_("other contact point")}  # issue 17.8
 _AUDIT_FIELDS = (
     C_("audit_field", "name"), C_("audit_field", "phone"), C_("audit_field", "email"),
     C_("audit_field", "wechat"), C_("audit_field", "company"), C_("audit_field", "address"),
@@ -259,6 +269,10 @@ _AUDIT_FIELDS = (
     C_("audit_field", "text"), C_("audit_field", "assignee"), C_("audit_field", "resolution"),
     C_("audit_field", "opened_at"),
 )  # fmt: skip
+_AUDIT_FIELDS += (  # corrections of contacts, purchases and feedback (issue 17.7)
+    C_("audit_field", "summary"), C_("audit_field", "outcome"), C_("audit_field", "cost"),
+    C_("audit_field", "csat"), C_("audit_field", "nps"),
+)  # fmt: skip
 # fields whose stored values are a vocabulary's, by the kind of record
 _AUDIT_VOCABULARY = {
     ("customer", "gender"): "gender", ("customer", "price_sensitivity"): "price_sensitivity",
@@ -268,6 +282,7 @@ _AUDIT_VOCABULARY = {
     ("complaint", "status"): "complaint_status", ("complaint", "priority"): "priority",
     ("complaint", "category"): "complaint_category",
 }  # fmt: skip
+_AUDIT_VOCABULARY[("contact", "channel")] = "channel"  # issue 17.7
 _AUDIT_TIMES = {"at", "lost_at", "opened_at"}
 
 
@@ -362,7 +377,9 @@ def history(rows: list[dict[str, Any]], total: int, fmt: str, title: str) -> Non
         entity = r["entity"]
         record = _(_AUDIT_ENTITIES[entity]) if entity in _AUDIT_ENTITIES else entity
         if r["entity_id"] is not None:
-            record = _("{record} #{id}").format(record=record, id=r["entity_id"])
+            record = (_("{record} F{id}") if entity == "followup" else _("{record} #{id}")).format(
+                record=record, id=r["entity_id"]
+            )
         shown.append(
             {"at": r["at"], "actor": r["actor"] or "", "record": record, "change": change,
              "detail": detail}

@@ -115,6 +115,10 @@ def _records(frame: Any) -> list[dict[str, Any]]:
         "JSON fields: customer_id, name, recency_days, frequency, monetary, r, f, m, rfm, "
         "segment. Only purchases in the configured currency count; how many others were left "
         "out is said under the table (on stderr with --format json/csv).\n\n"
+        "Too early: with less than 90 days from the first purchase to --as-of, or fewer than "
+        "20 customers who bought, scores rank a handful of customers against each other (a "
+        "customer who bought 5 days ago would be At Risk); the scores are shown, the segment "
+        'reads "too early", and JSON/CSV rows add meaningful (false) and reason.\n\n'
         "Example: custtrack rfm --segment champions --as-of 2026-06-30"
     )
 )
@@ -133,7 +137,7 @@ def rfm(
     from .. import db
     from ..errors import InvalidValue
     from ..services import analytics
-    from ..services.segments import normalise_segment
+    from ..services.segments import TOO_EARLY, first_purchase_day, maturity, normalise_segment
     from . import _output
     from ._output import Col
 
@@ -148,6 +152,9 @@ def rfm(
     with db.session() as s:
         scores = analytics.rfm(s, day, monetary)
         left_out = analytics.other_currency_note(analytics.other_currency_purchases(s, day))
+        first = first_purchase_day(s, day)  # issue 17.11: too early for segments?
+    meaningful, reason = maturity(first, day, len(scores), shown=False)
+    shown_reason = maturity(first, day, len(scores))[1]
     scores["rfm"] = (
         scores["r"].astype(str) + scores["f"].astype(str) + scores["m"].astype(str)
         if len(scores)
@@ -168,9 +175,16 @@ def rfm(
     if fmt != "table":
         if left_out:
             _output.warn(left_out)
+        if not meaningful and len(frame):  # the grid's segment, flagged: segments.MIN_BUYERS
+            _output.warn(shown_reason)
+            frame = frame.assign(meaningful=False, reason=reason)
         _output.write_frame(frame, fmt)
         return
-    rows = [{**r, "segment": label("segment", r["segment"])} for r in _records(frame)]
+    too_early = label("segment", TOO_EARLY)
+    rows = [
+        {**r, "segment": label("segment", r["segment"]) if meaningful else too_early}
+        for r in _records(frame)
+    ]
     cols = [
         Col("customer_id", _("ID"), "right"), Col("name", _("Customer")),
         Col("recency_days", _("Recency (d)"), "right"), Col("frequency", _("Freq"), "right"),
@@ -183,6 +197,7 @@ def rfm(
         else _("as of {day}; monetary = total ({currency})")
     ).format(day=day, currency=analytics.currency())
     caption += f"\n{left_out}" if left_out else ""
+    caption += f"\n{shown_reason}" if not meaningful and len(rows) else ""
     _output.emit(
         rows, cols, fmt, title="RFM", empty=_("No purchases recorded yet."), caption=caption
     )
@@ -195,6 +210,9 @@ def rfm(
         "grid. JSON fields: segment, customers, share_customers, share_revenue, mean_r, mean_f, "
         "mean_m, action. With --by: group, customers, buyers, revenue, mean_spend, churned, "
         "churn_share.\n\n"
+        "Too early: with less than 90 days from the first purchase to --as-of, or fewer than "
+        "20 customers who bought, the segments are not yet meaningful: a notice says so and "
+        "JSON/CSV rows add meaningful (false) and reason.\n\n"
         "Examples: custtrack segments    custtrack segments --by city    "
         "custtrack list --segment lost"
     )
@@ -220,6 +238,7 @@ def segments(
     from .. import db
     from ..analytics.rfm import segment_table
     from ..services import analytics
+    from ..services.segments import first_purchase_day, maturity
     from . import _output
     from ._output import Col
 
@@ -230,9 +249,15 @@ def segments(
         from ..services.referrals import ACTION, advocates  # issue 15
 
         n_advocates = len(advocates(s, day))
+        first = first_purchase_day(s, day)  # issue 17.11: too early for segments?
+    meaningful, reason = maturity(first, day, len(scores), shown=False)
     table = segment_table(scores, len(scores))
+    if not meaningful and len(scores):
+        table = table.assign(meaningful=False, reason=reason)
     rows = _records(table)
     if fmt != "table":
+        if not meaningful and len(scores):
+            _output.warn(maturity(first, day, len(scores))[1] or "")
         _output.emit(rows, [Col(c, c) for c in table.columns], fmt)
         return
     shown = [
@@ -266,6 +291,10 @@ def segments(
     if scores.empty:
         _output.info(_("No purchases recorded yet: nothing to segment."))
         return
+    if not meaningful:
+        # the shares are still true; the names are not yet (services.segments.MIN_BUYERS)
+        caption += "\n" + (maturity(first, day, len(scores))[1] or "")
+        _output.warn(maturity(first, day, len(scores))[1] or "")
     _output.table(shown, cols, title=_("RFM segments"), caption=caption)
     if n_advocates:  # issue 15
         _output.info(
@@ -339,14 +368,13 @@ def _segments_by(by: str, day: Any, fmt: str) -> None:
 
     from .. import db
     from ..analytics.lifecycle import stages
-    from ..errors import InvalidValue
     from ..services import analytics
+    from ..validate import choice
+    from ..vocab import GROUP_BY
     from . import _output
     from ._output import Col
 
-    attrs = ("city", "source", "gender", "tag", "owner", "price-sensitivity")
-    if by not in attrs:
-        raise InvalidValue("--by", by, _("must be one of {values}").format(values=", ".join(attrs)))
+    by = choice(by, GROUP_BY, "--by") or ""  # 城市, 标签 … too (issue 17.14)
     with db.session() as s:
         cust = analytics.customers_frame(s, day)
         occ = analytics.occasions(s, day)
@@ -433,7 +461,6 @@ def lifecycle(
     from ..analytics.clv import calibration_summary
     from ..analytics.lifecycle import STAGES, stage_counts, stages
     from ..analytics.lifecycle import explain as explain_rules
-    from ..errors import InvalidValue
     from ..services import analytics
     from . import _output
     from ._output import Col
@@ -448,11 +475,10 @@ def lifecycle(
                      title=_("Lifecycle stages (checked top to bottom)"))  # fmt: skip
         return
     if stage is not None:
-        stage = stage.strip().lower().replace("-", " ").replace("_", " ")
-        if stage not in STAGES:
-            raise InvalidValue(
-                "--stage", stage, _("must be one of {values}").format(values=", ".join(STAGES))
-            )
+        from ..validate import choice  # 活跃, 有流失风险 … too (vocab.STAGES, issue 17.14)
+
+        typed = stage.strip().lower().replace("-", " ").replace("_", " ")
+        stage = choice(typed if typed in STAGES else stage, tuple(STAGES), "--stage")
     with db.session() as s:
         cust = analytics.customers_frame(s, day)
         occ = analytics.occasions(s, day)
@@ -816,8 +842,12 @@ def _show_model(res: dict[str, Any], fmt: str) -> None:
         "complaints_by_category (category, opened, open, resolved, mean_hours_to_resolve), "
         "largest_segments (segment, customers, share), trend (period, revenue, new_buyers, "
         "active, churned), currency, purchases_other_currency (purchases left out of every sum: "
-        'not in the configured currency). A ratio with a zero denominator is null ("—"). CSV: '
-        "one row per scalar KPI."
+        "not in the configured currency), product_cost, cost_to_serve, margin and margin_rate "
+        "(revenue less both costs; purchase_lines_cost_unknown lines have no cost), "
+        "complaints_growing (categories opened at 1.5 times the rate of the periods before), "
+        'tiers (tier, customers, revenue). A ratio with a zero denominator is null ("—"). CSV: '
+        "one row per scalar KPI. segments_meaningful is false, with segments_reason, under 90 "
+        "days of purchases or 20 customers who bought (see `custtrack rfm --help`)."
     )
 )
 def report(
@@ -915,6 +945,17 @@ TREND = (
 )  # fmt: skip
 
 
+def _segments_reason_shown(data: dict[str, Any]) -> str:
+    """Why a report's segments are not yet meaningful, in the interface language (its JSON
+    says it in English: segments_reason)."""
+    from ..services.segments import MIN_BUYERS, MIN_HISTORY_DAYS
+
+    return _(
+        "not yet meaningful (less than {days} days of purchases or fewer than {buyers} "
+        "customers who bought)"
+    ).format(days=MIN_HISTORY_DAYS, buyers=MIN_BUYERS)
+
+
 def _render_report(data: dict[str, Any], fmt: str, method: str = "") -> None:
     from .. import config
     from ..analytics.report import sparkline
@@ -928,6 +969,9 @@ def _render_report(data: dict[str, Any], fmt: str, method: str = "") -> None:
     scalars += [{"metric": f"customers_{k.replace(' ', '_')}", "value": v}
                 for k, v in data["customers_by_stage"].items()]  # fmt: skip
     if fmt == "csv":
+        for r in scalars:  # money as exact decimal strings, as in the JSON
+            if r["metric"] in _output.MONEY_KEYS:
+                r["value"] = _output.money_value(r["value"], data["currency"])
         _output.write_csv(_output.plain(scalars), ["metric", "value"])
         return
     from rich.cells import cell_len
@@ -1019,7 +1063,10 @@ def _render_report(data: dict[str, Any], fmt: str, method: str = "") -> None:
         _output.table(rows, [Col("tier", _("Tier")), Col("customers", _("Customers"), "right"),
                              Col("revenue", _("Revenue in the window"), "right")],
                       title=_("Loyalty tiers"))  # fmt: skip
-    if data["largest_segments"]:
+    if data["largest_segments"] and not data.get("segments_meaningful", True):  # issue 17.11
+        _output.info(_("[bold]Largest segments[/]: {segments}").format(segments=_output.esc(
+            _segments_reason_shown(data))))  # fmt: skip
+    elif data["largest_segments"]:
         pair = _("{segment} {n} ({share})")
         seg = _listed([
             pair.format(segment=label("segment", r["segment"]), n=r["customers"],

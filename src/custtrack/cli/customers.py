@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from ..i18n import C_, N_, _, ngettext, pgettext
+from . import _contact_points as points_cli  # edit --add-phone … (issue 17.8)
+from . import _corrections as fix  # edit/delete KIND ID (issue 17.7)
 from ._app import app
 from ._options import CustomerArg, FormatOpt, LimitOpt, WriteFormatOpt, YesOpt
 
@@ -142,7 +144,8 @@ def add(
 
 @app.command(rich_help_panel=N_("Customers"))
 def edit(
-    customer: CustomerArg,
+    customer: fix.TargetArg,
+    record_id: fix.IdArg = None,
     name: Annotated[str | None, typer.Option(help=N_("New name."), show_default=False)] = None,
     phone: PhoneOpt = None,
     email: EmailOpt = None,
@@ -159,10 +162,27 @@ def edit(
     notes: NotesOpt = None,
     kind: KindOpt = None,
     referred_by: ReferredByOpt = None,
+    add_phone: points_cli.AddPhoneOpt = None,  # issue 17.8
+    add_email: points_cli.AddEmailOpt = None,
+    add_wechat: points_cli.AddWechatOpt = None,
+    remove_contact: points_cli.RemoveContactOpt = None,
     force: Annotated[
         bool, typer.Option("--force", help=N_("Allow a phone/e-mail in use."))
     ] = False,
     fmt: WriteFormatOpt = "table",
+    amount: fix.AmountOpt = None,
+    currency: fix.CurrencyOpt = None,
+    product: fix.ProductOpt = None,
+    qty: fix.QtyOpt = None,
+    cost: fix.CostOpt = None,
+    channel: fix.ChannelOpt = None,
+    outcome: fix.OutcomeOpt = None,
+    csat: fix.CsatOpt = None,
+    nps: fix.NpsOpt = None,
+    priority: fix.PriorityOpt = None,
+    at: fix.AtOpt = None,
+    category: fix.CategoryOpt = None,
+    text: fix.TextOpt = None,
 ) -> None:
     """Change a customer's details; an empty value ("") clears a field.
 
@@ -170,9 +190,20 @@ def edit(
     since this command read it, nothing is saved and the error names the
     field, who changed it and to what; run the edit again to overwrite.
 
+    A purchase, contact, feedback or complaint entered by mistake is
+    corrected by its kind and the id `show` prints (purchase #12): only
+    the options of its panel apply, checked as `buy`, `log`, `feedback`
+    and `complain` check them. Every correction is in `history`. A new
+    amount, currency or category re-earns the purchase's points; a moved
+    contact moves the customer's last contact.
+
     Examples:
       custtrack edit "Wang Fang" --city 上海 --owner lei
       custtrack edit 12 --email ""
+      custtrack edit purchase 12 --amount 268 --currency CNY
+      custtrack edit contact 41 --channel wechat --at "2026-11-18 15:00"
+      custtrack edit feedback 7 --csat 4 --text "slow delivery"
+      custtrack edit 投诉 3 --priority urgent
     """
     from .. import db
     from ..errors import UsageError
@@ -185,9 +216,22 @@ def edit(
         city=city, birthday=birthday, lunar_birthday=lunar_birthday, gender=gender,
         source=source, owner=owner, price_sensitivity=price_sensitivity, notes=notes,
     )  # fmt: skip
+    points = points_cli.given(add_phone, add_email, add_wechat, remove_contact)
+    corrected = dict(
+        amount=amount, currency=currency, product=product, qty=qty, cost=cost, channel=channel,
+        outcome=outcome, csat=csat, nps=nps, priority=priority, at=at, category=category,
+        text=text,
+    )  # fmt: skip
+    if record_id is not None:  # issue 17.7: edit KIND ID
+        named = [*fields, *(["kind"] if kind is not None else [])]
+        named += ["referred_by"] * (referred_by is not None) + ["force"] * force
+        named += [n.removeprefix("--") for n in points_cli.option_names(points)]
+        fix.edit(customer, record_id, fmt, [f"--{k.replace('_', '-')}" for k in named], **corrected)
+        return
+    fix.refuse_on_customer(corrected)
     if kind is not None:
         fields["kind"] = kind
-    if not fields and referred_by is None:
+    if not fields and referred_by is None and not points:
         raise UsageError(_("nothing to change: give at least one option, e.g. --city"))
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
@@ -195,12 +239,15 @@ def edit(
             from ..services.referrals import referrer_id
 
             fields["referred_by_id"] = str(referrer_id(s, referred_by, c.id) or "")
-        changed = customers.update(s, c, fields, force=force)
+        changed = customers.update(s, c, fields, force=force) if fields else {}
+        point_lines, points_done = points_cli.apply(s, c, points) if points else ([], 0)
         label = customers.describe(c)
         tags = customers.tags_of(s, c.id)
     if _output.written(fmt, c, tags=tags):
         return
-    if not changed:
+    for line in point_lines:
+        _output.info("  " + _output.esc(line))
+    if not changed and not points_done:
         _output.info(_("No change to {label}.").format(label=_output.esc(label)))
         return
     for key, (old, new) in changed.items():
@@ -303,20 +350,36 @@ def archive(
 
 
 @app.command(rich_help_panel=N_("Customers"))
-def delete(customer: CustomerArg, yes: YesOpt = False) -> None:
+def delete(
+    customer: fix.TargetArg,
+    record_id: fix.IdArg = None,
+    yes: YesOpt = False,
+    fmt: WriteFormatOpt = "table",
+) -> None:
     """Delete a customer and everything recorded about them (asks first).
 
     Contacts, purchases, feedback, complaints and follow-ups go too.
     To keep the history, use archive instead.
 
+    A purchase, contact, feedback or complaint entered by mistake is
+    deleted alone by its kind and the id `show` prints (purchase #12);
+    `history` keeps it. A purchase's points go back; the follow-ups a
+    contact settled are open again; a complaint's open ones are cancelled.
+    JSON: the deleted record's fields, deleted (true) and what followed.
+
     Examples:
       custtrack delete 12
       custtrack delete "Old Li" --yes
+      custtrack delete purchase 12
+      custtrack delete 联系 41 --yes
     """
     from .. import db
     from ..services import customers
     from . import _output
 
+    if record_id is not None:  # issue 17.7: delete KIND ID
+        fix.delete(customer, record_id, yes, fmt)
+        return
     with db.session() as s:
         c = customers.resolve(s, customer)
         cid, label = c.id, customers.describe(c)
@@ -330,7 +393,12 @@ def delete(customer: CustomerArg, yes: YesOpt = False) -> None:
         _output.info(_("Nothing deleted."))
         raise typer.Exit(1)
     with db.session(write=True) as s:
-        counts = customers.delete(s, customers.resolve(s, f"#{cid}"))
+        gone = customers.resolve(s, f"#{cid}")
+        data = _output.record(gone, tags=customers.tags_of(s, cid))
+        counts = customers.delete(s, gone)
+    if fmt == "json":  # the customer as it was, and how many of their records went with them
+        _output.write_json({**data, "deleted": counts})
+        return
     detail = pgettext("separator", ", ").join(_count(kind, n) for kind, n in counts.items() if n)
     if detail:
         _output.success(_("Deleted {label} ({detail})").format(label=label, detail=detail))
@@ -419,15 +487,16 @@ def history(
     """Who changed what about a customer, and when: the audit trail, newest first.
 
     Every change to the customer and to their purchases, follow-ups and
-    complaints: who made it (CUSTTRACK_USER, else config `user`, else the
-    login name), the field, its old and its new value; records created and
-    deleted, merges, and the imports that added records. A deleted
-    customer's trail stays readable by id.
+    complaints, and corrections of their contacts and feedback: who made
+    it (CUSTTRACK_USER, else config `user`, else the login name), the
+    field, its old and its new value; records created and deleted, merges,
+    and the imports that added records. A deleted customer's trail stays
+    readable by id.
 
     JSON/CSV fields: at (ISO 8601, local time), actor, action (create,
     update, delete, import, merge, erase, purge), entity (customer, purchase,
-    followup, complaint), entity_id, field, old, new (a created or deleted
-    record: its fields as JSON), batch_id.
+    followup, complaint, contact, feedback), entity_id, field, old, new (a
+    created or deleted record: its fields as JSON), batch_id.
 
     Examples:
       custtrack history "Wang Fang"
@@ -465,7 +534,13 @@ def list_(
     city: Annotated[str | None, typer.Option(help=N_("Only customers in this city."))] = None,
     source: Annotated[str | None, typer.Option(help=N_("Only customers from this source."))] = None,
     segment: Annotated[
-        str | None, typer.Option(help=N_("Only this RFM segment (see `custtrack segments`)."))
+        str | None,
+        typer.Option(
+            help=N_(
+                "Only this segment: an RFM segment (see `custtrack segments`), one saved by "
+                "`clusters --save`, or advocates."
+            )
+        ),
     ] = None,
     search: Annotated[
         str | None,

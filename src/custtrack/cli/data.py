@@ -798,8 +798,9 @@ def dupes(
 ) -> None:
     """List likely duplicate customers, best matches first, with the reason for each pair.
 
-    Same phone, same e-mail (ignoring case), or similar names (fuzzy, word order ignored,
-    Chinese included) in the same city or company. Merge a pair with `custtrack merge KEEP OTHER`.
+    Same phone, same e-mail or same WeChat (ignoring case; other contact points kept by a merge
+    included), whatever the names, or similar names (fuzzy, word order ignored, Chinese included)
+    in the same city or company. Merge a pair with `custtrack merge KEEP OTHER`.
 
     JSON fields: score, a_id, a_name, b_id, b_name, reasons (list), reason.
     """
@@ -838,12 +839,13 @@ def merge(
     """Merge OTHER into KEEP, moving all of OTHER's records and filling KEEP's empty fields.
 
     Contacts, purchases, feedback, complaints, follow-ups and tags move to KEEP; the merge is
-    recorded with a snapshot of OTHER.
+    recorded with a snapshot of OTHER. Every phone, e-mail and WeChat of OTHER that KEEP does not
+    have stays as another contact point of KEEP (`show` lists them; they find KEEP too).
 
     Example: custtrack merge 12 57 --reason "same person, new phone"
     """
     from .. import db
-    from ..i18n import _
+    from ..i18n import _, ngettext
     from ..services import customers
     from ..services import dupes as service
     from ..vocab import label
@@ -873,3 +875,8 @@ def merge(
     if counts["filled"]:
         fields = _list([label("field", f) for f in counts["filled"]])
         _output.info("  " + _("filled in: {fields}").format(fields=fields))
+    if counts.get("contact_points"):  # issue 17.8: shown by `show` as "Also"
+        n = counts["contact_points"]
+        _output.info("  " + ngettext(
+            "kept {n} other phone, e-mail or WeChat", "kept {n} other phones, e-mails or WeChats",
+            n).format(n=n))  # fmt: skip

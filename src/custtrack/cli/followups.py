@@ -23,7 +23,10 @@ from ._past import PastOpt
 IdArg = Annotated[
     str,
     typer.Argument(
-        help=N_("Follow-up id from `due`: 12, or c12 / b12 / p345 / k7 for a computed reminder."),
+        help=N_(
+            "Follow-up id from `due`: F12 (or 12), or c12 / b12 / p345 / k7 for a computed "
+            "reminder."
+        ),
         show_default=False,
     ),
 ]
@@ -85,7 +88,7 @@ def plan(
         return
     when_text = _output.due_text(fu.due_date, fu.due_time)
     _output.success(
-        _("Planned follow-up #{id} with {customer} on {when}").format(
+        _("Planned follow-up F{id} with {customer} on {when}").format(
             id=fu.id, customer=label, when=when_text
         )
     )
@@ -93,7 +96,8 @@ def plan(
 
 _DUE_HELP = N_(
     "Who to contact: sections Overdue, Today and the next N days, most urgent first.\n\n"
-    "Besides the follow-ups you planned, reminders are computed from rules each time: "
+    "Besides the follow-ups you planned (id [bold]F<id>[/], e.g. F19; customers are #12), "
+    "reminders are computed from rules each time: "
     "stay-in-touch cadences (id [bold]c<customer>[/]), birthdays ([bold]b<customer>[/]), "
     "check-ins after a purchase ([bold]p<purchase>[/]) and complaints past their response "
     "deadline ([bold]k<complaint>[/]).\n\n"
@@ -109,14 +113,15 @@ _DUE_HELP = N_(
     "Urgency (see --explain) = due × f(0.2 when due in 14+ days … 1.0 from 7 days late) + "
     "priority × weight + value × min(1, log10(1 + lifetime spend) / 5) + origin × weight; "
     "the coefficients are the urgency.* settings.\n\n"
-    "JSON/CSV fields: key, section, due_date, due_time, days_overdue, customer_id, customer, "
-    "origin, channel, note, owner, priority, phone (E.164), wechat, spend, currency, urgency, "
-    "followup_id, purchase_id, complaint_id, snoozed_until (and urgency_terms with --explain)."
+    "JSON/CSV fields: key (the id shown), section, due_date, due_time, days_overdue, "
+    "customer_id, customer, origin, channel, note, owner, priority, phone (E.164), wechat, "
+    "spend, currency, urgency, followup_id, purchase_id, complaint_id, snoozed_until "
+    "(and urgency_terms with --explain)."
     "\n\n"
     "Examples:\n\n"
     "  custtrack due\n\n"
     "  custtrack due --mine --days 14\n\n"
-    "  custtrack due --format ics > followups.ics"
+    "  custtrack due --format ics -o followups.ics"
 )
 
 
@@ -165,12 +170,33 @@ def due(
             ),
         ),
     ] = "urgency",
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help=N_(
+                "Write the list to this file instead of the screen (any --format; readable by "
+                "you only), e.g. -o followups.ics."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help=N_("Overwrite the --out file if it exists."))
+    ] = False,
 ) -> None:
     from .. import clock, config, db
     from ..errors import UsageError
     from ..services import due as due_service
     from ..validate import choice
 
+    if out:  # refused before anything is read or written
+        from pathlib import Path
+
+        from ..io.export import check_target
+
+        check_target(Path(out).expanduser(), force)
     apply_as_of(as_of)
     rank = choice(rank, ("urgency", "health"), "--rank")  # issue 15
     if mine:
@@ -209,7 +235,17 @@ def due(
             nxt = due_service.next_planned(
                 s, today + timedelta(days=horizon_days), today, owner=owner, tag=tag
             )
-    _render_due(shown, total, fmt, horizon_days, explain, nxt, today)
+    from . import _output
+
+    with _output.to_file(out, force) as target:
+        _render_due(shown, total, fmt, horizon_days, explain, nxt, today)
+    if target is not None:
+        n = len(shown)
+        _output.success(
+            ngettext("Wrote {n} follow-up to {path}", "Wrote {n} follow-ups to {path}", n).format(
+                n=n, path=target
+            )
+        )
 
 
 def _catch_up(today: Any) -> None:
@@ -250,6 +286,7 @@ def _catch_up(today: Any) -> None:
 
 def _due_rows(items: list[dict[str, Any]], fmt: str, explain: bool) -> list[dict[str, Any]]:
     from .. import config
+    from ..services.due import shown_key
     from ..validate import format_money, format_phone, money_str
 
     cur = str(config.get("currency") or "USD").upper()
@@ -257,7 +294,7 @@ def _due_rows(items: list[dict[str, Any]], fmt: str, explain: bool) -> list[dict
     for i in items:
         reach = [format_phone(i["phone"]) if fmt == "table" else i["phone"]]
         row = {
-            "key": i["key"],
+            "key": shown_key(i),  # F19 for a stored follow-up: what the table shows
             "section": i["section"],
             "due_date": i["due_date"],
             "due_time": i["due_time"],
@@ -425,7 +462,7 @@ def _explain(rows: list[dict[str, Any]]) -> None:
 
 
 def _act_header(fu: Any, label: str) -> str:
-    return _("#{id} ({origin}) with {customer}").format(
+    return _("F{id} ({origin}) with {customer}").format(
         id=fu.id, origin=vocab.label("origin", fu.origin), customer=label
     )
 
@@ -454,7 +491,7 @@ def done(
 
     The contact closes the customer's other follow-ups due by then, as `log` does.
 
-    Example: custtrack done 12 --log "ordered 2 boxes" --next "in 2 weeks"
+    Example: custtrack done F12 --log "ordered 2 boxes" --next "in 2 weeks"
     """
     from .. import db
     from ..dates import parse_moment, parse_when
@@ -481,11 +518,11 @@ def done(
                 s, c, planned[0], planned[1], channel=contact.channel, note=next_note
             )
         label = customers.describe(c)
-        others = [f"#{f.id}" for f in closed if f.id != fu.id]
+        others = [f"F{f.id}" for f in closed if f.id != fu.id]
         fu_id, origin = fu.id, fu.origin
         nxt_text = ""
         if nxt:
-            nxt_text = _("#{id} on {when}").format(
+            nxt_text = _("F{id} on {when}").format(
                 id=nxt.id, when=_output.due_text(nxt.due_date, nxt.due_time)
             )
     if _output.written(
@@ -494,7 +531,7 @@ def done(
     ):  # fmt: skip
         return
     _output.success(
-        _("Done #{id} ({origin}) with {customer}; logged contact #{contact}").format(
+        _("Done F{id} ({origin}) with {customer}; logged contact #{contact}").format(
             id=fu_id, origin=vocab.label("origin", origin), customer=label, contact=contact.id
         )
     )
@@ -528,7 +565,7 @@ def snooze(
 ) -> None:
     """Hide a follow-up until a day; its due date (and any cadence) does not move.
 
-    Example: custtrack snooze 12 +3d
+    Example: custtrack snooze F12 +3d
     """
     from ..dates import parse_date
     from ..services import followups
@@ -548,7 +585,7 @@ def reschedule(
 ) -> None:
     """Move a follow-up to another day (and time).
 
-    Example: custtrack reschedule 12 "next monday 10:00"
+    Example: custtrack reschedule F12 "next monday 10:00"
     """
     from ..dates import parse_when
     from ..services import followups
@@ -568,7 +605,7 @@ def reschedule(
 def cancel(item: IdArg, fmt: WriteFormatOpt = "table") -> None:
     """Cancel a follow-up (no contact is recorded).
 
-    Example: custtrack cancel 12
+    Example: custtrack cancel F12
     """
     from ..services import followups
     from . import _output
@@ -592,7 +629,13 @@ TagOpt = Annotated[str | None, typer.Option("--tag", help=N_("Customers with thi
 CustOpt = Annotated[str | None, typer.Option("--customer", help=N_("One customer."))]
 SegOpt = Annotated[
     str | None,
-    typer.Option("--segment", help=N_("Customers in this RFM segment (e.g. at-risk).")),
+    typer.Option(
+        "--segment",
+        help=N_(
+            "Customers in this segment: an RFM segment (e.g. at-risk), one saved by "
+            "`clusters --save`, or advocates."
+        ),
+    ),
 ]
 
 

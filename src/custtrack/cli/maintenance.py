@@ -417,6 +417,16 @@ def forget(
         bool,
         typer.Option("--purge", help=N_("Delete their records entirely instead of anonymising.")),
     ] = False,
+    include_backups: Annotated[
+        bool,
+        typer.Option(
+            "--include-backups",
+            help=N_(
+                "Erase them from custtrack's backups next to the database as well (custtrack-"
+                "YYYYmmdd-HHMMSS.db and the .replaced-* files restore keeps), in place."
+            ),
+        ),
+    ] = False,
     yes: YesOpt = False,
 ) -> None:
     """Erase a customer on request (the right to be forgotten); asks first.
@@ -430,15 +440,22 @@ def forget(
     --purge deletes the customer and all their records instead.
 
     A salted hash of the phone and e-mail is kept, so importing the same person again is
-    flagged. The file is then compacted, so the erased text cannot be recovered from it
-    (backups made before still hold it). For a customer already erased, forget only compacts
-    the file again (useful if another program had it open the first time).
+    flagged. The file is then compacted, so the erased text cannot be recovered from it.
+    For a customer already erased, forget only compacts the file again (useful if another
+    program had it open the first time).
+
+    Backups made before still hold the person: forget lists custtrack's backups that do
+    (custtrack-YYYYmmdd-HHMMSS.db next to the database, the .replaced-* files restore keeps).
+    --include-backups erases them there too, in place, with the same code. PostgreSQL dumps
+    (.dump) cannot be changed: they are listed, to delete when no longer needed.
 
     Examples:
 
       custtrack forget "Wang Fang"
 
       custtrack forget 12 --purge --yes
+
+      custtrack forget 12 --include-backups
     """
     from .. import db
     from ..services import customers, erase, maintenance
@@ -461,6 +478,7 @@ def forget(
                 "(add --purge to delete their anonymous records too)"
             )
         _output.success(again.format(id=cid, date=_output.human(erased_at)[:10]))
+        _forget_in_backups(cid, purge, include_backups)
         return
     if purge:
         question = _("Delete {label}? This cannot be undone.").format(label=label)
@@ -509,5 +527,59 @@ def forget(
             _(
                 "another program has the database open, so the file could not be fully "
                 "compacted; close it and run `custtrack forget {id}` again to finish"
+            ).format(id=cid)
+        )
+    _forget_in_backups(cid, purge, include_backups)
+
+
+def _forget_in_backups(cid: int, purge: bool, include: bool) -> None:
+    """The backups that still hold customer #cid: erased there too (--include-backups), or
+    listed with how to (issue 17.13)."""
+    from pathlib import Path
+
+    from .. import db
+    from ..services import erase
+    from . import _output
+
+    folders = (Path.cwd(),) if db.is_postgresql() else ()
+    held = erase.backups_holding(cid, db.sqlite_path(), folders, purge)
+    if not held:
+        return
+    dumps = [h.path for h in held if h.kind == "dump"]
+    files = [h.path for h in held if h.kind == "sqlite"]
+    if include:
+        for path in files:
+            done = erase.scrub_backup(path, cid, purge)
+            _output.success(_("Erased customer #{id} from the backup {path}").format(
+                id=cid, path=path))  # fmt: skip
+            if not done["vacuumed"]:
+                _output.warn(_("{path} could not be compacted; run the command again").format(
+                    path=path))  # fmt: skip
+    else:
+        _output.info(
+            ngettext(
+                "{n} backup still holds customer #{id}:",
+                "{n} backups still hold customer #{id}:",
+                len(files),
+            ).format(n=len(files), id=cid)
+            if files
+            else _("PostgreSQL dumps may still hold customer #{id}:").format(id=cid)
+        )
+        for path in files:
+            _output.info(f"  {_output.esc(str(path))}")
+    for path in dumps:
+        _output.info(f"  {_output.esc(str(path))}")
+    if dumps:
+        _output.warn(
+            _(
+                "a PostgreSQL dump (.dump) cannot be changed, only deleted: delete the ones "
+                "listed when they are no longer needed"
+            )
+        )
+    if files and not include:
+        _output.info(
+            _(
+                "Erase them there too with `custtrack forget {id} --include-backups`, or "
+                "delete them"
             ).format(id=cid)
         )

@@ -101,7 +101,7 @@ def log(
         if planned:
             fu = followups.plan(s, c, planned[0], planned[1], channel=channel, note=next_note)
         label = customers.describe(c)
-        closed_ids = [f"#{f.id}" for f in closed]
+        closed_ids = [f"F{f.id}" for f in closed]
         fu_id, fu_when = (fu.id, _output.due_text(fu.due_date, fu.due_time)) if fu else (0, "")
     if _output.written(
         fmt, contact, closed_followups=[f.id for f in closed],
@@ -118,7 +118,7 @@ def log(
         closed_text = ngettext("closed follow-up {ids}", "closed follow-ups {ids}", len(closed_ids))
         _output.info("  " + closed_text.format(ids=ids))
     if fu_id:
-        planned_text = _("next contact planned: #{id} on {when}").format(id=fu_id, when=fu_when)
+        planned_text = _("next contact planned: F{id} on {when}").format(id=fu_id, when=fu_when)
         _output.info("  " + planned_text)
 
 
@@ -142,6 +142,15 @@ def buy(
         str | None, typer.Option(help=N_("Currency code (CNY, USD …); default: the setting."))
     ] = None,
     person: PersonOpt = None,
+    cost: Annotated[
+        str | None,
+        typer.Option(
+            help=N_(
+                "What the goods of this line cost you, in the same currency; default: the "
+                "product's unit cost (`product set`), for `profit`."
+            )
+        ),
+    ] = None,
     fmt: WriteFormatOpt = "table",
 ) -> None:
     """Record a purchase: the amount paid, stored exactly in minor units (cents).
@@ -167,6 +176,7 @@ def buy(
         p = records.record_purchase(
             s, c, amount=amount, at=when, product=product, category=category, qty=qty,
             order_ref=order_ref, currency=currency, person_id=person_id_for(s, c, person),
+            cost=cost,
         )  # fmt: skip
         label = customers.describe(c)
     if _output.written(fmt, p):
@@ -287,11 +297,11 @@ def complaints(
         ]
     cols = [
         Col("id", _("ID"), "right"), Col("customer", _("Customer")),
-        Col("category", _("Category")), Col("priority", _("Priority")),
+        Col("category", _("Category"), drop=1), Col("priority", _("Priority")),
         Col("status", _("Status")), Col("opened_at", _("Opened")),
-        Col("assignee", _("Assignee")), Col("text", _("Complaint"), max_width=40),
-        Col("resolution", _("Resolution"), max_width=30),
-    ]  # fmt: skip
+        Col("assignee", _("Assignee"), drop=3), Col("text", _("Complaint"), max_width=40),
+        Col("resolution", _("Resolution"), max_width=30, drop=2),
+    ]  # narrow terminals: assignee, then resolution, then category are left out  # fmt: skip
     _output.emit(rows, cols, fmt, title=_("Complaints"), empty=_("No complaints."))
 
 

@@ -39,6 +39,7 @@ TABLES: dict[str, sa.Table] = {
     "merges": models.Merge.__table__,
     "persons": models.contact_persons,  # a company's contact persons (issue 15)
     "points": models.points_ledger,  # the points ledger (issue 15)
+    "contact_points": models.contact_points,  # other phones, e-mails, WeChat (issue 17.8)
 }
 ALIASES = {"contacts": "interactions", "follow-ups": "followups", "import_batches": "imports"}
 ALIASES |= {"contact_persons": "persons", "people": "persons", "points_ledger": "points"}
@@ -85,6 +86,12 @@ _LOYALTY_WORDS = (
     C_("export_table", "persons"), C_("export_table", "points"),
 )  # fmt: skip
 _IN_TABLE.add(("customers", "kind"))
+# issue 17.8's table: a contact point's kind (phone, email, wechat), its value, where it came from
+_CONTACT_POINT_WORDS = (
+    C_("contact_points column", "kind"), C_("contact_points column", "value"),
+    C_("contact_points column", "source"), C_("export_table", "contact_points"),
+)  # fmt: skip
+_IN_TABLE |= {("contact_points", k) for k in ("kind", "value", "source")}
 # the worksheets of an XLSX file with --headers zh
 _SHEET_WORDS = (
     C_("export_table", "customers"), C_("export_table", "interactions"),
@@ -269,7 +276,7 @@ def customer_record(session: Session, customer_id: int) -> dict[str, Any]:
         "customer": profile,
     }
     for name in ("interactions", "purchases", "feedback", "complaints", "followups", "persons",
-                 "points"):  # fmt: skip
+                 "points", "contact_points"):  # fmt: skip
         record[name] = [
             _drop(r, "customer_id", "customer_name") for r in rows(session, name, customer_id)
         ]

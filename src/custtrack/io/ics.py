@@ -22,7 +22,7 @@ def render(items: Sequence[dict[str, Any]], stamp: datetime | None = None) -> by
 
     from .. import clock
     from ..i18n import _
-    from ..services.due import note_text
+    from ..services.due import note_text, shown_key
     from ..validate import format_phone
     from ..vocab import label
 
@@ -53,7 +53,7 @@ def render(items: Sequence[dict[str, Any]], stamp: datetime | None = None) -> by
             lines.append(_("WeChat: {wechat}").format(wechat=item["wechat"]))
         if item.get("channel"):
             lines.append(_("Channel: {channel}").format(channel=label("channel", item["channel"])))
-        lines.append(f"custtrack done {item['key']}")
+        lines.append(f"custtrack done {shown_key(item)}")
         ev.add("description", "\n".join(x for x in lines if x))
         ev.add("categories", [item["origin"]])
         cal.add_component(ev)

@@ -164,6 +164,12 @@ def changes(
         write(bind, rows)
 
 
+def removed(bind: Any, entity: str, obj: Any) -> None:
+    """Record the deletion of a record whose flushes are not followed (a contact, feedback:
+    `delete contact ID`); its fields as JSON, as on_flush keeps a deleted purchase's."""
+    write(bind, [_row("delete", entity, obj.id, _customer_of(obj), old=_snapshot(obj))])
+
+
 def tags_changed(bind: Any, customer_id: int, old: Iterable[str], new: Iterable[str]) -> None:
     changes(
         bind, "customer", customer_id, customer_id,

@@ -339,14 +339,14 @@ def resolve(session: Session, ref: str, include_archived: bool = True) -> Custom
             raise NotFound(_("no customer with id {id}").format(id=text))
     candidates: list[Customer] = []
     if "@" in text:
-        candidates = list(session.exec(select(Customer).where(Customer.email == text.lower())))
+        candidates = _with_contact(session, "email", text.lower())
     if not candidates and re.fullmatch(r"[+\d][\d\s().-]{5,}", text):
         try:
             phone = normalize_phone(text, field="CUSTOMER")
         except InvalidValue:
             phone = None
         if phone:
-            candidates = list(session.exec(select(Customer).where(Customer.phone == phone)))
+            candidates = _with_contact(session, "phone", phone)
     if not candidates:
         lowered = sa.func.lower(Customer.name)
         candidates = list(session.exec(select(Customer).where(lowered == text.lower())))
@@ -367,6 +367,19 @@ def resolve(session: Session, ref: str, include_archived: bool = True) -> Custom
     if len(candidates) > 1:
         raise Ambiguous(ref, [describe(c) for c in candidates])
     return candidates[0]
+
+
+def _with_contact(session: Session, kind: str, value: str) -> list[Customer]:
+    """The customers with this phone or e-mail: as their own, or as a secondary contact point
+    (issue 17.8; both looked up by index)."""
+    from .contact_points import customer_ids
+
+    column = getattr(Customer, kind)
+    found = {c.id: c for c in session.exec(select(Customer).where(column == value))}
+    more = [cid for cid in customer_ids(session, kind, value) if cid not in found]
+    if more:
+        found |= {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(more)))}
+    return list(found.values())
 
 
 SORTS = {

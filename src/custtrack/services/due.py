@@ -909,16 +909,22 @@ def next_planned(
     return day, row.name
 
 
-_KEY = re.compile(r"#?(\d+)|([cbpkt])(\d+)", re.IGNORECASE)
+_KEY = re.compile(r"[#f]?(\d+)|([cbpkt])(\d+)", re.IGNORECASE)
+
+
+def shown_key(item: dict[str, Any]) -> str:
+    """The id `due` shows for an item: F19 for a stored follow-up (never a bare number, which
+    reads as a customer's), the computed reminder's own key (c12, b12, p345, k7) otherwise."""
+    return f"F{item['followup_id']}" if item.get("followup_id") else item["key"]
 
 
 def parse_key(text: str) -> tuple[str | None, int]:
-    """'12' or '#12' → (None, 12); 'c5' → ('cadence', 5)."""
+    """'F12', 'f12', '12' or '#12' → (None, 12); 'c5' → ('cadence', 5)."""
     m = _KEY.fullmatch((text or "").strip())
     if not m:
         raise InvalidValue(
             "ID", text, _("not a follow-up id"),
-            _("a number from `custtrack due`, or c12 / b12 / p345 / k7 for computed reminders"),
+            _("F12 from `custtrack due`, or c12 / b12 / p345 / k7 for computed reminders"),
         )  # fmt: skip
     if m[1]:
         return None, int(m[1])

@@ -1,7 +1,8 @@
 """Likely duplicate customers, and merging two customers into one.
 
 Candidates are found by blocking, never by comparing every customer with every other: exact
-groups on normalised phone and e-mail, and fuzzy name comparison only inside a city or a company
+groups on normalised phone, e-mail and WeChat handle (a customer's own and its secondary contact
+points, issue 17.8), whatever the names, and fuzzy name comparison only inside a city or a company
 (large blocks are split further by the first letter of the sorted name).
 """
 
@@ -20,13 +21,14 @@ from sqlmodel import Session
 from .. import clock, dialect
 from ..errors import UsageError
 from ..i18n import N_, _, pgettext
-from ..models import Customer, Interaction, Merge
+from ..models import Customer, Interaction, Merge, contact_points
 from .customers import EDITABLE, describe
 
 BLOCK_LIMIT = 2000  # above this many names, a block is split before the all-pairs comparison
 
 # why a pair is listed: English in JSON and CSV, in the interface language in a table (shown)
 _SAME = {"phone": N_("same phone {value}"), "e-mail": N_("same e-mail {value}")}
+_SAME["wechat"] = N_("same WeChat {value}")
 _SIMILAR = {
     "city": N_("similar name in the same city {place} ({score})"),
     "company": N_("similar name in the same company {place} ({score})"),
@@ -96,9 +98,9 @@ def find_dupes(
     people = {
         r.id: r
         for r in session.execute(
-            sa.select(t.c.id, t.c.name, t.c.phone, t.c.email, t.c.city, t.c.company).where(
-                t.c.erased_at.is_(None)
-            )
+            sa.select(
+                t.c.id, t.c.name, t.c.phone, t.c.email, t.c.wechat, t.c.city, t.c.company
+            ).where(t.c.erased_at.is_(None))
         )
     }
     pairs: dict[tuple[int, int], dict[str, Any]] = {}
@@ -110,19 +112,29 @@ def find_dupes(
         if reason not in item["reasons"]:
             item["reasons"].append(reason)
 
-    exact: dict[tuple[str, str], list[int]] = defaultdict(list)
+    # (kind, value) -> the customers that have it (a dict: each once, in order)
+    exact: dict[tuple[str, str], dict[int, None]] = defaultdict(dict)
     blocks: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+
+    def exact_key(cid: int, kind: str, value: str | None) -> None:
+        if value and value.strip():
+            exact[kind, value.strip().lower() if kind != "phone" else value][cid] = None
+
     for p in people.values():
-        if p.phone:
-            exact["phone", p.phone].append(p.id)
-        if p.email:
-            exact["e-mail", p.email.lower()].append(p.id)
+        exact_key(p.id, "phone", p.phone)
+        exact_key(p.id, "e-mail", p.email)
+        exact_key(p.id, "wechat", p.wechat)
         for kind, value in (("city", p.city), ("company", p.company)):
             if _norm(value) and p.name:
                 blocks[kind, _norm(value)].append((p.id, p.name))
-    for (kind, value), ids in exact.items():
-        if len(ids) > 50:
+    cp = contact_points.c  # secondary points (issue 17.8): one pass over a small table
+    for cid, kind, value in session.execute(sa.select(cp.customer_id, cp.kind, cp.value)):
+        if cid in people:
+            exact_key(cid, "e-mail" if kind == "email" else kind, value)
+    for (kind, value), members in exact.items():
+        if len(members) > 50:
             continue  # a shop's own number or a shared inbox, not a person
+        ids = list(members)
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
                 note(a, b, 100, tr(_SAME[kind]).format(value=value))
@@ -183,6 +195,10 @@ def merge(
     if other.status == "active" and keep.status != "active":
         keep.status = "active"  # the merged person is still a customer
     counts["filled"] = filled
+    # every other phone, e-mail and WeChat of OTHER stays reachable (issue 17.8)
+    from . import contact_points as points
+
+    counts["contact_points"] = points.keep_merged(session, keep, other)
     other_label = describe(other)
     session.add(
         Merge(
@@ -201,6 +217,7 @@ def merge(
     from . import audit
 
     moved = [*_MOVE, *(t for t in _MOVE_TOO if counts[t])]
-    audit.merged(session, keep.id, other.id, {k: counts[k] for k in (*moved, "tags", "filled")})
+    kept = ("tags", "filled", *(["contact_points"] if counts["contact_points"] else []))
+    audit.merged(session, keep.id, other.id, {k: counts[k] for k in (*moved, *kept)})
     counts["merged"] = other_label
     return counts

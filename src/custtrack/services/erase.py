@@ -5,7 +5,10 @@ a salted hash of their phone and e-mail so that a later import of the same perso
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -90,7 +93,10 @@ def erased_match(session: Session, phone: str | None, email: str | None) -> str 
 
 
 def _remember(session: Session, customer: Customer) -> int:
+    from .contact_points import values  # their other phones and e-mails too (issue 17.8)
+
     identities = [(k, getattr(customer, k)) for k in ("phone", "email") if getattr(customer, k)]
+    identities += [(k, v) for k, v in values(session, customer.id) if k in ("phone", "email")]
     if not identities:
         return 0
     salt = _salt(session, create=True)
@@ -121,10 +127,11 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
                 "records as well"
             ).format(id=customer.id)
         )
-    from . import audit
+    from . import audit, contact_points
 
     cid = customer.id
     identity = audit.identity(customer)
+    identity |= {v for _kind, v in contact_points.values(session, cid)}  # issue 17.8
     _remember(session, customer)
     kinds = (Interaction, Purchase, Feedback, Complaint, FollowUp)
     counts = {m.__tablename__: _count(session, m, cid) for m in kinds}
@@ -136,6 +143,7 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
     from ..models import points_ledger as pl
 
     session.exec(sa.delete(cp).where(cp.c.customer_id == cid))
+    contact_points.drop(session, cid)  # other phones, e-mails, WeChat (issue 17.8)
     session.exec(sa.update(pl).where(pl.c.customer_id == cid, pl.c.kind.in_(("redeem", "adjust")))
                  .values(note=None))  # fmt: skip
     if purge:
@@ -188,3 +196,104 @@ def _drop_unused_tags(session: Session, tag_ids: list[int]) -> None:
             Tag.id.in_(tag_ids), Tag.id.not_in(used), Tag.name.not_in(cadence_tags)
         )
     )
+
+
+# --- backups that still hold the person (issue 17.13) ---------------------------------------------
+
+# what `backup` writes next to a SQLite database (maintenance.backup) and what `restore` keeps
+# (<name>.replaced-YYYYmmdd-HHMMSS); on PostgreSQL, pg_dump files (pg_backup.backup, the current
+# folder by default), which are compressed archives: they cannot be read or changed in place
+_BACKUP = re.compile(r"custtrack-\d{8}-\d{6}\.db")
+_DUMP = re.compile(r"custtrack-\d{8}-\d{6}\.dump")
+
+
+@dataclass
+class HeldBackup:
+    """A backup file that still holds (or, for a dump, may hold) a forgotten customer."""
+
+    path: Path
+    kind: str  # "sqlite" (can be scrubbed in place) or "dump" (cannot)
+
+
+def backup_files(database: Path | None, folders: tuple[Path, ...] = ()) -> list[Path]:
+    """custtrack's backups of `database` (a SQLite file; None on PostgreSQL) and the pg_dump
+    files in `folders`, oldest first."""
+    found: list[Path] = []
+    if database is not None and database.parent.is_dir():
+        prefix = f"{database.name}.replaced-"
+        for p in database.parent.iterdir():
+            if p.name.endswith(("-wal", "-shm", "-journal")) or not p.is_file():
+                continue
+            if _BACKUP.fullmatch(p.name) or p.name.startswith(prefix):
+                found.append(p)
+    for folder in folders:
+        if folder.is_dir():
+            found += [p for p in folder.iterdir() if _DUMP.fullmatch(p.name) and p.is_file()]
+    return sorted(set(found), key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def holds(path: Path, customer_id: int, purge: bool = False) -> bool:
+    """Whether the SQLite backup at `path` still has customer #id un-erased (or at all, for
+    --purge). A file that is not a custtrack database is left out."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = con.execute("SELECT erased_at FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        con.close()
+    return row is not None and (purge or row[0] is None)
+
+
+def backups_holding(
+    customer_id: int, database: Path | None, folders: tuple[Path, ...] = (), purge: bool = False
+) -> list[HeldBackup]:
+    """The backups that still hold customer #id: SQLite backups checked, dumps all listed."""
+    out = []
+    for path in backup_files(database, folders):
+        if path.name.endswith(".dump"):
+            out.append(HeldBackup(path, "dump"))
+        elif holds(path, customer_id, purge):
+            out.append(HeldBackup(path, "sqlite"))
+    return out
+
+
+def scrub_backup(path: Path, customer_id: int, purge: bool = False) -> dict[str, Any]:
+    """Erase customer #id in the SQLite backup at `path`, in place, with the same code as the
+    database (forget), then compact it so no old page keeps the text; the file stays one
+    private (0600) file without a -wal beside it. An older backup is migrated first."""
+    import os
+    import sqlite3
+
+    from .. import db
+    from ..migrations import HEAD
+    from .maintenance import scrub
+
+    # an engine of its own, not db.engine(): that one is kept for the command and would write
+    # the file again (its WAL) when the command ends
+    eng = db.bare_engine(str(path))
+    try:
+        if db.schema_version(eng) != HEAD:
+            db.upgrade(eng)  # an older backup: migrated first, as restore does
+        with Session(eng) as session:
+            customer = session.get(Customer, customer_id)
+            if customer is not None and (purge or customer.erased_at is None):
+                forget(session, customer, purge=purge)
+                session.commit()
+        done = scrub(eng)
+    finally:
+        eng.dispose()
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+    finally:
+        con.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.chmod(path, 0o600)
+    return done

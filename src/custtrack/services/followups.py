@@ -89,10 +89,10 @@ def close_due_on_contact(
 def get_open(session: Session, followup_id: int) -> FollowUp:
     item = session.get(FollowUp, followup_id)
     if item is None:
-        raise NotFound(_("no follow-up with id {id}; see `custtrack due`").format(id=followup_id))
+        raise NotFound(_("no follow-up F{id}; see `custtrack due`").format(id=followup_id))
     if item.status != "open":
         raise Conflict(
-            _("follow-up #{id} is already {status}").format(
+            _("follow-up F{id} is already {status}").format(
                 id=followup_id, status=vocab.label("followup_status", item.status)
             )
         )
@@ -125,7 +125,7 @@ def materialise(session: Session, origin: str, ident: int) -> FollowUp:
 
 
 def resolve_item(session: Session, ref: str) -> FollowUp:
-    """An open follow-up by id ('12', '#12'), or a computed reminder ('c12') stored on the spot."""
+    """An open follow-up by id ('F12', '12'), or a computed reminder ('c12') stored on the spot."""
     from .due import parse_key
 
     origin, ident = parse_key(ref)
@@ -157,7 +157,7 @@ def complete(
     text = (
         summary
         or note_text(item.note, item.origin)
-        or _("{origin} follow-up #{id}").format(
+        or _("{origin} follow-up F{id}").format(
             origin=vocab.label("origin", item.origin), id=item.id
         )
     )

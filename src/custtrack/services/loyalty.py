@@ -50,6 +50,8 @@ _NOTE_LABELS = (
     C_("points_note", "sign-up"), C_("points_note", "birthday"), C_("points_note", "refund"),
     C_("points_note", "purchase deleted"),
 )  # fmt: skip
+CORRECTED = "purchase corrected"  # `edit purchase` changed what it earns (issue 17.7)
+_NOTE_LABELS += (C_("points_note", "purchase corrected"),)
 ROUNDINGS = ("down", "nearest", "up")
 BASES = ("spend", "points")
 # the default tier names (configurable data: tiers.names); shown with pgettext("tier", …)
@@ -583,6 +585,39 @@ def reverse_deleted(bind: Any, batch_id: int | None = None) -> int:
     ]  # fmt: skip
     _insert(conn, rows, who=None if batch_id else "")
     return len(rows)
+
+
+def purchase_corrected(session: Any, purchase: Any, deleted: bool = False) -> int:
+    """Points after a purchase was corrected by hand (`edit purchase`, `delete purchase`).
+
+    Deleted: what it earned goes back, as with a refund of all of it. Edited: it earns what the
+    rule in force gives its amount, currency and category now, as `points recompute` would (its
+    birthday bonus stays). One row with the difference (`reverse` or `earn`), stamped now and
+    carrying the purchase's import batch, so that `import undo` takes it back with the batch's
+    own rows. Call it before the purchase is deleted. Returns the points added (< 0: taken)."""
+    conn = _conn(session)
+    mine = [L.c.purchase_id == purchase.id, L.c.customer_id == purchase.customer_id]
+    if not deleted:
+        r = rule()
+        if not r.per_unit:  # the programme gives nothing for purchases: leave what was given
+            return 0
+        mine.append(L.c.kind.in_(("earn", "reverse")))
+    net = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(L.c.points), 0)).where(*mine)
+    ).scalar()
+    if deleted:
+        delta = -net if net > 0 else 0
+    else:
+        delta = purchase_points(r, purchase.amount_minor, purchase.currency, purchase.category)
+        delta -= net
+    if not delta:
+        return 0
+    row = {"customer_id": purchase.customer_id, "at": clock.utcnow(),
+           "kind": "reverse" if delta < 0 else "earn", "points": delta,
+           "purchase_id": purchase.id, "note": DELETED if deleted else CORRECTED,
+           "batch_id": purchase.batch_id}  # fmt: skip
+    _audit(session, [row], _insert(session, [row]))
+    return delta
 
 
 def recompute(session: Any, dry_run: bool = False) -> list[dict[str, Any]]:

@@ -23,6 +23,34 @@ def _not_future(at: datetime, field: str = "--at") -> None:
         raise InvalidValue(field, day.isoformat(), _("is in the future; record it when it happens"))
 
 
+# checks of a purchase's and a feedback's values, shared with their corrections (corrections.py)
+def purchase_currency(currency: str | None) -> str:
+    """The currency of a purchase: the one given, else the `currency` setting (checked)."""
+    if currency:
+        return currency_code(currency)
+    return currency_code(str(config.get("currency") or "USD"), _("config currency"))
+
+
+def check_qty(qty: int) -> int:
+    if qty < 1:
+        raise InvalidValue("--qty", qty, _("must be at least 1"))
+    return qty
+
+
+def check_scores(csat: int | None, nps: int | None, text: str | None) -> None:
+    """Feedback has a CSAT (1-5), an NPS (0-10) or a text."""
+    if csat is None and nps is None and not (text or "").strip():
+        raise UsageError(_("give --csat 1-5, --nps 0-10 or --text"))
+    if csat is not None and not 1 <= csat <= 5:
+        raise InvalidValue(
+            "--csat", csat, _("must be between {low} and {high}").format(low=1, high=5)
+        )
+    if nps is not None and not 0 <= nps <= 10:
+        raise InvalidValue(
+            "--nps", nps, _("must be between {low} and {high}").format(low=0, high=10)
+        )
+
+
 def log_contact(
     session: Session,
     customer: Customer,
@@ -68,14 +96,13 @@ def record_purchase(
     order_ref: str | None = None,
     currency: str | None = None,
     person_id: int | None = None,
+    cost: str | None = None,
 ) -> Purchase:
-    if currency:
-        currency = currency_code(currency)
-    else:
-        currency = currency_code(str(config.get("currency") or "USD"), _("config currency"))
+    currency = purchase_currency(currency)
     minor = parse_money(amount, currency)
-    if qty < 1:
-        raise InvalidValue("--qty", qty, _("must be at least 1"))
+    # what the goods of this line cost the shop; else profit uses the product's unit cost
+    cost_minor = parse_money(cost, currency, "--cost") if cost else None
+    check_qty(qty)
     _not_future(at)
     if order_ref:
         order_ref = order_ref.strip()
@@ -99,6 +126,7 @@ def record_purchase(
         created_at=clock.utcnow(),
         recorded_by=config.current_user(),
         person_id=person_id,  # the company's contact person who bought (issue 15)
+        cost_minor=cost_minor,
     )
     session.add(purchase)
     session.flush()
@@ -118,16 +146,7 @@ def record_feedback(
     text: str | None = None,
     channel: str | None = None,
 ) -> Feedback:
-    if csat is None and nps is None and not (text or "").strip():
-        raise UsageError(_("give --csat 1-5, --nps 0-10 or --text"))
-    if csat is not None and not 1 <= csat <= 5:
-        raise InvalidValue(
-            "--csat", csat, _("must be between {low} and {high}").format(low=1, high=5)
-        )
-    if nps is not None and not 0 <= nps <= 10:
-        raise InvalidValue(
-            "--nps", nps, _("must be between {low} and {high}").format(low=0, high=10)
-        )
+    check_scores(csat, nps, text)
     _not_future(at)
     item = Feedback(
         customer_id=customer.id,
@@ -353,6 +372,7 @@ def _timeline_item(kind: str, id_: int, at: datetime, v: tuple) -> dict[str, Any
 
 def profile(session: Session, customer: Customer, timeline_limit: int = 0) -> dict[str, Any]:
     """All that `show` displays, as plain data."""
+    from . import contact_points
     from .followups import next_open
     from .loyalty import profile_extras
 
@@ -376,4 +396,5 @@ def profile(session: Session, customer: Customer, timeline_limit: int = 0) -> di
         "timeline": items,
         "timeline_total": total,
         **profile_extras(session, customer, items),  # points, tier, referrals, people, health
+        "contact_points": contact_points.of(session, customer.id),  # other phones … (17.8)
     }

@@ -75,6 +75,13 @@ def report(session: Session, day: date, period: str = "month") -> Report:
     )
     data["currency"] = analytics.currency()
     data["purchases_other_currency"] = left_out
+    # issue 17.11: on a young or small book the segment names mislead (segments.MIN_BUYERS)
+    from .segments import maturity
+
+    first = occ["day"].min().date() if len(occ) else None
+    data["segments_meaningful"], data["segments_reason"] = maturity(
+        first, day, len(scores), shown=False
+    )
     # issue 16: the margin next to the revenue, and the complaint categories that grow
     from ..analytics.themes import category_growth
     from .profit import period_margin
@@ -185,7 +192,16 @@ def chart_data(
         clv_predicted=clv_predicted["predicted_clv"],
         clv_method=_method(clv_predicted),
         horizon_months=horizon,
+        segments_note=_segments_note(occ, day, len(scores)),
     )
+
+
+def _segments_note(occ: pd.DataFrame, day: date, buyers: int) -> str:
+    """Why the segments are not yet meaningful, shown; '' when they are (issue 17.11)."""
+    from .segments import maturity
+
+    first = occ["day"].min().date() if len(occ) else None
+    return "" if not buyers else maturity(first, day, buyers)[1] or ""
 
 
 def _method(pred: pd.DataFrame) -> str:

@@ -70,7 +70,12 @@ def segment_of(r: int, f: int, m: int) -> str:
 def rfm_segment_name(name: str) -> str | None:
     """The RFM segment a name as typed ('cant-lose-them', 'champions') means, if any."""
     key = re.sub(r"[^a-z]", "", name.lower())
-    return next((s for s in SEGMENT_NAMES if re.sub(r"[^a-z]", "", s.lower()) == key), None)
+    found = next((s for s in SEGMENT_NAMES if re.sub(r"[^a-z]", "", s.lower()) == key), None)
+    if found is None and not name.isascii():  # its Chinese name: 重要挽留客户 … (issue 17.14)
+        from ..vocab import _chinese
+
+        found = next((s for s in SEGMENT_NAMES if _chinese("segment", s) == name.strip()), None)
+    return found
 
 
 def saved_segment(conn: Any, name: str) -> tuple[int, str] | None:
@@ -99,8 +104,73 @@ def normalise_segment(name: str, session: Any = None) -> str:
         "segment",
         name,
         _("unknown segment"),
-        _("one of: {names}").format(names=", ".join(SEGMENT_NAMES)),
+        _("one of: {names}").format(names=_segment_names()),
     )
+
+
+# When segments start to mean something (issue 17.11). RFM scores rank buyers against each
+# other, so a young or tiny book still fills every segment: on a first week's data a customer who
+# bought five days ago is "At Risk" because the others bought four days ago. Two conditions:
+# - at least MIN_HISTORY_DAYS (90) days from the first purchase to the as-of day: a quarter holds
+#   a repeat purchase of most small shops' regulars, so recency and frequency can tell who slows
+#   down (shorter, every recency is "recent");
+# - at least MIN_BUYERS (20) buyers: quintiles put n/5 customers in a score, and with 20 buyers
+#   each score holds at least 4, so one customer does not swing a segment (fewer, a single
+#   purchase moves people across segments).
+# Under either, scores are still shown but no segment name is given to a customer.
+MIN_HISTORY_DAYS = 90
+MIN_BUYERS = 20
+_TOO_FEW_DAYS = N_(
+    "segments are not yet meaningful: {days} days of purchases (from {first}), at least {min} "
+    "needed"
+)
+_TOO_FEW_BUYERS = N_(
+    "segments are not yet meaningful: {buyers} customers who bought, at least {min} needed"
+)
+TOO_EARLY = C_("segment", "too early")  # what a customer's segment reads as on a young book
+
+
+def maturity(
+    first: date | None, as_of: date, buyers: int, shown: bool = True
+) -> tuple[bool, str | None]:
+    """(meaningful, reason) of RFM segments on a book whose first purchase was on `first`, with
+    `buyers` customers who bought up to `as_of`; the reason in the interface language when
+    `shown`, else in English (JSON). The rule and why: MIN_HISTORY_DAYS and MIN_BUYERS."""
+    tr = _ if shown else (lambda text: text)
+    if first is None:
+        return False, tr(_TOO_FEW_BUYERS).format(buyers=0, min=MIN_BUYERS)
+    days = (as_of - first).days
+    if days < MIN_HISTORY_DAYS:
+        return False, tr(_TOO_FEW_DAYS).format(days=days, first=first, min=MIN_HISTORY_DAYS)
+    if buyers < MIN_BUYERS:
+        return False, tr(_TOO_FEW_BUYERS).format(buyers=buyers, min=MIN_BUYERS)
+    return True, None
+
+
+def first_purchase_day(conn: Any, as_of: date) -> date | None:
+    """The local day of the first purchase up to the end of `as_of`, if any."""
+    sql = "SELECT min(at) FROM purchases WHERE at < :end"
+    found = raw_fetch(conn, sql, {"end": stored(end_of_day_utc(as_of))})[0][0]
+    if found is None:
+        return None
+    return dialect.to_datetime(found).astimezone(clock.local_zone()).date()
+
+
+def book_maturity(
+    conn: Any, as_of: date, buyers: int, shown: bool = True
+) -> tuple[bool, str | None]:
+    """maturity() of the book in the store (a Session or Connection)."""
+    return maturity(first_purchase_day(conn, as_of), as_of, buyers, shown)
+
+
+def _segment_names() -> str:
+    """The segment names as an error lists them, in the interface language."""
+    from ..i18n import is_chinese
+    from ..vocab import label
+
+    if not is_chinese():
+        return ", ".join(SEGMENT_NAMES)
+    return "、".join(label("segment", s) for s in SEGMENT_NAMES)
 
 
 def cuts(kind: str) -> list[float] | None:
