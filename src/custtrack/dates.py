@@ -153,10 +153,10 @@ def _parse_day(text: str, base: date) -> date | None:
         return monday + timedelta(days=_ZH_WEEKDAY[m[2]])
     m = re.fullmatch(r"(.+?)(天|日|周|个星期|星期|个月|年)(后|以后|之后|前|以前|之前)", t)
     if m:
-        n = _zh_number(m[1])
-        if n is not None:
+        count = _zh_number(m[1])
+        if count is not None:
             sign = -1 if m[3].endswith("前") else 1
-            return _shift(base, sign * n, _UNITS[m[2]])
+            return _shift(base, sign * count, _UNITS[m[2]])
     if t in ("下周", "下星期"):
         return base + timedelta(weeks=1)
     if t in ("下个月", "下月"):

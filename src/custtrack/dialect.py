@@ -19,7 +19,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 
@@ -121,6 +121,7 @@ def insert_rows(
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
         return executemany(conn, sql, rows)
     raw = conn.connection.driver_connection
+    assert raw is not None  # None only once the pool has invalidated the connection
     n = 0
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
@@ -156,12 +157,12 @@ def insert_or_ignore(bind: Any, sql: str) -> str:
 def insert_ignore(bind: Any, table: sa.Table) -> Any:
     """A Core insert into `table` that skips rows clashing with a unique key."""
     if is_sqlite(bind):
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.postgresql import insert
+        return sqlite_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    return insert(table).on_conflict_do_nothing()
+    return pg_insert(table).on_conflict_do_nothing()
 
 
 # --- raw rows ------------------------------------------------------------------------------------
@@ -171,7 +172,9 @@ def cursor(bind: Any, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> 
     """The DB-API cursor of plain SQL (written for sqlite3) run in the transaction of a Session
     or Connection: no per-row processing by SQLAlchemy, for 100k+ rows of numbers and text."""
     conn = _connection(bind)
-    return conn.connection.driver_connection.execute(driver_sql(conn, sql), params)
+    raw = conn.connection.driver_connection
+    assert raw is not None  # None only once the pool has invalidated the connection
+    return raw.execute(driver_sql(conn, sql), params)
 
 
 def fetch(bind: Any, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
@@ -179,6 +182,12 @@ def fetch(bind: Any, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> l
     return cursor(bind, sql, params).fetchall()
 
 
+@overload
+def to_datetime(value: None) -> None: ...
+@overload
+def to_datetime(value: str | datetime) -> datetime: ...
+@overload
+def to_datetime(value: Any) -> datetime | None: ...
 def to_datetime(value: Any) -> datetime | None:
     """A time read with raw SQL (SQLite: text; PostgreSQL: a datetime) as an aware UTC datetime."""
     if value is None:

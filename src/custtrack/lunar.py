@@ -59,7 +59,7 @@ def looks_lunar(text: str) -> bool:
     if _PREFIX.match(t) or t.startswith("闰"):
         return True
     m = re.fullmatch(r"(.+?)月(.+?)", t)
-    return bool(m) and not m[1].isdigit() and _day_number(m[2]) is not None
+    return m is not None and not m[1].isdigit() and _day_number(m[2]) is not None
 
 
 def parse(text: str, field: str = "--lunar-birthday") -> str:

@@ -51,7 +51,7 @@ AVERAGE = C_("trait", "average on every measure")
 MOSTLY_TEXT = N_("mostly {category}")
 
 # (required traits, any of these traits, action): the first rule that matches
-ACTIONS = (
+ACTIONS: tuple[tuple[set[str], set[str], str], ...] = (
     ({"lapsed"}, {"high spend", "frequent", "long-standing"},
      N_("win back now: a personal call, find out what changed")),
     ({"lapsed"}, set(), N_("re-engage cheaply with a seasonal offer, then let go")),
@@ -207,7 +207,7 @@ def describe(feats: pd.DataFrame, labels: pd.Series, x: np.ndarray) -> pd.DataFr
     cols = list(feats.columns)
     cats = [c for c in cols if c.startswith("cat:")]
     total_money = float(feats["monetary"].sum())
-    rows = []
+    rows: list[dict[str, Any]] = []
     for number in sorted(labels.unique()):
         inside = (labels == number).to_numpy()
         part = feats[inside]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 from scipy.optimize import minimize
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     # a calibration summary: equally long arrays by column (customer_id, x, t_x, T,
     # monetary, mean_spend, first, last), or a DataFrame with them; the fits need only some
-    Columns = Mapping[str, np.ndarray] | pd.DataFrame
+    Columns: TypeAlias = Mapping[str, np.ndarray] | pd.DataFrame
 
 MIN_CUSTOMERS = 30  # below this, or with fewer repeaters, the models are not trusted
 MIN_REPEATERS = 10
@@ -105,7 +105,7 @@ def calibration_summary(occasions: pd.DataFrame, end: pd.Timestamp) -> pd.DataFr
 
 def _grouped(frame: Columns, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of `cols` and how many customers share each (the likelihood weights)."""
-    data = np.column_stack([np.asarray(frame[c], float) for c in cols])
+    data = np.column_stack([np.asarray(frame[c], np.float64) for c in cols])
     if not len(data):
         return data, np.array([], float)
     data = data[np.lexsort(data.T[::-1])]  # rows in order, so equal rows are neighbours
@@ -223,7 +223,8 @@ def _gg_ll_grad(
 
 def fit_gamma_gamma(summary: Columns) -> Fit:
     """Maximum-likelihood Gamma-Gamma on repeat buyers (x ≥ 1, mean repeat spend > 0)."""
-    x_all, m_all = np.asarray(summary["x"], float), np.asarray(summary["monetary"], float)
+    x_all = np.asarray(summary["x"], np.float64)
+    m_all = np.asarray(summary["monetary"], np.float64)
     use = (x_all > 0) & (m_all > 0)
     rep = {"x": x_all[use], "monetary": m_all[use]}
     fit = Fit("Gamma-Gamma", n=len(rep["x"]))

@@ -43,9 +43,9 @@ def holiday_days(years: range | list[int]) -> pd.DataFrame:
     first: dict[tuple[str, int], date] = {}
     for day, names in calendar.items():
         for name in names.split("; "):
-            key = (name, day.year)
-            if key not in first or day < first[key]:
-                first[key] = day
+            seen = (name, day.year)
+            if seen not in first or day < first[seen]:
+                first[seen] = day
     rows = []
     for year in years:
         for key, _label, source in HOLIDAYS:

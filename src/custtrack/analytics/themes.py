@@ -307,7 +307,7 @@ def top_themes(
     theme_index), of themes found in exactly the same texts only the longest is kept (one
     sentence repeated: 包装精美, not also 茶 and 香)."""
     sets = found if not isinstance(found, Counter) else None
-    counts = {t: len(v) for t, v in found.items()} if sets is not None else dict(found)
+    counts = {t: len(v) for t, v in sets.items()} if sets is not None else dict(found)
     kept = [(t, n) for t, n in counts.items() if n >= min_count]
     phrases = [(t, n) for t, n in kept if _is_phrase(t)]
     out = []

@@ -182,6 +182,7 @@ def _show_customer() -> int:
 
     with db.session() as s:
         c = service.showcase(s)
+        assert c is not None and c.id is not None  # the example shop was just loaded
         customer_id = int(c.id)
         prof = records.profile(s, c, timeline_limit=8)
     _output.heading(_("One customer (custtrack show {id})").format(id=customer_id))
@@ -245,7 +246,7 @@ def _fallback_due() -> None:
     """Open follow-ups due within a week, straight from the table."""
     from datetime import timedelta
 
-    from sqlmodel import or_, select
+    from sqlmodel import col, or_, select
 
     from .. import clock, db
     from ..models import Customer, FollowUp
@@ -258,10 +259,12 @@ def _fallback_due() -> None:
     with db.session() as s:
         found = s.exec(
             select(FollowUp, Customer)
-            .join(Customer, Customer.id == FollowUp.customer_id)
-            .where(FollowUp.status == "open", FollowUp.due_date <= today + timedelta(days=7))
-            .where(or_(FollowUp.snoozed_until.is_(None), FollowUp.snoozed_until <= today))
-            .order_by(FollowUp.due_date, FollowUp.due_time.nulls_first(), FollowUp.id)
+            .join(Customer, col(Customer.id) == col(FollowUp.customer_id))
+            .where(FollowUp.status == "open", col(FollowUp.due_date) <= today + timedelta(days=7))
+            .where(or_(col(FollowUp.snoozed_until).is_(None), col(FollowUp.snoozed_until) <= today))
+            .order_by(
+                col(FollowUp.due_date), col(FollowUp.due_time).nulls_first(), col(FollowUp.id)
+            )
         ).all()
         rows = [  # built inside the session: closing it expires the objects
             {

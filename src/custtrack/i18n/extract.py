@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 from collections.abc import Collection, Iterator, Mapping
-from typing import IO, Any
+from typing import IO, Any, cast
 
 # the decorator attribute names that make a function a command whose docstring is its help
 COMMAND_DECORATORS = ("command", "callback")
@@ -37,8 +37,12 @@ def extract(
     fileobj.seek(0)
     # pybabel passes its own keywords (the defaults and -k ones); ours are always added
     specs = dict(keywords) if isinstance(keywords, Mapping) else dict.fromkeys(keywords)
-    for lineno, funcname, messages, comments in extract_python(
-        fileobj, {**specs, **KEYWORDS}, comment_tags, options
+    # (options: pybabel's plain dict, which Babel's annotation narrows to a TypedDict)
+    found = extract_python(fileobj, {**specs, **KEYWORDS}, comment_tags, cast(Any, options))
+    # Babel annotates these as (line, message, comments, context); its extract_python yields
+    # (line, funcname, messages, comments), as its docstring says and pybabel reads them
+    for lineno, funcname, messages, comments in cast(
+        Iterator[tuple[int, str, Any, list[str]]], found
     ):
         # Babel reads each result by its caller's name in pybabel's keywords, which lack ours
         yield lineno, _STANDARD.get(funcname, funcname), messages, comments

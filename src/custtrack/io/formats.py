@@ -413,7 +413,9 @@ def _open_csv(path: Path, encoding: str) -> Source:
                 split = lines.replace("\r\n", "\n") if "\r" in lines else lines
                 if not block or '"' in split or "\r" in split:
                     break  # quotes, old Mac line ends or a huge line: the csv module reads on
-                part = _columns(split, delimiter, line) if line > 1 else None
+                part: Block | list[tuple[int, list[str]]] | None = (
+                    _columns(split, delimiter, line) if line > 1 else None
+                )
                 if part is None:
                     part = _records(split, delimiter, line)
                     n = split.count("\n")
@@ -426,21 +428,21 @@ def _open_csv(path: Path, encoding: str) -> Source:
             # the rest through the csv module, from the start of the block that needs it
             rest = chain(io.StringIO(block + tail + text.readline(), newline=""), text)
             reader = csv.reader(rest, delimiter=delimiter, quotechar='"', strict=True)
-            done, part = line - 1, []
+            done, rows = line - 1, []
             try:
                 for values in reader:
                     start, line = line, done + reader.line_num + 1
                     # any() on the strings is C-speed; only a lone cell needs a closer look
                     if any(values) and (len(values) > 1 or values[0].strip()):
-                        part.append((start, values))
-                        if len(part) == PART_ROWS:
-                            yield part
-                            part = []
+                        rows.append((start, values))
+                        if len(rows) == PART_ROWS:
+                            yield rows
+                            rows = []
                     else:
                         blank[0] += 1
             finally:
-                if part:  # the records before a bad one, as the csv module gave them
-                    yield part
+                if rows:  # the records before a bad one, as the csv module gave them
+                    yield rows
         except UnicodeDecodeError:
             raise _decode_error(path, encoding, _bad_line(path, encoding, line)) from None
         except csv.Error as exc:

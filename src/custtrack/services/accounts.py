@@ -121,7 +121,9 @@ def add_person(session: Any, customer: Any, fields: dict[str, Any]) -> dict[str,
     now = clock.utcnow()
     row = {"customer_id": customer.id, **dict.fromkeys(FIELDS), **clean, "created_at": now,
            "updated_at": now}  # fmt: skip
-    row["id"] = _conn(session).execute(sa.insert(T).values(row)).inserted_primary_key[0]
+    key = _conn(session).execute(sa.insert(T).values(row)).inserted_primary_key
+    assert key is not None  # one row inserted
+    row["id"] = key[0]
     _audit(session, "create", row, new=_snapshot(row))
     return row
 
@@ -215,7 +217,7 @@ def names(bind: Any, ids: set[int]) -> dict[int, str]:
 def persons_of_timeline(bind: Any, items: list[dict[str, Any]]) -> None:
     """Add `person` (their name, or None) to the contacts and purchases of a timeline."""
     conn = _conn(bind)
-    want = {"contact": Interaction.__table__, "purchase": Purchase.__table__}
+    want = {"contact": Interaction.__table__, "purchase": Purchase.__table__}  # type: ignore[attr-defined]
     found: dict[tuple[str, int], int] = {}
     for kind, table in want.items():
         ids = [i["id"] for i in items if i["kind"] == kind]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
+from sqlmodel import col as sqlcol
 
 from .. import clock, config, dialect
 from ..errors import Conflict, CusttrackError, InvalidValue, UsageError
@@ -120,7 +121,7 @@ def occasion_arrays(session: Session, as_of: date) -> tuple[np.ndarray, np.ndarr
         return empty, empty, empty
     first, steps = found
     secs = dialect.epoch_seconds_any(session, "at")
-    only, _ = currency_filter(session, as_of)
+    only, _left_out = currency_filter(session, as_of)  # (`_` would hide gettext's _ below)
     # customer and second packed into one integer (seconds biased by 2^31, so 1902–2106 fit
     # in 32 bits): sorting the packed value sorts by customer, then time
     packed = f"customer_id * 4294967296 + CAST({secs} AS BIGINT) + 2147483648"
@@ -173,7 +174,9 @@ def lost_days(session: Session, as_of: date) -> tuple[np.ndarray, np.ndarray]:
     sql = "SELECT id, lost_at FROM customers WHERE lost_at IS NOT NULL ORDER BY id"
     limit, ids, days = day_number(as_of), [], []
     for cid, at in _fetch(session, sql):
-        day = day_number(clock.to_local(dialect.to_datetime(at)).date())
+        moment = dialect.to_datetime(at)
+        assert moment is not None  # lost_at IS NOT NULL
+        day = day_number(clock.to_local(moment).date())
         if day <= limit:
             ids.append(cid)
             days.append(day)
@@ -232,7 +235,9 @@ def _with_lost_day(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
 def customer_tags(session: Session) -> pd.DataFrame:
     import pandas as pd
 
-    stmt = sa.select(CustomerTag.customer_id, Tag.name).join(Tag, Tag.id == CustomerTag.tag_id)
+    stmt = sa.select(sqlcol(CustomerTag.customer_id), sqlcol(Tag.name)).join(
+        Tag, sqlcol(Tag.id) == sqlcol(CustomerTag.tag_id)
+    )
     return pd.DataFrame(_rows(session, stmt), columns=["customer_id", "tag"])
 
 
@@ -240,7 +245,7 @@ def purchase_lines(session: Session, as_of: date) -> pd.DataFrame:
     """customer_id, product, category, amount (major units) of purchases up to as_of."""
     import pandas as pd
 
-    p = Purchase.__table__
+    p = Purchase.__table__  # type: ignore[attr-defined]
     stmt = sa.select(p.c.customer_id, p.c.product, p.c.category, p.c.amount_minor).where(
         p.c.at < end_of_day_utc(as_of)
     )
@@ -267,7 +272,7 @@ def complaints_frame(session: Session, as_of: date) -> pd.DataFrame:
     """Complaints opened by as_of; one resolved after as_of counts as still open."""
     import pandas as pd
 
-    c = Complaint.__table__
+    c = Complaint.__table__  # type: ignore[attr-defined]
     end = end_of_day_utc(as_of)
     stmt = sa.select(c.c.category, c.c.opened_at, c.c.resolved_at).where(c.c.opened_at < end)
     frame = pd.DataFrame(_rows(session, stmt), columns=["category", "opened", "resolved"])
@@ -289,8 +294,11 @@ def campaigns_frame(
     """
     import pandas as pd
 
-    camps = session.exec(select(Campaign).where(Campaign.start <= as_of).order_by(Campaign.start))
-    camps = list(camps)
+    camps = list(
+        session.exec(
+            select(Campaign).where(sqlcol(Campaign.start) <= as_of).order_by(sqlcol(Campaign.start))
+        )
+    )
     cust = customers_frame(session, as_of) if cust is None else cust
     rows = []
     for camp in camps:

@@ -7,7 +7,7 @@ services.segments (`list --segment`, `due --segment`, cadences).
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -44,7 +44,7 @@ def contacts_frame(session: Session, as_of: date) -> pd.DataFrame:
     from . import analytics
     from .segments import end_of_day_utc
 
-    t = Interaction.__table__
+    t = Interaction.__table__  # type: ignore[attr-defined]
     stmt = sa.select(t.c.customer_id, t.c.channel, t.c.at).where(t.c.at < end_of_day_utc(as_of))
     frame = pd.DataFrame(
         list(map(tuple, session.execute(stmt))), columns=["customer_id", "channel", "at"]
@@ -122,12 +122,15 @@ def save(session: Session, name: str, result: Clustering, as_of: date) -> list[s
     session.execute(sa.delete(t).where(same))
     now = clock.utcnow()
     for row, seg in zip(result.table.to_dict("records"), names, strict=True):
-        seg_id = session.execute(
+        # Session.execute is annotated Result; a DML statement's is a CursorResult
+        done = cast("sa.CursorResult[Any]", session.execute(
             sa.insert(t).values(
                 name=seg, group_name=group, description=row["description"], as_of=as_of,
                 created_at=now,
             )
-        ).inserted_primary_key[0]  # fmt: skip
+        ))  # fmt: skip
+        assert done.inserted_primary_key is not None  # one row inserted
+        seg_id = done.inserted_primary_key[0]
         ids = result.labels.index[result.labels == row["cluster"]].tolist()
         if ids:
             session.execute(

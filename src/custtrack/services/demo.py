@@ -15,7 +15,7 @@ from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .. import clock
 from ..errors import Conflict, CusttrackError, InvalidValue, NotFound
@@ -165,6 +165,7 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
     for line, row in _rows(folder, "interactions"):
         with _at("interactions.csv", line):
             c = _customer(by_ext, row)
+            assert c.id is not None  # customers.add flushed it
             at = _moment(row["at"], "at", zone)
             rows.append(
                 {
@@ -180,15 +181,15 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
             )
             if c.id not in last_contact or last_contact[c.id] < at:
                 last_contact[c.id] = at
-    counts["interactions"] = insert_rows(conn, Interaction.__table__, rows)
+    counts["interactions"] = insert_rows(conn, Interaction.__table__, rows)  # type: ignore[attr-defined]
     for c in by_ext.values():  # what log_contact maintains: the time of the newest contact
-        at = last_contact.get(c.id)
-        if at is not None and (c.last_contact_at is None or c.last_contact_at < at):
-            c.last_contact_at = at
+        newest = last_contact.get(c.id) if c.id is not None else None
+        if newest is not None and (c.last_contact_at is None or c.last_contact_at < newest):
+            c.last_contact_at = newest
             session.add(c)
 
     rows = []
-    refs = set(session.exec(select(Purchase.order_ref).where(Purchase.order_ref.is_not(None))))
+    refs = set(session.exec(select(Purchase.order_ref).where(col(Purchase.order_ref).is_not(None))))
     for line, row in _rows(folder, "purchases"):
         with _at("purchases.csv", line):
             currency = (row.get("currency") or CURRENCY).upper()
@@ -216,7 +217,7 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
                     "created_at": now,
                 }
             )
-    counts["purchases"] = insert_rows(conn, Purchase.__table__, rows)
+    counts["purchases"] = insert_rows(conn, Purchase.__table__, rows)  # type: ignore[attr-defined]
 
     rows = []
     for line, row in _rows(folder, "feedback"):
@@ -241,7 +242,7 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
                     "created_at": now,
                 }
             )
-    counts["feedback"] = insert_rows(conn, Feedback.__table__, rows)
+    counts["feedback"] = insert_rows(conn, Feedback.__table__, rows)  # type: ignore[attr-defined]
 
     for line, row in _rows(folder, "complaints"):
         with _at("complaints.csv", line):
@@ -256,6 +257,7 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
             )
             status = choice(row.get("status") or "open", COMPLAINT_STATUS, "status")
             if status == "resolved":
+                assert item.id is not None  # open_complaint flushed it
                 records.resolve_complaint(session, item.id, row.get("resolution", ""))
                 resolved = _moment(row.get("resolved_at") or row["opened_at"], "resolved_at")
                 if resolved < item.opened_at:
@@ -289,7 +291,9 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
             )
             if row.get("created_at"):
                 fu.created_at = _moment(row["created_at"], "created_at")
-            fu.status = choice(row.get("status") or "open", FOLLOWUP_STATUS, "status")
+            status = choice(row.get("status") or "open", FOLLOWUP_STATUS, "status")
+            assert status is not None  # choice() of a str is a str
+            fu.status = status
             if fu.status != "open":
                 fu.closed_at = _moment(row.get("closed_at") or row["due_date"], "closed_at")
             session.add(fu)
@@ -311,12 +315,14 @@ def _load_campaigns(session: Session, folder: Path) -> int:
         with _at("campaigns.csv", line):
             currency = (row.get("currency") or CURRENCY).upper()
             name = check_text(row["name"], "name", 200)
+            source = check_text(row["source"], "source", 200)
+            assert name is not None and source is not None  # check_text() of a str is a str
             if session.exec(select(Campaign).where(Campaign.name == name)).first():
                 raise Conflict(_("campaign {name} appears twice").format(name=repr(name)))
             session.add(
                 Campaign(
                     name=name,
-                    source=check_text(row["source"], "source", 200),
+                    source=source,
                     channel=choice(row.get("channel") or None, CHANNELS, "channel"),
                     cost_minor=parse_money(row.get("cost") or "0", currency, "cost"),
                     currency=currency,
@@ -332,7 +338,7 @@ def _load_campaigns(session: Session, folder: Path) -> int:
 def showcase(session: Session) -> Customer | None:
     """The customer the demo shows (C0003: a loyal VIP with a follow-up due today)."""
     found = session.exec(select(Customer).where(Customer.external_id == SHOWCASE)).first()
-    return found or session.exec(select(Customer).order_by(Customer.id)).first()
+    return found or session.exec(select(Customer).order_by(col(Customer.id))).first()
 
 
 def summary(session: Session) -> dict[str, Any]:
@@ -341,7 +347,7 @@ def summary(session: Session) -> dict[str, Any]:
 
     from ..models import Complaint, FollowUp
 
-    p = Purchase.__table__
+    p = Purchase.__table__  # type: ignore[attr-defined]
     today = clock.today()
     active = session.exec(
         select(sa.func.count()).select_from(Customer).where(Customer.status == "active")

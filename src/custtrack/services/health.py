@@ -16,7 +16,7 @@ from ..i18n import C_, _
 from ..models import Complaint, Customer, Feedback, Purchase, points_ledger
 
 C, P, FB, K, L = (
-    Customer.__table__, Purchase.__table__, Feedback.__table__, Complaint.__table__,
+    Customer.__table__, Purchase.__table__, Feedback.__table__, Complaint.__table__,  # type: ignore[attr-defined]
     points_ledger,
 )  # fmt: skip
 _TERM_LABELS = (

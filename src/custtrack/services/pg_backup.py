@@ -279,7 +279,7 @@ def _count(loc: str, tables: list[str]) -> tuple[dict[str, int], str | None]:
     try:
         with eng.connect() as conn:
             counts = {
-                t: conn.exec_driver_sql(f'SELECT count(*) FROM "{t}"').scalar() for t in tables
+                t: conn.exec_driver_sql(f'SELECT count(*) FROM "{t}"').scalar_one() for t in tables
             }
         return counts, db.schema_version(eng)
     finally:

@@ -4,7 +4,7 @@ per customer and per segment (analytics.profit), and the product list with unit 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -60,7 +60,7 @@ def lines_frame(session: Session, as_of: date, since: date | None = None) -> pd.
     from ..models import Purchase, products
     from . import analytics
 
-    p, pr = Purchase.__table__, products
+    p, pr = Purchase.__table__, products  # type: ignore[attr-defined]
     cur = analytics.currency()
     stmt = (
         sa.select(
@@ -88,7 +88,7 @@ def lines_frame(session: Session, as_of: date, since: date | None = None) -> pd.
 def customer_names(session: Session) -> dict[int, str]:
     from ..models import Customer
 
-    c = Customer.__table__
+    c = Customer.__table__  # type: ignore[attr-defined]
     return dict(map(tuple, session.execute(sa.select(c.c.id, c.c.name))))
 
 
@@ -97,7 +97,7 @@ def _contacts(session: Session, as_of: date, since: date | None) -> pd.DataFrame
 
     from ..models import Interaction
 
-    t = Interaction.__table__
+    t = Interaction.__table__  # type: ignore[attr-defined]
     stmt = sa.select(t.c.customer_id, t.c.channel).where(_window(t.c.at, as_of, since))
     return pd.DataFrame(list(map(tuple, session.execute(stmt))), columns=["customer_id", "channel"])
 
@@ -107,7 +107,7 @@ def _complaints(session: Session, as_of: date, since: date | None) -> pd.DataFra
 
     from ..models import Complaint
 
-    t = Complaint.__table__
+    t = Complaint.__table__  # type: ignore[attr-defined]
     stmt = sa.select(t.c.customer_id).where(_window(t.c.opened_at, as_of, since))
     return pd.DataFrame(list(map(tuple, session.execute(stmt))), columns=["customer_id"])
 
@@ -193,7 +193,12 @@ def set_product(
     if category is not None or found is None:
         values["category"] = category
     if found is None:
-        done = session.execute(sa.insert(t).values(name=name, created_at=now, **values))
+        # Session.execute is annotated Result; a DML statement's is a CursorResult
+        done = cast(
+            "sa.CursorResult[Any]",
+            session.execute(sa.insert(t).values(name=name, created_at=now, **values)),
+        )
+        assert done.inserted_primary_key is not None  # one row inserted
         key = done.inserted_primary_key[0]
     else:
         session.execute(sa.update(t).where(t.c.id == found[0]).values(**values))
@@ -207,7 +212,10 @@ def set_product(
 def remove_product(session: Session, name: str) -> None:
     from ..models import products as t
 
-    done = session.execute(sa.delete(t).where(t.c.name == name.strip()))
+    # Session.execute is annotated Result; a DML statement's is a CursorResult
+    done = cast(
+        "sa.CursorResult[Any]", session.execute(sa.delete(t).where(t.c.name == name.strip()))
+    )
     if not done.rowcount:
         raise NotFound(
             _("no product named {name}; see `custtrack product list`").format(name=repr(name))
@@ -220,7 +228,7 @@ def list_products(session: Session) -> list[dict[str, Any]]:
     cost."""
     from ..models import Purchase, products
 
-    p = Purchase.__table__
+    p = Purchase.__table__  # type: ignore[attr-defined]
     stmt = sa.select(
         p.c.product, sa.func.count(), sa.func.count(p.c.cost_minor), sa.func.max(p.c.category)
     ).where(p.c.product.is_not(None)).group_by(p.c.product)  # fmt: skip

@@ -18,7 +18,7 @@ from ..errors import InvalidValue
 from ..i18n import C_, N_, _, pgettext
 from ..models import Customer, Purchase
 
-C, P = Customer.__table__, Purchase.__table__
+C, P = Customer.__table__, Purchase.__table__  # type: ignore[attr-defined]
 ADVOCATES = C_("segment", "Advocates")  # the segment's name (shown through vocab.label)
 ACTION = N_("thank them and reward each referral; ask them to bring a friend again")
 _NAMES = ("advocates", "advocate", "推荐者", "推荐人", "介绍人", "口碑客户")
@@ -132,13 +132,13 @@ def ranking(bind: Any, as_of: date | None = None, limit: int = 0) -> list[dict[s
     for referrer, cid in pairs:
         by.setdefault(referrer, []).append(cid)
     spend = _spend(conn, sorted({cid for _r, cid in pairs}), end)
-    names = {}
+    names: dict[int, str] = {}
     ids = sorted(by)
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
         names.update(conn.execute(sa.select(C.c.id, C.c.name).where(C.c.id.in_(part))).all())
     least = advocate_min()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "customer_id": rid,
             "name": names.get(rid),

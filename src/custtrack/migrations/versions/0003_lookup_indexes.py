@@ -7,6 +7,8 @@ Revision ID: 0003
 Revises: 0002
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,9 +18,9 @@ branch_labels = None
 depends_on = None
 
 
-def _month_day() -> sa.ColumnElement:
+def _month_day() -> sa.ColumnElement[Any] | sa.TextClause:
     # the same expression as custtrack.dialect.month_day, so the planner can use the index
-    column = sa.column("birthday")
+    column: sa.ColumnClause[Any] = sa.column("birthday")
     if op.get_bind().dialect.name == "sqlite":
         return sa.func.strftime("%m-%d", column)
     # PostgreSQL indexes only IMMUTABLE expressions, which to_char() is not: month * 100 + day

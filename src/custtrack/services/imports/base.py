@@ -105,7 +105,7 @@ class Importer:
         self._times: dict[Any, tuple[str, date]] = {}
         self._qty = {str(n): n for n in range(1, 1000)}
         self._exponents: dict[str, int] = {}
-        self._money: dict[tuple[str, str], int] = {}
+        self._money: dict[tuple[Any, str], int] = {}
         self._phones: dict[str, str] = {}
         self._cn_ok: set[str] = set()  # first five digits of valid Chinese mobile numbers
         self.cn = (region or config.phone_region()) == "CN"
@@ -357,7 +357,7 @@ class Importer:
             BadRow(
                 line,
                 col,
-                phone if kind == "phone" else email or "",
+                (phone or "") if kind == "phone" else email or "",
                 _("belongs to a customer who was forgotten on request; not re-created"),
             ),
         )

@@ -30,7 +30,9 @@ from .records import (
 from .report import DryRun, ImportFailed, Report
 from .sheet import SheetImporter
 
-KINDS = ("customers", "purchases", "interactions", "feedback", "followups", "complaints", "sheet")
+KINDS: tuple[str, ...] = (
+    "customers", "purchases", "interactions", "feedback", "followups", "complaints", "sheet"
+)  # fmt: skip
 KINDS += ("persons", "points")  # a company's contact persons, the points ledger (issue 15)
 CACHE_KIB = 128 * 1024
 
@@ -154,7 +156,7 @@ def import_rows(
         # a big page cache keeps the indexes in memory during a long insert (the default 2 MB
         # spills to the WAL over and over); it only lasts as long as this process's connection
         dialect.execute(conn, f"PRAGMA cache_size = -{CACHE_KIB}")
-    b = ImportBatch.__table__
+    b = ImportBatch.__table__  # type: ignore[attr-defined]
     if sha256:
         report.same_file = list(
             conn.execute(
@@ -163,7 +165,7 @@ def import_rows(
                 )
             ).scalars()
         )
-    report.batch_id = conn.execute(
+    key = conn.execute(
         sa.insert(b).values(
             kind=kind,
             source=source,
@@ -173,7 +175,9 @@ def import_rows(
             rows_skipped=0,
             started_at=clock.utcnow(),
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert key is not None  # one row inserted
+    report.batch_id = key[0]
     importer = _IMPORTERS[kind](
         session,
         report,
@@ -233,7 +237,7 @@ def import_rows(
 
 def list_batches(session: Session, limit: int = 0) -> list[dict[str, Any]]:
     """Import batches, newest first."""
-    b = ImportBatch.__table__
+    b = ImportBatch.__table__  # type: ignore[attr-defined]
     stmt = sa.select(b).order_by(b.c.id.desc())
     if limit:
         stmt = stmt.limit(limit)
@@ -246,7 +250,7 @@ def list_batches(session: Session, limit: int = 0) -> list[dict[str, Any]]:
 
 
 # the tables of the rows an import adds (besides customers), each with its batch
-_CHILDREN = ("interactions", "purchases", "feedback", "followups", "complaints")
+_CHILDREN: tuple[str, ...] = ("interactions", "purchases", "feedback", "followups", "complaints")
 _CHILDREN += ("contact_persons", "points_ledger")  # issue 15
 # how they are named in messages ("customers it added now have contacts recorded …")
 _TABLE_LABELS = (

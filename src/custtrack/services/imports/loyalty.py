@@ -312,8 +312,8 @@ class PointsImporter(RecordImporter):
         at = self.moment(vals.get("at"), "at", errs) if vals.get("at") is not None else None
         if at is None and vals.get("at") is None:
             at = (self.now, self.today)
-        kind = str(vals.get("kind") or "adjust").strip().lower()
-        kind = kind if kind in KINDS else _KIND_SYNONYMS.get(kind)
+        word = str(vals.get("kind") or "adjust").strip().lower()
+        kind = word if word in KINDS else _KIND_SYNONYMS.get(word)
         if kind is None:
             col = self.column.get("kind", "kind")
             errs.add(col, vals.get("kind"), _("must be one of {values}").format(

@@ -30,7 +30,7 @@ class People:
 
     def __init__(self, imp: Importer, keys: bool = False) -> None:
         self.imp = imp
-        self.by = {"external_id": {}, "phone": {}, "email": {}}
+        self.by: dict[str, dict[str, int]] = {"external_id": {}, "phone": {}, "email": {}}
         self.by_name: dict[str, list[int]] = {}
         # each customer's (external id, phone, e-mail), for matching by name (a tracking sheet)
         self.keys_of: dict[int, tuple[str | None, ...]] | None = {} if keys else None

@@ -104,7 +104,9 @@ class PurchaseImporter(RecordImporter):
             return False
         return width >= self._width and (not self.strict_width or width == len(self.headers))
 
-    def checked(self, lines: Sequence[int], table: list[Sequence], rows: Sequence | None) -> None:
+    def checked(
+        self, lines: Sequence[int], table: Sequence[Sequence], rows: Sequence | None
+    ) -> None:
         """Each check is run on a whole column at once; a row that fails one (or that the
         column checks do not cover) goes through `check_row`, so every error is found and
         worded as before. A chunk of good rows is stored column by column too."""
@@ -118,7 +120,7 @@ class PurchaseImporter(RecordImporter):
                 good.append(row)
         self.store(good)
 
-    def _column(self, table: list[Sequence], field: str, plain: bool) -> list[Any] | None:
+    def _column(self, table: Sequence[Sequence], field: str, plain: bool) -> list[Any] | None:
         """A field's cells as `values` cleans them (None if the file has no such column);
         plain: every cell is known to be text."""
         i = self._where.get(field)
@@ -131,7 +133,7 @@ class PurchaseImporter(RecordImporter):
         return [v or None for v in out] if "" in out else out
 
     def _columns(
-        self, lines: Sequence[int], table: list[Sequence], rows: Sequence | None
+        self, lines: Sequence[int], table: Sequence[Sequence], rows: Sequence | None
     ) -> PurchaseColumns:
         import numpy as np
 
@@ -144,8 +146,10 @@ class PurchaseImporter(RecordImporter):
         idents = [self._column(table, f, plain) for f in IDENTITY]
         given = [j for j, cells in enumerate(idents) if cells is not None]
         if len(given) == 1:  # one identity column: its cells are the keys (no tuple per row)
-            c.keys = idents[given[0]]
-            raw = [None] * len(IDENTITY)
+            cells = idents[given[0]]
+            assert cells is not None  # given: the columns present
+            c.keys = cells
+            raw: list[Any] = [None] * len(IDENTITY)
         else:
             c.keys = list(zip(*(repeat(None, n) if x is None else x for x in idents), strict=True))
         distinct = dict.fromkeys(c.keys)
@@ -166,7 +170,9 @@ class PurchaseImporter(RecordImporter):
             c.ok &= np.fromiter(map(c.links.__contains__, c.keys), dtype=bool, count=n)
 
         # when: the till's 'YYYY-MM-DD HH:MM:SS' for the whole column, other shapes one by one
-        c.at_raw = self._column(table, "at", plain)
+        at_raw = self._column(table, "at", plain)
+        assert at_raw is not None  # a required column (`required`)
+        c.at_raw = at_raw
         c.at = self._moments(c.at_raw)
         if None in c.at:
             failed = set()
@@ -182,6 +188,7 @@ class PurchaseImporter(RecordImporter):
                     c.at[k] = got[0]
 
         # currency and amount
+        exp: int | np.ndarray  # one exponent, or one per row when the currencies differ
         cells = self._column(table, "currency", plain)
         if cells is None:
             exp = currency_exponent(self.currency)
@@ -192,11 +199,13 @@ class PurchaseImporter(RecordImporter):
             c.currency = list(map(codes.get, cells))
             if None in c.currency:
                 c.ok &= np.array([x is not None for x in c.currency])
-            exps = {x: currency_exponent(x) for x in codes.values() if x}
+            exps: dict[str | None, int] = {x: currency_exponent(x) for x in codes.values() if x}
             exp = next(iter(exps.values()), 0)
             if len(set(exps.values())) > 1:
                 exp = np.array([exps.get(x, 0) for x in c.currency])
-        c.minor, fine = _amounts(self._column(table, "amount", plain), exp)
+        amounts = self._column(table, "amount", plain)
+        assert amounts is not None  # a required column (`required`)
+        c.minor, fine = _amounts(amounts, exp)
         c.ok &= fine
 
         qty = self._column(table, "qty", plain)
@@ -290,7 +299,8 @@ class PurchaseImporter(RecordImporter):
         if not shaped.any():
             return [None] * len(texts)
         naive = pd.to_datetime(
-            pd.Series(np.where(shaped, np.array(texts, dtype=object), None)),
+            # numpy's stubs take no None for np.where's `y`; numpy takes it as an object scalar
+            pd.Series(np.where(shaped, np.array(texts, dtype=object), None)),  # type: ignore[call-overload]
             format=_SECONDS_FMT,
             errors="coerce",
         )
@@ -426,7 +436,12 @@ class PurchaseColumns:
     """A chunk of purchase rows as checked columns; `ok` marks the rows that passed them all."""
 
     def __init__(
-        self, imp: PurchaseImporter, lines: Sequence[int], table: list[Sequence], rows: Any, ok: Any
+        self,
+        imp: PurchaseImporter,
+        lines: Sequence[int],
+        table: Sequence[Sequence],
+        rows: Any,
+        ok: Any,
     ) -> None:
         self.imp, self.lines, self.table, self.rows, self.ok = imp, lines, table, rows, ok
         self.keys: list[tuple] = []  # the raw customer identity of each row
@@ -453,8 +468,11 @@ class PurchaseColumns:
         """Row k's cost: its own, else one unit's × its quantity (None if neither is given)."""
         if self.cost is not None and self.cost[k] is not None:
             return self.cost[k]
-        if self.unit_cost is not None and self.unit_cost[k] is not None:
-            return self.unit_cost[k] * (self.qty[k] if self.qty else 1)
+        unit = self.unit_cost[k] if self.unit_cost is not None else None
+        if unit is not None:
+            qty = self.qty[k] if self.qty else 1
+            assert qty is not None  # costs are stored only when every quantity passed
+            return unit * qty
         return None
 
     def row(self, k: int) -> tuple:

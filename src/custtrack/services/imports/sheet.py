@@ -58,7 +58,9 @@ class SheetImporter(CustomerImporter):
         self.plans = "next_at" in mapping.values()
         self.planned: Counter = Counter()  # stored follow-ups not yet matched, by key
         self.plans_loaded: set[int] = set()
-        self.counts = {part: Counter() for part in ("contacts", "followups", "purchases")}
+        self.counts: dict[str, Counter] = {
+            part: Counter() for part in ("contacts", "followups", "purchases")
+        }
         self.unchanged_rows = 0  # rows that add nothing and change no customer
         self.owner = config.get("user") or None
 
