@@ -45,3 +45,29 @@ def test_shell_completion_completes_commands_and_options() -> None:
 
     assert complete("custtrack lo", 1) == ["log", "lost"]
     assert complete("custtrack due --form", 2) == ["--format"]
+
+
+def _in_process(*args: str) -> str:
+    """The same help built the way the tests' `cli` builds it: the whole command tree."""
+    from typer.testing import CliRunner
+
+    from custtrack.cli import app
+
+    return CliRunner().invoke(app, list(args), prog_name="custtrack", env={"COLUMNS": "120"}).output
+
+
+def test_a_process_builds_only_what_it_shows_and_shows_the_same() -> None:
+    """`main()` registers only the invoked command (and, for the root's help, the commands
+    without their parameters); the help printed is the whole tree's, word for word."""
+    for args in (("--help",), ("--lang", "zh-CN", "--help"), ("add", "--help"),
+                 ("--db", "x.db", "--lang", "en", "due", "--help"), ("points", "--help"),
+                 ("import", "customers", "--help")):  # fmt: skip
+        proc = _help(*args)
+        assert proc.returncode == 0, (args, proc.stderr)
+        shown = proc.stdout.replace("python -m custtrack", "custtrack")
+        assert shown.split() == _in_process(*args).split(), args
+
+
+def test_a_mistyped_command_still_gets_its_suggestion() -> None:
+    proc = _help("shw")
+    assert proc.returncode == 2 and "Did you mean 'show'?" in proc.stderr
