@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, time, timedelta
+from typing import overload
 
 from . import clock
 from .errors import InvalidValue
@@ -308,6 +309,10 @@ def parse_birthday(text: str, field: str = "--birthday") -> date:
 BIRTHDAY_EXAMPLE = N_("e.g. 1985-03-12, 12 March 1985, 11-25, 11月25日, Dec 3")
 
 
+@overload
+def birthday_text(day: date) -> str: ...
+@overload
+def birthday_text(day: None) -> None: ...
 def birthday_text(day: date | None) -> str | None:
     """A stored birthday as written in exports and JSON: ISO 8601, "--11-25" without a year."""
     if day is None:

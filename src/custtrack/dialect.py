@@ -197,6 +197,12 @@ def to_datetime(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@overload
+def to_date(value: None) -> None: ...
+@overload
+def to_date(value: str | date) -> date: ...
+@overload
+def to_date(value: Any) -> date | None: ...
 def to_date(value: Any) -> date | None:
     """A date read with raw SQL (SQLite: 'YYYY-MM-DD' text; PostgreSQL: a date)."""
     if value is None or isinstance(value, date) and not isinstance(value, datetime):

@@ -4,6 +4,7 @@ This module describes the current schema; `migrations/` holds how each database 
 """
 
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as _OrmSession
@@ -18,6 +19,9 @@ class _Table(SQLModel):
     """
 
     model_config = {"defer_build": True}
+
+    if TYPE_CHECKING:  # set by SQLModel on each table model, not declared by it
+        __table__: ClassVar[sa.Table]
 
 
 class UTCDateTime(sa.types.TypeDecorator):

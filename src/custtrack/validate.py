@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import overload
 
 from .errors import InvalidValue
 from .i18n import N_, _, is_chinese, ngettext
@@ -239,6 +240,10 @@ def money_str(minor: int | None, currency: str) -> str | None:
     return f"{Decimal(minor).scaleb(-exp):.{exp}f}"
 
 
+@overload
+def choice(value: str, allowed: tuple[str, ...], field: str) -> str: ...
+@overload
+def choice(value: str | None, allowed: tuple[str, ...], field: str) -> str | None: ...
 def choice(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
     """One of `allowed`, or a word that means it (微信 for wechat: vocab.SYNONYMS)."""
     if value is None:

@@ -14,6 +14,7 @@ COMPLAINT_CATEGORIES = ("price", "quality", "service", "delivery", "other")
 PRIORITIES = ("low", "normal", "high", "urgent")
 COMPLAINT_STATUS = ("open", "resolved")
 FOLLOWUP_STATUS = ("open", "done", "cancelled")
+FOLLOWUP_ORIGINS: tuple[str, ...]  # extended below
 FOLLOWUP_ORIGINS = ("manual", "cadence", "birthday", "post-purchase", "complaint", "at-risk")
 FOLLOWUP_ORIGINS += ("tier",)  # a loyalty tier reached or about to be lost (issue 15)
 LOST_REASONS = ("price", "competitor", "service", "quality", "other")

@@ -4,11 +4,14 @@ commands when their first argument names a kind of record (cli/customers.py call
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..i18n import N_, _, ngettext
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 PURCHASE = N_("Correct a purchase: edit purchase ID")
 CONTACT = N_("Correct a contact: edit contact ID")
@@ -215,15 +218,19 @@ def edit(word: str, ref: str, fmt: str, customer_options: list[str], **opts: Any
         given["at"] = parse_moment(given["at"], "--at")
     if kind == "contact" and "text" in given:
         given["summary"] = given.pop("text")
-    work = {
+    # each takes its own keyword options: `given` holds only those of this kind
+    works: dict[str, Callable[..., tuple[Any, dict[str, tuple]]]] = {
         "purchase": corrections.edit_purchase,
         "contact": corrections.edit_contact,
         "feedback": corrections.edit_feedback,
         "complaint": corrections.edit_complaint,
-    }[kind]
+    }
+    work = works[kind]
     with db.session(write=True) as s:
         item, changed = work(s, rid, **given)
-        owner = customers.describe(s.get(Customer, item.customer_id))
+        customer = s.get(Customer, item.customer_id)
+        assert customer is not None  # a record's customer (foreign key)
+        owner = customers.describe(customer)
     if _output.written(fmt, item, kind=kind):
         return
     if not changed:
@@ -278,7 +285,9 @@ def delete(word: str, ref: str, yes: bool, fmt: str) -> None:
     with db.session() as s:
         item = corrections.get(s, kind, rid)
         what = _summary(kind, item)
-        owner = customers.describe(s.get(Customer, item.customer_id))
+        customer = s.get(Customer, item.customer_id)
+        assert customer is not None  # a record's customer (foreign key)
+        owner = customers.describe(customer)
     # ask outside the write transaction: it would hold the database lock while the user thinks
     if not yes and not typer.confirm(
         _("Delete {record} ({what}) of {label}?").format(record=name, what=what, label=owner),

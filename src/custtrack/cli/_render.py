@@ -25,7 +25,7 @@ def customer_list(rows: list[dict[str, Any]], fmt: str, empty: str | None = None
     from ..validate import format_money, format_phone, money_str
 
     cur = _currency()
-    out = []
+    out: list[dict[str, Any]] = []
     for r in rows:
         out.append(
             {
@@ -251,7 +251,7 @@ _AUDIT_ENTITIES = {
 _AUDIT_ENTITIES |= {"points": N_("points"), "contact_person": N_("contact person")}  # issue 15
 _AUDIT_ENTITIES |= {"contact": N_("contact"), "feedback": N_("feedback")}  # corrected (17.7)
 _AUDIT_ENTITIES |= {"contact_point": N_("other contact point")}  # issue 17.8
-_AUDIT_FIELDS = (
+_AUDIT_FIELDS: tuple[str, ...] = (
     C_("audit_field", "name"), C_("audit_field", "phone"), C_("audit_field", "email"),
     C_("audit_field", "wechat"), C_("audit_field", "company"), C_("audit_field", "address"),
     C_("audit_field", "city"), C_("audit_field", "birthday"),

@@ -37,7 +37,7 @@ def _command(help: str, group: typer.Typer = app, name: str | None = None) -> An
     the extractor does not see the docstrings of functions registered through here)."""
 
     def register(func: Any) -> Any:
-        kw = {"rich_help_panel": PANEL} if group is app else {}
+        kw: dict[str, Any] = {"rich_help_panel": PANEL} if group is app else {}
         return group.command(name, help=help, **kw)(func)
 
     return register
@@ -176,6 +176,7 @@ def rfm(
         if left_out:
             _output.warn(left_out)
         if not meaningful and len(frame):  # the grid's segment, flagged: segments.MIN_BUYERS
+            assert shown_reason is not None  # maturity says why whenever not meaningful
             _output.warn(shown_reason)
             frame = frame.assign(meaningful=False, reason=reason)
         _output.write_frame(frame, fmt)
@@ -313,7 +314,7 @@ def _explain_segments(fmt: str) -> None:
     from . import _output
     from ._output import Col
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"segment": name, "cells": [{"r": r, "fm": fm} for r, fm in cells], "action": action}
         for name, cells, action in SEGMENTS
     ]
@@ -385,7 +386,7 @@ def _segments_by(by: str, day: Any, fmt: str) -> None:
     frame["spend"] = spend.reindex(cust.index).fillna(0.0)
     frame["buyer"] = spend.reindex(cust.index).notna()
     frame["churned"] = st["stage"] == "churned"
-    if by == "tag":
+    if tags is not None:  # --by tag
         frame = frame.join(tags.set_index("customer_id")["tag"].rename("group"), how="left")
     else:
         frame["group"] = cust[by.replace("-", "_")]
@@ -1130,6 +1131,7 @@ def suggest(
     day = _as_of(as_of)
     with db.session() as s:
         c = customers.resolve(s, customer)
+        assert c.id is not None  # a stored customer
         who, cid = customers.describe(c), c.id
         lines = analytics.purchase_lines(s, day)
         from ..services import referrals  # issue 15: referrals are a suggestion too
@@ -1179,6 +1181,7 @@ def lost(
 
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
+        assert c.id is not None  # a stored customer
         analytics.mark_lost(s, c, reason, note, undo)
         who = customers.describe(c)
         why = c.lost_reason

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from . import _contact_points as points_cli  # edit --add-phone … (issue 17.8)
 from . import _corrections as fix  # edit/delete KIND ID (issue 17.7)
 from ._app import app
 from ._options import CustomerArg, FormatOpt, LimitOpt, WriteFormatOpt, YesOpt
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 Text = lambda help: typer.Option(help=help, show_default=False)  # noqa: E731
 
@@ -78,7 +81,7 @@ _FIELD_VOCABULARY = {"gender": "gender", "price_sensitivity": "price_sensitivity
 _FIELD_VOCABULARY["kind"] = "customer_kind"  # issue 15
 
 
-def _fields(**kw: str | None) -> dict[str, str | None]:
+def _fields(**kw: str | int | None) -> dict[str, str | int | None]:
     return {k: v for k, v in kw.items() if v is not None}
 
 
@@ -135,6 +138,7 @@ def add(
 
             fields.update(_fields(kind=kind, referred_by_id=referrer_id(s, referred_by)))
         c = customers.add(s, fields, tags=tag or [], force=force)
+        assert c.id is not None  # customers.add flushed it
         label = customers.describe(c)
         tags = customers.tags_of(s, c.id)
     if _output.written(fmt, c, tags=tags):
@@ -235,6 +239,7 @@ def edit(
         raise UsageError(_("nothing to change: give at least one option, e.g. --city"))
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
+        assert c.id is not None  # a stored customer
         if referred_by is not None:  # "" clears it (issue 15)
             from ..services.referrals import referrer_id
 
@@ -288,13 +293,14 @@ def untag(customer: CustomerArg, tags: TagsArg, fmt: WriteFormatOpt = "table") -
     _retag(customer, fmt, remove=tags)
 
 
-def _retag(ref: str, fmt: str, add: list[str] = (), remove: list[str] = ()) -> None:
+def _retag(ref: str, fmt: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
     from .. import db
     from ..services import customers
     from . import _output
 
     with db.session(write=True) as s:
         c = customers.resolve(s, ref)
+        assert c.id is not None  # a stored customer
         added, removed = customers.set_tags(s, c, add=add, remove=remove)
         now = customers.tags_of(s, c.id)
         label = customers.describe(c)
@@ -330,6 +336,7 @@ def archive(
 
     with db.session(write=True) as s:
         c = customers.resolve(s, customer)
+        assert c.id is not None  # a stored customer
         unchanged = c.status == ("active" if undo else "archived")
         if not unchanged:
             customers.set_archived(s, c, not undo)
@@ -382,6 +389,7 @@ def delete(
         return
     with db.session() as s:
         c = customers.resolve(s, customer)
+        assert c.id is not None  # a stored customer
         cid, label = c.id, customers.describe(c)
     # ask outside the write transaction: it would hold the database lock while the user thinks
     if not yes and not typer.confirm(
@@ -460,6 +468,7 @@ def show(
 
     with db.session() as s:
         c = customers.resolve(s, customer)
+        assert c.id is not None  # a stored customer
         limit = {"json": 0, "csv": 1}.get(fmt, 0 if all_ else 30)  # csv: the card alone
         prof = records.profile(s, c, timeline_limit=limit)
         if explain:  # issue 15: the health score's terms (JSON: health_terms)
@@ -514,6 +523,7 @@ def history(
     with db.session() as s:
         try:
             c = customers.resolve(s, customer)
+            assert c.id is not None  # a stored customer
             cid, label = c.id, customers.describe(c)
         except NotFound:
             ref = customer.strip().lstrip("#")

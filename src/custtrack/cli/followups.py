@@ -511,6 +511,7 @@ def done(
     with db.session(write=True) as s:
         fu = followups.resolve_item(s, item)
         c = s.get(Customer, fu.customer_id)
+        assert c is not None  # a follow-up's customer (foreign key)
         contact, closed = followups.complete(s, fu, at=when, summary=log, channel=channel)
         nxt = None
         if planned:
@@ -556,7 +557,9 @@ def _act_on(item: str, action: Any) -> tuple[str, Any]:
     with db.session(write=True) as s:
         fu = followups.resolve_item(s, item)
         action(s, fu)
-        return _act_header(fu, customers.describe(s.get(Customer, fu.customer_id))), fu
+        c = s.get(Customer, fu.customer_id)
+        assert c is not None  # a follow-up's customer (foreign key)
+        return _act_header(fu, customers.describe(c)), fu
 
 
 @app.command(rich_help_panel=N_("Daily"))

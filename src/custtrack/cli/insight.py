@@ -25,7 +25,7 @@ def _command(help: str, group: typer.Typer = app, name: str | None = None) -> An
     """Register a command with its --help text (an N_() message; see cli/analytics.py)."""
 
     def register(func: Any) -> Any:
-        kw = {"rich_help_panel": PANEL} if group is app else {}
+        kw: dict[str, Any] = {"rich_help_panel": PANEL} if group is app else {}
         return group.command(name, help=help, **kw)(func)
 
     return register

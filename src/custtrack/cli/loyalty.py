@@ -3,7 +3,7 @@ persons, their imports; and the lines they add to `show`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +11,9 @@ from ..i18n import C_, N_, _, ngettext, pgettext
 from . import data as _data
 from ._app import _Group, app, sub_app
 from ._options import AsOfOpt, CustomerArg, FormatOpt, LimitOpt, WriteFormatOpt, apply_as_of
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
 PANEL = N_("Loyalty")
 # the import kinds and the tables issue 15 adds, as messages name them
@@ -221,6 +224,7 @@ def tiers_and_health(
     if tier:
         wanted = loyalty.find_tier(tier)
         t = loyalty.tiers()
+        assert t is not None  # find_tier refused otherwise
         values = loyalty.values_on(session, today, ids if len(ids) <= 5000 else None)
         for r in rows:
             r["tier"] = t.of(values.get(r["id"], 0)).name
@@ -321,6 +325,7 @@ def points_show(
 
     with db.session() as s:
         c = customers.resolve(s, customer)
+        assert c.id is not None  # a stored customer
         acc = loyalty.account(s, c.id)
         who, cid = customers.describe(c), c.id
     ledger = [{**r, "pending": False} for r in acc.rows]
@@ -647,6 +652,7 @@ def tiers(as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
         return
     with db.session() as s:
         rows = loyalty.per_tier(s, day)
+    assert rows is not None  # None only when no tiers are set, ruled out above
     data = [{"tier": r["tier"], "threshold": r["threshold"], "customers": r["customers"],
              "revenue": money_str(r["revenue_minor"], t.currency), "currency": t.currency}
             for r in rows]  # fmt: skip
@@ -789,6 +795,7 @@ def person_list(
 
     with db.session() as s:
         c = customers.resolve(s, company)
+        assert c.id is not None  # a stored customer
         rows = accounts.persons(s, c.id)
         who = customers.describe(c)
     keys = ("id", "customer_id", "name", "role", "phone", "wechat", "email", "notes",
@@ -863,9 +870,15 @@ def person_remove(person: PersonIdArg, fmt: WriteFormatOpt = "table") -> None:
 
 
 # the options of the other `import` commands (module level: Typer reads the annotations here)
-FileArg, MapOpt, ImportDryRun = _data.FileArg, _data.MapOpt, _data.DryRunOpt
-SkipBadOpt, CreateOpt, EncodingOpt = _data.SkipBadOpt, _data.CreateOpt, _data.EncodingOpt
-SheetOpt, HeaderRowOpt, ReportFmt = _data.SheetOpt, _data.HeaderRowOpt, _data.ReportFmt
+FileArg: TypeAlias = _data.FileArg
+MapOpt: TypeAlias = _data.MapOpt
+ImportDryRun: TypeAlias = _data.DryRunOpt
+SkipBadOpt: TypeAlias = _data.SkipBadOpt
+CreateOpt: TypeAlias = _data.CreateOpt
+EncodingOpt: TypeAlias = _data.EncodingOpt
+SheetOpt: TypeAlias = _data.SheetOpt
+HeaderRowOpt: TypeAlias = _data.HeaderRowOpt
+ReportFmt: TypeAlias = _data.ReportFmt
 
 
 def _register_imports() -> None:

@@ -114,6 +114,7 @@ def export(
 
         with db.session() as s:
             c = customers.resolve(s, customer)
+            assert c.id is not None  # a stored customer
             label = customers.describe(c)
             record = ex.customer_record(s, c.id)
         _write_json_doc(record, out, force)
@@ -259,13 +260,14 @@ def backup(
 
 
 def _size(n: int) -> str:
+    size: float = n  # n itself stays the whole number of bytes
     for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
+        if size < 1024 or unit == "GB":
             if unit == "bytes":
                 return ngettext("{n} byte", "{n} bytes", n).format(n=n)
-            return f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -463,6 +465,7 @@ def forget(
 
     with db.session() as s:
         c = customers.resolve(s, customer)
+        assert c.id is not None  # a stored customer
         cid, label, erased_at = c.id, customers.describe(c), c.erased_at
     on_server = db.is_postgresql()
     if erased_at is not None and not purge:

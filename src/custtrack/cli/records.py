@@ -96,6 +96,7 @@ def log(
         )  # fmt: skip
         closed = []
         if not keep_open:
+            assert c.id is not None and contact.id is not None  # stored; log_contact flushed it
             closed = followups.close_due_on_contact(s, c.id, when.date(), contact.id)
         fu = None
         if planned:

@@ -375,6 +375,7 @@ class atomic_file:  # lower case: used like open()
     def __enter__(self) -> IO:
         # personal data: readable by the user only, like the database itself
         fd = os.open(self.tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        self.fh: IO[Any]
         if self.binary:
             self.fh = os.fdopen(fd, "wb")
         else:

@@ -217,7 +217,7 @@ def names(bind: Any, ids: set[int]) -> dict[int, str]:
 def persons_of_timeline(bind: Any, items: list[dict[str, Any]]) -> None:
     """Add `person` (their name, or None) to the contacts and purchases of a timeline."""
     conn = _conn(bind)
-    want = {"contact": Interaction.__table__, "purchase": Purchase.__table__}  # type: ignore[attr-defined]
+    want = {"contact": Interaction.__table__, "purchase": Purchase.__table__}
     found: dict[tuple[str, int], int] = {}
     for kind, table in want.items():
         ids = [i["id"] for i in items if i["kind"] == kind]

@@ -293,7 +293,7 @@ def _count(
     far = today - timedelta(days=_NEAR_PAST)
 
     def count(*where: Any) -> int:
-        return session.execute(sa.select(sa.func.count()).where(*where)).scalar()
+        return session.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
 
     if len(cond) > 2:  # owner, tag or channel: every row is checked
         return count(A.c.due_date <= last, *cond), count(A.c.due_date <= far, *cond)

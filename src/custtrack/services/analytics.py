@@ -245,7 +245,7 @@ def purchase_lines(session: Session, as_of: date) -> pd.DataFrame:
     """customer_id, product, category, amount (major units) of purchases up to as_of."""
     import pandas as pd
 
-    p = Purchase.__table__  # type: ignore[attr-defined]
+    p = Purchase.__table__
     stmt = sa.select(p.c.customer_id, p.c.product, p.c.category, p.c.amount_minor).where(
         p.c.at < end_of_day_utc(as_of)
     )
@@ -272,7 +272,7 @@ def complaints_frame(session: Session, as_of: date) -> pd.DataFrame:
     """Complaints opened by as_of; one resolved after as_of counts as still open."""
     import pandas as pd
 
-    c = Complaint.__table__  # type: ignore[attr-defined]
+    c = Complaint.__table__
     end = end_of_day_utc(as_of)
     stmt = sa.select(c.c.category, c.c.opened_at, c.c.resolved_at).where(c.c.opened_at < end)
     frame = pd.DataFrame(_rows(session, stmt), columns=["category", "opened", "resolved"])

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from .. import clock, config
 from ..models import Complaint, Customer, FollowUp, Purchase, audit_log
 
-ENTITIES = {
+ENTITIES: dict[type[Customer | Purchase | FollowUp | Complaint], str] = {
     Customer: "customer",
     Purchase: "purchase",
     FollowUp: "followup",
@@ -149,7 +149,7 @@ def write(bind: Any, rows: list[dict[str, Any]]) -> None:
 def changes(
     bind: Any,
     entity: str,
-    entity_id: int,
+    entity_id: int | None,
     customer_id: int | None,
     changed: dict[str, tuple[Any, Any]],
     batch_id: int | None = None,
@@ -285,7 +285,7 @@ def _redact(conn: sa.Connection, values: set[str]) -> int:
     for v in values:
         pattern = "%" + v.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
         conds += [a.old.like(pattern, escape="\\"), a.new.like(pattern, escape="\\")]
-    found = []
+    found: list[sa.Row[Any, Any, Any]] = []
     for start in range(0, len(conds), 200):
         found += conn.execute(
             sa.select(a.id, a.old, a.new).where(sa.or_(*conds[start : start + 200]))

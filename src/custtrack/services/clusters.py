@@ -44,7 +44,7 @@ def contacts_frame(session: Session, as_of: date) -> pd.DataFrame:
     from . import analytics
     from .segments import end_of_day_utc
 
-    t = Interaction.__table__  # type: ignore[attr-defined]
+    t = Interaction.__table__
     stmt = sa.select(t.c.customer_id, t.c.channel, t.c.at).where(t.c.at < end_of_day_utc(as_of))
     frame = pd.DataFrame(
         list(map(tuple, session.execute(stmt))), columns=["customer_id", "channel", "at"]

@@ -89,7 +89,9 @@ def add(bind: Any, customer: Any, kind: str, value: str, source: str = "manual")
         return None
     row = {"customer_id": customer.id, "kind": kind, "value": value.strip(), "source": source,
            "created_at": clock.utcnow()}  # fmt: skip
-    point_id = _conn(bind).execute(sa.insert(T).values(row)).inserted_primary_key[0]
+    done = _conn(bind).execute(sa.insert(T).values(row))
+    assert done.inserted_primary_key is not None  # one row inserted
+    point_id = done.inserted_primary_key[0]
     _audit(bind, "create", customer.id, point_id, {kind: row["value"]})
     return point_id
 

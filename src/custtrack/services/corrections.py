@@ -138,7 +138,9 @@ def edit_purchase(
     def same_figure(minor: int, field: str) -> int:
         """The figure in the new currency (42.75 CNY → 42.75 USD); not one JPY cannot have."""
         try:
-            return parse_money(money_str(minor, p.currency), cur, field)
+            figure = money_str(minor, p.currency)
+            assert figure is not None  # a number's string, never None
+            return parse_money(figure, cur, field)
         except InvalidValue as e:
             hint = _("give {option} in {currency} too").format(option=field, currency=cur)
             raise InvalidValue("--currency", currency, e.reason, hint) from None

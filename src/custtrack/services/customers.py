@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .. import clock
 from ..errors import Ambiguous, Conflict, InvalidValue, NotFound
@@ -24,6 +24,9 @@ from ..models import (
 )
 from ..validate import check_text, choice, normalize_email, normalize_phone
 from ..vocab import GENDERS, PRICE_SENSITIVITY
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 TEXT_FIELDS = ("name", "wechat", "company", "address", "city", "source", "owner", "notes")
 EDITABLE = (
@@ -207,6 +210,7 @@ def update(session: Session, customer: Customer, raw: dict[str, Any], force: boo
     for key, (_old, new) in changed.items():
         set_committed_value(customer, key, new)
     set_committed_value(customer, "updated_at", now)
+    assert customer.id is not None  # a stored customer
     audit.changes(session, "customer", customer.id, customer.id, changed)
     return changed
 
@@ -231,6 +235,7 @@ def _edit_conflict(session: Session, customer: Customer, changed: dict[str, tupl
     now = row._mapping
     field = next((k for k, (old, _new) in changed.items() if now[k] != old), next(iter(changed)))
     shown = lambda v: repr(audit.text(v)) if v not in (None, "") else _("(empty)")  # noqa: E731
+    assert customer.id is not None  # a stored customer
     last = audit.last_change(session, customer.id, field)
     values = {
         "field": label("customer_field", field),
@@ -266,7 +271,7 @@ def _tag_name(name: str, field: str | None = None) -> str:
 def tags_of(session: Session, customer_id: int) -> list[str]:
     stmt = (
         select(Tag.name)
-        .join(CustomerTag, CustomerTag.tag_id == Tag.id)
+        .join(CustomerTag, col(CustomerTag.tag_id) == Tag.id)
         .where(CustomerTag.customer_id == customer_id)
         .order_by(Tag.name)
     )
@@ -274,9 +279,10 @@ def tags_of(session: Session, customer_id: int) -> list[str]:
 
 
 def set_tags(
-    session: Session, customer: Customer, add: list[str] = (), remove: list[str] = ()
+    session: Session, customer: Customer, add: Iterable[str] = (), remove: Iterable[str] = ()
 ) -> tuple[list[str], list[str]]:
     """Add and remove tags; returns (added, removed), leaving out no-ops."""
+    assert customer.id is not None  # a stored customer
     current = set(tags_of(session, customer.id))
     added, removed = [], []
     for name in dict.fromkeys(_tag_name(n) for n in add):
@@ -287,6 +293,7 @@ def set_tags(
             tag = Tag(name=name)
             session.add(tag)
             session.flush()
+        assert tag.id is not None  # stored, or flushed just above
         session.add(CustomerTag(customer_id=customer.id, tag_id=tag.id))
         added.append(name)
     for name in dict.fromkeys(_tag_name(n) for n in remove):
@@ -295,7 +302,7 @@ def set_tags(
         tag_id = session.exec(select(Tag.id).where(Tag.name == name)).one()
         session.exec(
             sa.delete(CustomerTag).where(
-                CustomerTag.customer_id == customer.id, CustomerTag.tag_id == tag_id
+                col(CustomerTag.customer_id) == customer.id, col(CustomerTag.tag_id) == tag_id
             )
         )
         removed.append(name)
@@ -378,7 +385,7 @@ def _with_contact(session: Session, kind: str, value: str) -> list[Customer]:
     found = {c.id: c for c in session.exec(select(Customer).where(column == value))}
     more = [cid for cid in customer_ids(session, kind, value) if cid not in found]
     if more:
-        found |= {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(more)))}
+        found |= {c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(more)))}
     return list(found.values())
 
 
@@ -446,9 +453,9 @@ def list_customers(
         t, ct = Tag.__table__, CustomerTag.__table__
         sub = sa.select(ct.c.customer_id).join(t, t.c.id == ct.c.tag_id)
         stmt = stmt.where(c.c.id.in_(sub.where(t.c.name == _tag_name(tag, "--tag"))))
-    for col, value in (("owner", owner), ("city", city), ("source", source)):
+    for field, value in (("owner", owner), ("city", city), ("source", source)):
         if value:
-            stmt = stmt.where(sa.func.lower(c.c[col]) == value.strip().lower())
+            stmt = stmt.where(sa.func.lower(c.c[field]) == value.strip().lower())
     if search:
         like = "%" + search.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
         conds = [
@@ -463,15 +470,15 @@ def list_customers(
         raise InvalidValue(
             "--sort", sort, _("must be one of {values}").format(values=", ".join(SORTS))
         )
-    order = {
+    orders: dict[str, list[Any]] = {
         "name": [sa.func.lower(c.c.name), c.c.id],
         "created": [c.c.created_at.desc(), c.c.id.desc()],
         "last-contact": [c.c.last_contact_at.desc().nulls_last(), c.c.id],
         "last-purchase": [sa.desc("last_purchase").nulls_last(), c.c.id],
         "spend": [sa.desc("spend_minor"), c.c.id],
         "id": [c.c.id],
-    }[sort]
-    stmt = stmt.order_by(*order)
+    }
+    stmt = stmt.order_by(*orders[sort])
     if limit:
         stmt = stmt.limit(limit)
     rows = [dict(r._mapping) for r in session.execute(stmt)]
@@ -490,9 +497,9 @@ def _attach_tags(session: Session, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         stmt = (
-            sa.select(CustomerTag.customer_id, Tag.name)
-            .join(Tag, Tag.id == CustomerTag.tag_id)
-            .where(CustomerTag.customer_id.in_(chunk))
+            sa.select(col(CustomerTag.customer_id), col(Tag.name))
+            .join(Tag, col(Tag.id) == CustomerTag.tag_id)
+            .where(col(CustomerTag.customer_id).in_(chunk))
             .order_by(Tag.name)
         )
         for cid, name in session.execute(stmt):

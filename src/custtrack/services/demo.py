@@ -181,7 +181,7 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
             )
             if c.id not in last_contact or last_contact[c.id] < at:
                 last_contact[c.id] = at
-    counts["interactions"] = insert_rows(conn, Interaction.__table__, rows)  # type: ignore[attr-defined]
+    counts["interactions"] = insert_rows(conn, Interaction.__table__, rows)
     for c in by_ext.values():  # what log_contact maintains: the time of the newest contact
         newest = last_contact.get(c.id) if c.id is not None else None
         if newest is not None and (c.last_contact_at is None or c.last_contact_at < newest):
@@ -217,7 +217,7 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
                     "created_at": now,
                 }
             )
-    counts["purchases"] = insert_rows(conn, Purchase.__table__, rows)  # type: ignore[attr-defined]
+    counts["purchases"] = insert_rows(conn, Purchase.__table__, rows)
 
     rows = []
     for line, row in _rows(folder, "feedback"):
@@ -242,7 +242,7 @@ def load_examples(session: Session, folder: Path) -> dict[str, int]:
                     "created_at": now,
                 }
             )
-    counts["feedback"] = insert_rows(conn, Feedback.__table__, rows)  # type: ignore[attr-defined]
+    counts["feedback"] = insert_rows(conn, Feedback.__table__, rows)
 
     for line, row in _rows(folder, "complaints"):
         with _at("complaints.csv", line):
@@ -347,7 +347,7 @@ def summary(session: Session) -> dict[str, Any]:
 
     from ..models import Complaint, FollowUp
 
-    p = Purchase.__table__  # type: ignore[attr-defined]
+    p = Purchase.__table__
     today = clock.today()
     active = session.exec(
         select(sa.func.count()).select_from(Customer).where(Customer.status == "active")

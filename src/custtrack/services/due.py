@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -201,6 +201,10 @@ def _start_utc(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=_tz()).astimezone(UTC)
 
 
+@overload
+def _dt(value: datetime | str) -> datetime: ...
+@overload
+def _dt(value: Any) -> datetime | None: ...
 def _dt(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
@@ -551,8 +555,8 @@ def _birthdays(session: Session, today: date, horizon: date, scope: Scope) -> li
     rows = []
     for r in session.execute(stmt).all():
         bday = _date(r.birthday)
-        days = (birthday_in(year, bday) for year in range(start.year, end.year + 1))
-        item = _birthday_item(r, today, [d for d in days if start <= d <= end], bday.year)
+        yearly = (birthday_in(year, bday) for year in range(start.year, end.year + 1))
+        item = _birthday_item(r, today, [d for d in yearly if start <= d <= end], bday.year)
         if item is not None:
             rows.append(item)
     # `> ''` rather than IS NOT NULL: a range the index on lunar_birthday answers (0009)
@@ -617,13 +621,13 @@ def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -
     # follow-up came after it. Per customer that holds for some purchase iff it holds for the
     # latest one, so customers are looked up once each (not once per purchase: a random read
     # of the wide customers row each), and only the ones due get their earliest such purchase.
-    window = sa.select(P.c.customer_id, sa.func.max(P.c.at).label("last")).where(
+    latest = sa.select(P.c.customer_id, sa.func.max(P.c.at).label("last")).where(
         P.c.at >= lo, P.c.at < hi
     )
     among = scope.customers(P.c.customer_id)
     if among is not None:
-        window = window.where(among)
-    window = window.group_by(P.c.customer_id).subquery("w")
+        latest = latest.where(among)
+    window = latest.group_by(P.c.customer_id).subquery("w")
 
     def not_stored(at: Any, customer: Any) -> Any:
         return ~sa.exists().where(

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .. import clock, dialect
 from ..errors import UsageError
@@ -138,8 +138,8 @@ def find_dupes(
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
                 note(a, b, 100, tr(_SAME[kind]).format(value=value))
-    for (kind, _value), members in blocks.items():
-        for a, b, score in _name_pairs(members, min_score):
+    for (kind, _value), block in blocks.items():
+        for a, b, score in _name_pairs(block, min_score):
             place = people[a].city if kind == "city" else people[a].company
             note(a, b, score, tr(_SIMILAR[kind]).format(place=place, score=score))
     out = []
@@ -164,6 +164,7 @@ def merge(
     """Move everything of OTHER to KEEP, fill KEEP's empty fields, record the merge, drop OTHER."""
     if keep.id == other.id:
         raise UsageError(_("KEEP and OTHER are the same customer"))
+    assert keep.id is not None and other.id is not None  # stored customers
     conn = session.connection()
     counts: dict[str, Any] = {}
     for table in (*_MOVE, *_MOVE_TOO):
@@ -209,7 +210,7 @@ def merge(
     session.delete(other)
     session.flush()
     keep.last_contact_at = session.execute(
-        sa.select(sa.func.max(Interaction.at)).where(Interaction.customer_id == keep.id)
+        sa.select(sa.func.max(Interaction.at)).where(col(Interaction.customer_id) == keep.id)
     ).scalar()
     keep.updated_at = clock.utcnow()
     session.add(keep)

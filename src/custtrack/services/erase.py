@@ -9,10 +9,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .. import clock
 from ..errors import Conflict
@@ -41,7 +41,7 @@ PERSONAL_FIELDS = (
     "gender", "price_sensitivity", "notes", "external_id", "lost_note",
 )  # fmt: skip
 # Free text about the person in their records (products, amounts and dates are kept).
-FREE_TEXT = {
+FREE_TEXT: dict[type[Interaction | Feedback | Complaint | FollowUp], tuple[str, ...]] = {
     Interaction: ("summary", "outcome"),
     Feedback: ("text",),
     Complaint: ("text", "resolution"),
@@ -49,6 +49,10 @@ FREE_TEXT = {
 }
 
 
+@overload
+def _salt(session: Session, create: Literal[True]) -> bytes: ...
+@overload
+def _salt(session: Session, create: bool) -> bytes | None: ...
 def _salt(session: Session, create: bool) -> bytes | None:
     row = session.get(Meta, SALT_KEY)
     if row is None:
@@ -95,6 +99,7 @@ def erased_match(session: Session, phone: str | None, email: str | None) -> str 
 def _remember(session: Session, customer: Customer) -> int:
     from .contact_points import values  # their other phones and e-mails too (issue 17.8)
 
+    assert customer.id is not None  # a stored customer
     identities = [(k, getattr(customer, k)) for k in ("phone", "email") if getattr(customer, k)]
     identities += [(k, v) for k, v in values(session, customer.id) if k in ("phone", "email")]
     if not identities:
@@ -130,14 +135,19 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
     from . import audit, contact_points
 
     cid = customer.id
+    assert cid is not None  # a stored customer
     identity = audit.identity(customer)
     identity |= {v for _kind, v in contact_points.values(session, cid)}  # issue 17.8
     _remember(session, customer)
     kinds = (Interaction, Purchase, Feedback, Complaint, FollowUp)
     counts = {m.__tablename__: _count(session, m, cid) for m in kinds}
-    tag_ids = list(session.exec(select(CustomerTag.tag_id).where(CustomerTag.customer_id == cid)))
-    session.exec(sa.delete(CustomerTag).where(CustomerTag.customer_id == cid))
-    session.exec(sa.delete(Cadence).where(Cadence.scope == "customer", Cadence.target == str(cid)))
+    tag_ids = list(
+        session.exec(select(CustomerTag.tag_id).where(col(CustomerTag.customer_id) == cid))
+    )
+    session.exec(sa.delete(CustomerTag).where(col(CustomerTag.customer_id) == cid))
+    session.exec(
+        sa.delete(Cadence).where(col(Cadence.scope) == "customer", col(Cadence.target) == str(cid))
+    )
     # issue 15: a company's people are personal data; notes of points spent are free text
     from ..models import contact_persons as cp
     from ..models import points_ledger as pl
@@ -147,25 +157,27 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
     session.exec(sa.update(pl).where(pl.c.customer_id == cid, pl.c.kind.in_(("redeem", "adjust")))
                  .values(note=None))  # fmt: skip
     if purge:
-        for model in (*FREE_TEXT, Purchase, Merge):
-            key = Merge.kept_id if model is Merge else model.customer_id
-            session.exec(sa.delete(model).where(key == cid))
-        session.exec(sa.delete(Customer).where(Customer.id == cid))
+        for model in (*FREE_TEXT, Purchase):
+            session.exec(sa.delete(model).where(col(model.customer_id) == cid))
+        session.exec(sa.delete(Merge).where(col(Merge.kept_id) == cid))
+        session.exec(sa.delete(Customer).where(col(Customer.id) == cid))
     else:
         now = clock.utcnow()
         for model, cols in FREE_TEXT.items():
             session.exec(
-                sa.update(model).where(model.customer_id == cid).values(dict.fromkeys(cols))
+                sa.update(model).where(col(model.customer_id) == cid).values(dict.fromkeys(cols))
             )
         # nothing left to chase for someone who asked to be forgotten
         session.exec(
             sa.update(FollowUp)
-            .where(FollowUp.customer_id == cid, FollowUp.status == "open")
+            .where(col(FollowUp.customer_id) == cid, col(FollowUp.status) == "open")
             .values(status="cancelled", closed_at=now)
         )
         # a merge snapshot holds the other record's personal fields: keep only the fact
         session.exec(
-            sa.update(Merge).where(Merge.kept_id == cid).values(merged_snapshot="{}", reason=None)
+            sa.update(Merge)
+            .where(col(Merge.kept_id) == cid)
+            .values(merged_snapshot="{}", reason=None)
         )
         for field in PERSONAL_FIELDS:
             setattr(customer, field, None)
@@ -193,7 +205,7 @@ def _drop_unused_tags(session: Session, tag_ids: list[int]) -> None:
     cadence_tags = select(Cadence.target).where(Cadence.scope == "tag")
     session.exec(
         sa.delete(Tag).where(
-            Tag.id.in_(tag_ids), Tag.id.not_in(used), Tag.name.not_in(cadence_tags)
+            col(Tag.id).in_(tag_ids), col(Tag.id).not_in(used), col(Tag.name).not_in(cadence_tags)
         )
     )
 

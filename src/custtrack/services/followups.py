@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .. import clock, config, vocab
 from ..errors import Conflict, InvalidValue, NotFound
@@ -40,6 +40,7 @@ def plan(
         )
     if due_date < clock.today() - timedelta(days=366):
         raise InvalidValue("WHEN", due_date.isoformat(), _("is more than a year in the past"))
+    assert customer.id is not None  # a stored customer
     item = FollowUp(
         customer_id=customer.id,
         due_date=due_date,
@@ -61,7 +62,7 @@ def next_open(session: Session, customer_id: int) -> FollowUp | None:
     return session.exec(
         select(FollowUp)
         .where(FollowUp.customer_id == customer_id, FollowUp.status == "open")
-        .order_by(FollowUp.due_date, FollowUp.due_time.nulls_first(), FollowUp.id)
+        .order_by(col(FollowUp.due_date), col(FollowUp.due_time).nulls_first(), col(FollowUp.id))
     ).first()
 
 
@@ -108,6 +109,7 @@ def materialise(session: Session, origin: str, ident: int) -> FollowUp:
 
     item = computed_item(session, origin, ident)
     customer = session.get(Customer, item["customer_id"])
+    assert customer is not None  # the reminder's own customer
     row = FollowUp(
         customer_id=item["customer_id"],
         due_date=item["due_date"],
@@ -154,6 +156,7 @@ def complete(
     from .records import log_contact
 
     customer = session.get(Customer, item.customer_id)
+    assert customer is not None  # the follow-up's own customer
     text = (
         summary
         or note_text(item.note, item.origin)
@@ -164,6 +167,7 @@ def complete(
     contact = log_contact(
         session, customer, channel=channel or item.channel or "phone", at=at, summary=text
     )
+    assert customer.id is not None and contact.id is not None  # both stored
     closed = close_due_on_contact(
         session, customer.id, at.astimezone(clock.local_zone()).date(), contact.id
     )
@@ -269,8 +273,8 @@ def list_cadences(session: Session) -> list[dict]:
             count = session.exec(
                 select(sa.func.count())
                 .select_from(CustomerTag)
-                .join(Tag, Tag.id == CustomerTag.tag_id)
-                .join(Customer, Customer.id == CustomerTag.customer_id)
+                .join(Tag, col(Tag.id) == CustomerTag.tag_id)
+                .join(Customer, col(Customer.id) == CustomerTag.customer_id)
                 .where(Tag.name == cad.target, Customer.status == "active")
             ).one()
         else:

@@ -16,7 +16,7 @@ from ..i18n import C_, _
 from ..models import Complaint, Customer, Feedback, Purchase, points_ledger
 
 C, P, FB, K, L = (
-    Customer.__table__, Purchase.__table__, Feedback.__table__, Complaint.__table__,  # type: ignore[attr-defined]
+    Customer.__table__, Purchase.__table__, Feedback.__table__, Complaint.__table__,
     points_ledger,
 )  # fmt: skip
 _TERM_LABELS = (
@@ -84,6 +84,7 @@ def facts(bind: Any, today: date, ids: list[int] | None = None) -> dict[int, Fac
     out: dict[int, Facts] = {}
     cur = configured_currency()
     in_cur = P.c.currency == cur
+    stmt: sa.Select[*tuple[Any, ...]]  # one name for queries of differing rows
     for part in _parts(ids):
 
         def only(column: Any, part: list[int] | None = part) -> list[Any]:

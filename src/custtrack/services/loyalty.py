@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -46,6 +46,7 @@ _KIND_LABELS = (
 QUALIFYING = ("earn", "bonus", "reverse", "adjust")
 # the notes custtrack writes itself (shown through vocab.label("points_note", …))
 SIGNUP, BIRTHDAY, REFUND, DELETED = "sign-up", "birthday", "refund", "purchase deleted"
+_NOTE_LABELS: tuple[str, ...]  # extended below
 _NOTE_LABELS = (
     C_("points_note", "sign-up"), C_("points_note", "birthday"), C_("points_note", "refund"),
     C_("points_note", "purchase deleted"),
@@ -175,12 +176,14 @@ def _insert(bind: Any, rows: list[dict[str, Any]], who: str | None = "") -> list
     ]  # fmt: skip
     conn = _conn(bind)
     if len(full) == 1:
-        return [conn.execute(sa.insert(L).values(full[0])).inserted_primary_key[0]]
+        done = conn.execute(sa.insert(L).values(full[0]))
+        assert done.inserted_primary_key is not None  # one row inserted
+        return [done.inserted_primary_key[0]]
     conn.execute(sa.insert(L), full)
     return []
 
 
-def _audit(bind: Any, rows: list[dict[str, Any]], ids: list[int]) -> None:
+def _audit(bind: Any, rows: list[dict[str, Any]], ids: Sequence[int | None]) -> None:
     """The trail of ledger rows a person made (created records of entity `points`)."""
     import json
 
@@ -412,6 +415,7 @@ def summary(bind: Any, customer_id: int) -> dict[str, Any] | None:
     if exists is None and not r.earns:
         return None
     acc = account(bind, customer_id, r)
+    out: dict[str, Any]
     out = {"balance": acc.balance, "earned": acc.earned, "redeemed": acc.redeemed,
            "expiring": None, "expiring_at": None}  # fmt: skip
     if acc.next_expiry is not None:
@@ -489,6 +493,7 @@ def adjust(session: Any, customer: Any, points: Any, reason: str | None) -> dict
         raise InvalidValue("N", points, _("must not be 0"))
     if not (reason or "").strip():
         raise InvalidValue("--reason", reason or "", _("say why the points change"))
+    assert reason is not None  # checked just above
     settle_expiry(session, [customer.id])
     row = {"customer_id": customer.id, "at": clock.utcnow(), "kind": "adjust", "points": n,
            "note": check_text(reason.strip(), "--reason", 200)}  # fmt: skip
@@ -532,7 +537,7 @@ def refund(
         sa.select(sa.func.coalesce(sa.func.sum(L.c.points), 0)).where(
             L.c.purchase_id == purchase.id, L.c.customer_id == purchase.customer_id
         )
-    ).scalar()
+    ).scalar_one()
     taken = round(earned * back / whole) if whole else earned
     out = {"purchase_id": purchase.id, "customer_id": customer.id, "customer": describe(customer),
            "refunded_minor": back, "currency": purchase.currency, "deleted": back == whole,
@@ -604,7 +609,7 @@ def purchase_corrected(session: Any, purchase: Any, deleted: bool = False) -> in
         mine.append(L.c.kind.in_(("earn", "reverse")))
     net = conn.execute(
         sa.select(sa.func.coalesce(sa.func.sum(L.c.points), 0)).where(*mine)
-    ).scalar()
+    ).scalar_one()
     if deleted:
         delta = -net if net > 0 else 0
     else:
@@ -821,6 +826,7 @@ def standing_of(events: list[tuple[date, int]], t: Tiers, today: date) -> dict[s
     nxt = t.levels[tier.index + 1] if tier.index + 1 < len(t.levels) else None
     drop = lower = None
     if tier.index > 0:
+        by_day: dict[date, int]
         left, by_day = now, {}
         for d, v in events:
             if today - window < d <= today:
@@ -955,6 +961,7 @@ def per_tier(bind: Any, day: date) -> list[dict[str, Any]] | None:
     active = conn.execute(
         sa.select(C.c.id).where(C.c.status == "active", C.c.erased_at.is_(None))
     ).scalars()
+    rows: dict[int, dict[str, Any]]
     rows = {tier.index: {"tier": tier.name, "threshold": tier.threshold, "customers": 0,
                          "revenue_minor": 0} for tier in t.levels}  # fmt: skip
     for cid in active:

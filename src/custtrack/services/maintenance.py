@@ -212,8 +212,9 @@ def restore(path: Path, checked: Candidate | None = None) -> dict[str, Any]:
     if _on_server():
         from . import pg_backup
 
-        ok = isinstance(checked, pg_backup.DumpCandidate) and checked.path == path
-        return pg_backup.restore(path, checked if ok else pg_backup.inspect(path))
+        if isinstance(checked, pg_backup.DumpCandidate) and checked.path == path:
+            return pg_backup.restore(path, checked)
+        return pg_backup.restore(path, pg_backup.inspect(path))
     target = _db_file(must_exist=False)
     if target.exists() and path.resolve() == target.resolve():
         raise UsageError(_("that file is the database in use; give a backup file"))
@@ -501,6 +502,7 @@ def _scrub_postgresql(engine: sa.Engine) -> dict[str, Any]:
     raw = engine.raw_connection()
     try:
         conn = raw.driver_connection
+        assert conn is not None  # None only once the pool has invalidated the connection
         conn.rollback()
         conn.autocommit = True  # VACUUM cannot run in a transaction
         conn.add_notice_handler(note)

@@ -60,7 +60,7 @@ def lines_frame(session: Session, as_of: date, since: date | None = None) -> pd.
     from ..models import Purchase, products
     from . import analytics
 
-    p, pr = Purchase.__table__, products  # type: ignore[attr-defined]
+    p, pr = Purchase.__table__, products
     cur = analytics.currency()
     stmt = (
         sa.select(
@@ -88,7 +88,7 @@ def lines_frame(session: Session, as_of: date, since: date | None = None) -> pd.
 def customer_names(session: Session) -> dict[int, str]:
     from ..models import Customer
 
-    c = Customer.__table__  # type: ignore[attr-defined]
+    c = Customer.__table__
     return dict(map(tuple, session.execute(sa.select(c.c.id, c.c.name))))
 
 
@@ -97,7 +97,7 @@ def _contacts(session: Session, as_of: date, since: date | None) -> pd.DataFrame
 
     from ..models import Interaction
 
-    t = Interaction.__table__  # type: ignore[attr-defined]
+    t = Interaction.__table__
     stmt = sa.select(t.c.customer_id, t.c.channel).where(_window(t.c.at, as_of, since))
     return pd.DataFrame(list(map(tuple, session.execute(stmt))), columns=["customer_id", "channel"])
 
@@ -107,7 +107,7 @@ def _complaints(session: Session, as_of: date, since: date | None) -> pd.DataFra
 
     from ..models import Complaint
 
-    t = Complaint.__table__  # type: ignore[attr-defined]
+    t = Complaint.__table__
     stmt = sa.select(t.c.customer_id).where(_window(t.c.opened_at, as_of, since))
     return pd.DataFrame(list(map(tuple, session.execute(stmt))), columns=["customer_id"])
 
@@ -228,7 +228,7 @@ def list_products(session: Session) -> list[dict[str, Any]]:
     cost."""
     from ..models import Purchase, products
 
-    p = Purchase.__table__  # type: ignore[attr-defined]
+    p = Purchase.__table__
     stmt = sa.select(
         p.c.product, sa.func.count(), sa.func.count(p.c.cost_minor), sa.func.max(p.c.category)
     ).where(p.c.product.is_not(None)).group_by(p.c.product)  # fmt: skip

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .. import clock, config
 from ..errors import Conflict, InvalidValue, NotFound, UsageError
@@ -65,6 +65,7 @@ def log_contact(
     """Record a contact and move the customer's last-contact time forward (never back)."""
     channel = choice(channel, CHANNELS, "--channel")
     _not_future(at)
+    assert customer.id is not None  # a stored customer
     contact = Interaction(
         customer_id=customer.id,
         at=at,
@@ -109,11 +110,13 @@ def record_purchase(
         clash = session.exec(select(Purchase).where(Purchase.order_ref == order_ref)).first()
         if clash is not None:
             owner = session.get(Customer, clash.customer_id)
+            assert owner is not None  # the purchase's own customer
             raise Conflict(
                 _(
                     "order reference {ref} is already recorded (purchase #{id} of {customer})"
                 ).format(ref=repr(order_ref), id=clash.id, customer=describe(owner))
             )
+    assert customer.id is not None  # a stored customer
     purchase = Purchase(
         customer_id=customer.id,
         at=at,
@@ -148,6 +151,7 @@ def record_feedback(
 ) -> Feedback:
     check_scores(csat, nps, text)
     _not_future(at)
+    assert customer.id is not None  # a stored customer
     item = Feedback(
         customer_id=customer.id,
         at=at,
@@ -176,6 +180,7 @@ def open_complaint(
     now = clock.utcnow()
     at = at or now
     _not_future(at)
+    assert customer.id is not None  # a stored customer
     item = Complaint(
         customer_id=customer.id,
         category=choice(category, COMPLAINT_CATEGORIES, "--category"),
@@ -219,12 +224,16 @@ def list_complaints(
     """Complaints, open ones first and oldest first within each status."""
     if limit < 0:
         raise InvalidValue("--limit", limit, _("must be 0 (all) or more"))
-    stmt = sa.select(Complaint, Customer.name).join(Customer, Customer.id == Complaint.customer_id)
+    stmt = sa.select(Complaint, col(Customer.name)).join(
+        Customer, col(Customer.id) == Complaint.customer_id
+    )
     if status and status != "all":
-        stmt = stmt.where(Complaint.status == choice(status, ("open", "resolved"), "--status"))
+        stmt = stmt.where(col(Complaint.status) == choice(status, ("open", "resolved"), "--status"))
     if customer is not None:
-        stmt = stmt.where(Complaint.customer_id == customer.id)
-    stmt = stmt.order_by((Complaint.status != "open"), Complaint.opened_at, Complaint.id)
+        stmt = stmt.where(col(Complaint.customer_id) == customer.id)
+    stmt = stmt.order_by(
+        (col(Complaint.status) != "open"), col(Complaint.opened_at), col(Complaint.id)
+    )
     if limit:
         stmt = stmt.limit(limit)
     rows = []
@@ -235,6 +244,10 @@ def list_complaints(
     return rows
 
 
+@overload
+def _utc(text: str | datetime) -> datetime: ...
+@overload
+def _utc(text: str | datetime | None) -> datetime | None: ...
 def _utc(text: str | datetime | None) -> datetime | None:
     """A stored UTC time (SQLite text, no zone) as an aware datetime, as UTCDateTime reads it."""
     if text is None:
@@ -256,7 +269,7 @@ def purchase_summary(session: Session, customer_id: int) -> dict[str, Any]:
         ),
         {"c": customer_id},
     ).one()
-    by_currency = dict(
+    by_currency: dict[str, int] = dict(
         conn.execute(
             sa.text(
                 "SELECT currency, sum(amount_minor) FROM purchases WHERE customer_id = :c "
@@ -376,11 +389,12 @@ def profile(session: Session, customer: Customer, timeline_limit: int = 0) -> di
     from .followups import next_open
     from .loyalty import profile_extras
 
+    assert customer.id is not None  # a stored customer
     summary = purchase_summary(session, customer.id)
     fb = session.exec(
         select(Feedback)
-        .where(Feedback.customer_id == customer.id)
-        .order_by(Feedback.at.desc(), Feedback.id.desc())
+        .where(col(Feedback.customer_id) == customer.id)
+        .order_by(col(Feedback.at).desc(), col(Feedback.id).desc())
     ).first()
     complaints = list_complaints(session, status="open", customer=customer)
     items, total = timeline(session, customer.id, timeline_limit)

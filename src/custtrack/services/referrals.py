@@ -18,7 +18,7 @@ from ..errors import InvalidValue
 from ..i18n import C_, N_, _, pgettext
 from ..models import Customer, Purchase
 
-C, P = Customer.__table__, Purchase.__table__  # type: ignore[attr-defined]
+C, P = Customer.__table__, Purchase.__table__
 ADVOCATES = C_("segment", "Advocates")  # the segment's name (shown through vocab.label)
 ACTION = N_("thank them and reward each referral; ask them to bring a friend again")
 _NAMES = ("advocates", "advocate", "推荐者", "推荐人", "介绍人", "口碑客户")

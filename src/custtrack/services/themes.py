@@ -31,7 +31,7 @@ def texts_frame(session: Session, as_of: date) -> pd.DataFrame:
     from .segments import end_of_day_utc
 
     end = end_of_day_utc(as_of)
-    f, c = Feedback.__table__, Complaint.__table__  # type: ignore[attr-defined]
+    f, c = Feedback.__table__, Complaint.__table__
     fb = sa.select(f.c.id, f.c.customer_id, f.c.at, f.c.text, f.c.csat).where(f.c.at < end)
     co = sa.select(c.c.id, c.c.customer_id, c.c.opened_at, c.c.text, c.c.category).where(
         c.c.opened_at < end
@@ -63,7 +63,7 @@ def _products_at(session: Session, as_of: date, texts: pd.DataFrame) -> pd.Serie
     from . import analytics
     from .segments import end_of_day_utc
 
-    p = Purchase.__table__  # type: ignore[attr-defined]
+    p = Purchase.__table__
     stmt = sa.select(p.c.customer_id, p.c.product, p.c.at).where(
         p.c.at < end_of_day_utc(as_of), p.c.product.is_not(None)
     )

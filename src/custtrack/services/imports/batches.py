@@ -156,7 +156,7 @@ def import_rows(
         # a big page cache keeps the indexes in memory during a long insert (the default 2 MB
         # spills to the WAL over and over); it only lasts as long as this process's connection
         dialect.execute(conn, f"PRAGMA cache_size = -{CACHE_KIB}")
-    b = ImportBatch.__table__  # type: ignore[attr-defined]
+    b = ImportBatch.__table__
     if sha256:
         report.same_file = list(
             conn.execute(
@@ -237,7 +237,7 @@ def import_rows(
 
 def list_batches(session: Session, limit: int = 0) -> list[dict[str, Any]]:
     """Import batches, newest first."""
-    b = ImportBatch.__table__  # type: ignore[attr-defined]
+    b = ImportBatch.__table__
     stmt = sa.select(b).order_by(b.c.id.desc())
     if limit:
         stmt = stmt.limit(limit)

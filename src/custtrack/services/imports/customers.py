@@ -300,7 +300,7 @@ class CustomerImporter(Importer):
             self._lost_mark(fields, lost_before=self.new[cid].get("lost_reason") is not None)
             self.new[cid].update({k: v for k, v in fields.items() if v is not None})
         elif self.update:
-            t = Customer.__table__  # type: ignore[attr-defined]
+            t = Customer.__table__
             current = self.conn.execute(sa.select(t).where(t.c.id == cid)).one()._mapping
             self._lost_mark(fields, lost_before=current["lost_reason"] is not None)
             diff = {k: v for k, v in fields.items() if v is not None and current[k] != v}
