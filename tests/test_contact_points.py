@@ -216,7 +216,7 @@ def test_upgrade_from_0010_keeps_every_row_and_goes_back(engine, request, isolat
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    assert HEAD == "0011"
+    assert HEAD == "0012"  # 0012: contact_points.batch_id (import contact_points)
     if engine == "sqlite":
         url = str(isolated)
     else:
@@ -237,7 +237,7 @@ def test_upgrade_from_0010_keeps_every_row_and_goes_back(engine, request, isolat
                 f"created_at) VALUES (1, 1, '{T0}', 2, 1299, 'CNY', '{T0}')"
             )
         db.upgrade(eng)
-        assert db.schema_version(eng) == "0011"
+        assert db.schema_version(eng) == HEAD
         with eng.begin() as conn:
             got = conn.exec_driver_sql(
                 "SELECT id, name, phone, wechat, status FROM customers ORDER BY id"

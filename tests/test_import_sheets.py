@@ -442,6 +442,8 @@ def _seed(cli) -> None:
     cli("complain", "#1", "--category", "delivery", "--text", "快递晚了", "--priority", "high")
     cli("complain", "Anna", "--category", "quality", "--text", "=cracked lid")
     cli("resolve", "2", "--resolution", "sent a new lid")
+    cli("edit", "#1", "--add-phone", "139 0013 9000", "--add-email", "Fang@Example.com")
+    cli("edit", "Anna", "--add-wechat", "anna_b")  # other phones, e-mails, WeChat (17.8)
 
 
 IGNORED = {  # made by the import itself, not data the user keeps
@@ -452,6 +454,7 @@ IGNORED = {  # made by the import itself, not data the user keeps
     # links between records (a follow-up's complaint and contact) are not carried over
     "followups": {"id", "batch_id", "complaint_id", "interaction_id"},
     "complaints": {"id", "batch_id", "updated_at", "recorded_by"},
+    "contact_points": {"id", "batch_id"},
 }
 
 
@@ -469,7 +472,7 @@ def test_export_then_import_gives_the_same_data(cli, tmp_path, monkeypatch, fmt)
     _seed(cli)
     tables = list(IGNORED)
     before = {t: _export(cli, t) for t in tables}
-    assert [len(before[t]) for t in tables] == [5, 3, 3, 2, 3, 2]
+    assert [len(before[t]) for t in tables] == [5, 3, 3, 2, 3, 2, 3]
     assert {f["status"] for f in before["followups"]} == {"open", "cancelled"}
     assert {c["status"] for c in before["complaints"]} == {"open", "resolved"}
     if fmt == "xlsx":

@@ -508,6 +508,7 @@ contact_points = sa.Table(
     ),
     sa.Column("kind", sa.String(), nullable=False),  # phone, email, wechat
     sa.Column("value", sa.String(), nullable=False, index=True),  # E.164, lower case, as typed
-    sa.Column("source", sa.String(), nullable=False),  # merge, manual
+    sa.Column("source", sa.String(), nullable=False),  # merge, manual, import
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("batch_id", sa.Integer(), nullable=True),  # the import that added it (0012)
 )

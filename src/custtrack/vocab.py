@@ -102,6 +102,12 @@ _WORDS = {
         "price-sensitivity": "价格敏感度 price_sensitivity pricesensitivity",
     },
     RANKS: {"urgency": "紧急度 紧急", "health": "健康度 健康"},
+    # a contact point's kind (services.contact_points.KINDS; `import contact_points`, issue 17.8)
+    ("phone", "email", "wechat"): {
+        "phone": "电话 手机 手机号 手机号码 电话号码 座机 mobile tel telephone",
+        "email": "邮箱 邮件 电子邮件 电子邮箱 邮箱地址 e-mail mail",
+        "wechat": "微信 微信号 企业微信 weixin wx",
+    },
 }
 SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {
     vocab: {word: value for value, words in table.items() for word in words.split()}

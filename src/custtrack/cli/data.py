@@ -96,6 +96,7 @@ _LABELS = (
     C_("import_kind", "interactions"), C_("import_kind", "feedback"),
     C_("import_kind", "followups"), C_("import_kind", "complaints"), C_("import_kind", "sheet"),
     C_("import_status", "imported"), C_("import_status", "undone"),
+    C_("import_kind", "contact_points"),
 )  # fmt: skip
 
 
@@ -429,6 +430,7 @@ def _records(kind: str, n: int) -> str:
         "complaints": ngettext("{n} complaint", "{n} complaints", n),
         "persons": ngettext("{n} contact person", "{n} contact persons", n),  # issue 15
         "points": ngettext("{n} points row", "{n} points rows", n),
+        "contact_points": ngettext("{n} contact point", "{n} contact points", n),  # issue 17.8
     }
     return forms[kind].format(n=n)
 
@@ -447,6 +449,7 @@ def _stored(table: str, n: int) -> str:
         "tags": ngettext("{n} tag", "{n} tags", n),
         "contact_persons": ngettext("{n} contact person", "{n} contact persons", n),  # issue 15
         "points_ledger": ngettext("{n} points row", "{n} points rows", n),
+        "contact_points": ngettext("{n} contact point", "{n} contact points", n),  # issue 17.8
     }
     return forms[table].format(n=n)
 
@@ -693,6 +696,37 @@ def import_sheet(
 ) -> None:
     _run("sheet", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
          update=update, currency=currency)  # fmt: skip
+
+
+_CONTACT_POINTS_HELP = N_(
+    "Import a customer's other phones, e-mails and WeChat handles (custtrack export's "
+    "contact_points, or a shop's own list); `show` lists them and the customer is found by any "
+    "of them.\n\n"
+    "Fields: the customer by external_id (customer_id, 客户编号), phone, email or name (if "
+    "unique); unknown customers are created unless --no-create-customers; kind (phone, email, "
+    "wechat; 电话, 邮箱, 微信), value (联系方式: a phone is stored in E.164, an e-mail is "
+    "checked), source (default import), created_at. A value the customer already has is left "
+    "as it is.\n\n"
+    "JSON report fields: as `import customers`.\n\n"
+    "Example: custtrack import contact_points contact_points.csv"
+)
+
+
+@imp.command("contact_points", help=_CONTACT_POINTS_HELP)
+@imp.command("contact-points", help=_CONTACT_POINTS_HELP, hidden=True)
+def import_contact_points(
+    file: FileArg,
+    map_: MapOpt = None,
+    dry_run: DryRunOpt = False,
+    skip_bad: SkipBadOpt = None,
+    create_customers: CreateOpt = True,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    fmt: ReportFmt = "table",
+) -> None:
+    _run("contact_points", file, map_, dry_run, skip_bad, fmt, (encoding, sheet, header_row),
+         create_customers=create_customers)  # fmt: skip
 
 
 @imp.command("list")

@@ -177,6 +177,14 @@ _KIND["points"] = {
     "purchase_id": "purchaseid 购买编号",
     "note": "note notes reason for memo 说明 备注 原因 用途 摘要",
 }
+# issue 17.8: a customer's other phones, e-mails and WeChat handles (export's contact_points);
+# its words come before the customer's (联系方式 is the value here, not the customer's phone)
+_KIND["contact_points"] = {
+    "kind": "kind type contactkind contacttype 联系方式类型 类型 方式",
+    "value": "value contact contactpoint othercontact 联系方式 其他联系方式 号码 账号",
+    "source": "source 来源",
+    "created_at": "createdat added addedat 添加时间 添加日期 创建时间 登记时间",
+}
 
 FIELDS: dict[str, tuple[str, ...]] = {
     # erased_at: custtrack export's placeholders of forgotten customers, which are not re-created
@@ -217,6 +225,8 @@ def _aliases(kind: str) -> dict[str, str]:
     if kind == "persons":  # the people's words first; the customer is named as a company is
         link = {"name": _COMPANY_LINK, "external_id": _CUSTOMER["external_id"]}
         return _table(link, _table(_KIND["persons"]))
+    if kind == "contact_points":
+        return _table(_CUSTOMER, _table(_KIND["contact_points"]))
     out = _table(_CUSTOMER)
     if kind in ("customers", "sheet"):
         _table(_PROFILE, out)

@@ -132,6 +132,25 @@ def _check_conflicts(session: Session, fields: dict[str, Any], exclude: int | No
                 "email {value} already belongs to {customer}; use --force to record it anyway"
             )
         raise Conflict(message.format(value=fields[field], customer=describe(other)))
+    from .contact_points import customer_ids
+
+    for field in ("phone", "email"):  # another customer's other phone or e-mail (issue 17.8)
+        value = fields.get(field)
+        others = [c for c in customer_ids(session, field, value) if c != exclude] if value else []
+        found = session.get(Customer, others[0]) if others else None
+        if found is None:
+            continue
+        if field == "phone":
+            message = _(
+                "phone {value} already belongs to {customer} as another phone; "
+                "use --force to record it anyway"
+            )
+        else:
+            message = _(
+                "email {value} already belongs to {customer} as another e-mail; "
+                "use --force to record it anyway"
+            )
+        raise Conflict(message.format(value=value, customer=describe(found)))
 
 
 def add(

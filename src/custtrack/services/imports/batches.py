@@ -18,6 +18,7 @@ from ...i18n import C_, _, pgettext
 from ...models import ImportBatch
 from ...vocab import label
 from .base import LINK_FIELDS, Importer
+from .contact_points import ContactPointImporter
 from .customers import CustomerImporter
 from .loyalty import PersonImporter, PointsImporter
 from .purchases import PurchaseImporter
@@ -34,6 +35,7 @@ KINDS: tuple[str, ...] = (
     "customers", "purchases", "interactions", "feedback", "followups", "complaints", "sheet"
 )  # fmt: skip
 KINDS += ("persons", "points")  # a company's contact persons, the points ledger (issue 15)
+KINDS += ("contact_points",)  # other phones, e-mails and WeChat handles (issue 17.8)
 CACHE_KIB = 128 * 1024
 
 
@@ -55,6 +57,7 @@ _IMPORTERS: dict[str, type[Importer]] = {
     "sheet": SheetImporter,
     "persons": PersonImporter,
     "points": PointsImporter,
+    "contact_points": ContactPointImporter,
 }
 
 
@@ -252,12 +255,13 @@ def list_batches(session: Session, limit: int = 0) -> list[dict[str, Any]]:
 # the tables of the rows an import adds (besides customers), each with its batch
 _CHILDREN: tuple[str, ...] = ("interactions", "purchases", "feedback", "followups", "complaints")
 _CHILDREN += ("contact_persons", "points_ledger")  # issue 15
+_CHILDREN += ("contact_points",)  # issue 17.8
 # how they are named in messages ("customers it added now have contacts recorded …")
 _TABLE_LABELS = (
     C_("record_table", "interactions"), C_("record_table", "purchases"),
     C_("record_table", "feedback"), C_("record_table", "followups"),
     C_("record_table", "complaints"), C_("record_table", "contact_persons"),
-    C_("record_table", "points_ledger"),
+    C_("record_table", "points_ledger"), C_("record_table", "contact_points"),
 )  # fmt: skip
 
 
