@@ -144,13 +144,16 @@ def test_leap_months_and_the_30th(cli) -> None:
     assert lunar.solar_day("09-30", 2026) == date(2026, 11, 8)  # 九月 of 2026: 30 days
 
 
-def test_show_names_the_lunar_birthday_and_this_years_day(cli, monkeypatch) -> None:
+def test_show_names_the_lunar_birthday_and_its_next_day(cli, monkeypatch) -> None:
     cli("add", "Li", "--lunar-birthday", "八月十五")
-    card = cli("show", "Li").stdout
-    assert "Lunar birthday" in card and "lunar 八月十五; 2026: 2026-09-25" in card
+    card = cli("show", "Li").stdout  # today 2026-11-20: 2026's (09-25) has passed
+    assert "Lunar birthday" in card and "lunar 八月十五; next: 2027-09-15" in card
+    monkeypatch.setenv("CUSTTRACK_TODAY", "2026-09-25")  # on the day itself: that day
+    assert "lunar 八月十五; next: 2026-09-25" in cli("show", "Li").stdout
+    monkeypatch.setenv("CUSTTRACK_TODAY", "2026-11-20")
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     card = cli("show", "Li").stdout
-    assert "农历生日" in card and "农历八月十五；2026 年：2026-09-25" in card
+    assert "农历生日" in card and "农历八月十五；下一次：2027-09-15" in card
     due = cli("due", "--as-of", "2026-09-20").stdout
     assert "农历生日 八月十五（09-25）" in due
 

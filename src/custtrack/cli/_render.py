@@ -92,7 +92,7 @@ def birthday_shown(key: str, value: Any) -> str | None:
 
 def _birthday_lines(c: dict[str, Any]) -> tuple[str | None, str | None]:
     """The card's birthday and lunar birthday: the year not known said so; a lunar one with the
-    solar day it falls on this year."""
+    next solar day it falls on (today included)."""
     from ..dates import NO_YEAR
 
     solar = lunar_text = None
@@ -101,13 +101,14 @@ def _birthday_lines(c: dict[str, Any]) -> tuple[str | None, str | None]:
         if c["birthday"].year == NO_YEAR:
             solar = _("{day} (year not known)").format(day=solar)
     if c.get("lunar_birthday"):
+        from datetime import timedelta
+
         from .. import clock, lunar
 
-        year = clock.today().year
-        lunar_text = _("{lunar}; {year}: {day}").format(
-            lunar=birthday_shown("lunar_birthday", c["lunar_birthday"]),
-            year=year,
-            day=lunar.in_year(c["lunar_birthday"], year),
+        today = clock.today()  # within 400 days: a lunar year is at most 385
+        days = lunar.occurrences(c["lunar_birthday"], today, today + timedelta(days=400))
+        lunar_text = _("{lunar}; next: {day}").format(
+            lunar=birthday_shown("lunar_birthday", c["lunar_birthday"]), day=days[0]
         )
     return solar, lunar_text
 
