@@ -31,13 +31,15 @@ RULE = N_(
 )
 
 
-def _command(help: str, group: typer.Typer = app, name: str | None = None) -> Any:
+def _command(
+    help: str, group: typer.Typer = app, name: str | None = None, panel: str = PANEL
+) -> Any:
     """Register a command with its --help text: an N_() message, paragraphs separated by a
     blank line and never broken inside, so Rich wraps them (and the catalogue has them whole;
     the extractor does not see the docstrings of functions registered through here)."""
 
     def register(func: Any) -> Any:
-        kw: dict[str, Any] = {"rich_help_panel": PANEL} if group is app else {}
+        kw: dict[str, Any] = {"rich_help_panel": panel} if group is app else {}
         return group.command(name, help=help, **kw)(func)
 
     return register

@@ -610,7 +610,7 @@ def list_(
             limit=0 if later else limit, kind=kind,
         )  # fmt: skip
         if later:
-            from .loyalty import tiers_and_health
+            from ..services.health import tiers_and_health
 
             rows = tiers_and_health(s, rows, tier, sort == "health", limit)
     filtered = any((tag, owner, city, source, segment, search, archived, kind, tier))

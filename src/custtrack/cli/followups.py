@@ -224,7 +224,7 @@ def due(
             shown = [item for item in shown if item["customer_id"] in members]
             total, shown = len(shown), shown[:limit] if limit else shown
         if rank == "health":  # the whole list, ranked by the customers' health, then cut
-            from .loyalty import rank_by_health
+            from ..services.health import rank_by_health
 
             shown = rank_by_health(s, shown, today)
             shown = shown[:limit] if limit else shown

@@ -11,8 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from ..i18n import C_, N_, _, ngettext, pgettext
+from . import analytics
 from ._app import app, sub_app
-from ._options import AsOfOpt, FormatOpt, LimitOpt, WriteFormatOpt, apply_as_of
+from ._options import AsOfOpt, FormatOpt, LimitOpt, WriteFormatOpt
+from .analytics import _as_of, _num, _pct, _records
 
 PANEL = N_("Insight")
 
@@ -22,42 +24,12 @@ product_app = sub_app(
 
 
 def _command(help: str, group: typer.Typer = app, name: str | None = None) -> Any:
-    """Register a command with its --help text (an N_() message; see cli/analytics.py)."""
-
-    def register(func: Any) -> Any:
-        kw: dict[str, Any] = {"rich_help_panel": PANEL} if group is app else {}
-        return group.command(name, help=help, **kw)(func)
-
-    return register
-
-
-def _as_of(as_of: str | None) -> Any:
-    from .. import clock
-
-    apply_as_of(as_of)
-    return clock.today()
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
-def _num(value: float | None, digits: int = 2) -> str:
-    import math
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{value:,.{digits}f}"
+    """Register a command with its --help text (an N_() message) in the Insight panel."""
+    return analytics._command(help, group, name, panel=PANEL)
 
 
 def _listed(parts: list[str]) -> str:
     return pgettext("list separator", ", ").join(parts)
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    from .analytics import _records as records
-
-    return records(frame)
 
 
 # --- clusters ------------------------------------------------------------------------------------

@@ -180,3 +180,49 @@ def explain(bind: Any, customer_id: int, today: date | None = None) -> dict[str,
     for t in terms:
         t["facts"] = detail[t["term"]]
     return {"score": total, "terms": terms, "as_of": today}
+
+
+def tiers_and_health(
+    session: Any, rows: list[dict[str, Any]], tier: str | None, by_health: bool, limit: int
+) -> list[dict[str, Any]]:
+    """`list --tier` and `list --sort health`: each row's tier (only the one asked for kept) and
+    health score (weakest first), cut to `limit` (0 = all)."""
+    from . import loyalty
+
+    today = clock.today()
+    ids = [r["id"] for r in rows]
+    if tier:
+        wanted = loyalty.find_tier(tier)
+        t = loyalty.tiers()
+        assert t is not None  # find_tier refused otherwise
+        values = loyalty.values_on(session, today, ids if len(ids) <= 5000 else None)
+        for r in rows:
+            r["tier"] = t.of(values.get(r["id"], 0)).name
+        rows = [r for r in rows if r["tier"] == wanted.name]
+        ids = [r["id"] for r in rows]
+    if by_health:
+        got = scores(session, today, ids if len(ids) <= 5000 else None)
+        if len(ids) > 5000:  # every active customer was scored: archived ones one by one
+            missing = [i for i in ids if i not in got]
+            got.update(scores(session, today, missing) if missing else {})
+        for r in rows:
+            r["health"] = got.get(r["id"])
+        rows.sort(key=lambda r: (r["health"] if r["health"] is not None else 101, r["id"]))
+    return rows[:limit] if limit else rows
+
+
+def rank_by_health(session: Any, items: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """`due --rank health`: within each section, the customers in the poorest health first
+    (then by urgency, as `due` ranks)."""
+    from .due import SECTIONS
+
+    ids = sorted({i["customer_id"] for i in items})
+    got = scores(session, today, ids) if ids else {}
+    for i in items:
+        i["health"] = got.get(i["customer_id"])
+    order = {s: n for n, s in enumerate(SECTIONS)}
+    return sorted(
+        items,
+        key=lambda i: (order[i["section"]], i["health"] if i["health"] is not None else 101,
+                       -i["urgency"], i["due_date"], i["key"]),
+    )  # fmt: skip
