@@ -193,7 +193,9 @@ def parse_money(value: str | int | Decimal, currency: str, field: str | None = N
         raise InvalidValue(field, value, _("not an amount of money"), _("e.g. 129.90 or 1,299.00"))
     amount = Decimal(match["num"].replace(",", ""))
     if negative and amount:
-        raise InvalidValue(field, value, _("must not be negative"), _("record a refund as a note"))
+        raise InvalidValue(
+            field, value, _("must not be negative"), _("a refund: `custtrack refund PURCHASE`")
+        )
     exp = currency_exponent(currency)
     minor = amount.scaleb(exp)
     if minor != minor.to_integral_value():
