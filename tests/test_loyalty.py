@@ -154,15 +154,25 @@ def test_refunds_and_deleted_purchases_take_their_points_back(cli, tmp_path) -> 
     cli("buy", "Ann", "50", "--at", "2026-11-02")  # #2: 50
     out = cli("refund", "1", "--amount", "50")
     assert out.stdout.strip() == (
-        "✓ Refunded 50.00 CNY of purchase #1 of #1 Ann; 50 points taken back"
+        "✓ Refunded 50.00 CNY of purchase #1 of #1 Ann (refund #3); 150.00 CNY of it is kept; "
+        "50 points taken back"
     )
     assert cli.json("show", "Ann")["summary"]["spend_minor"] == 20000
     out = cli.json("refund", "2")
-    assert (out["deleted"], out["points"]) == (True, -50)
+    assert (out["refund_of"], out["amount"], out["points"]) == (2, "-50.00", -50)
     assert cli.json("points", "Ann")["balance"] == 150
-    assert "more than the purchase" in cli("refund", "1", "--amount", "151", code=2).stderr
+    err = cli("refund", "1", "--amount", "151", code=2).stderr
+    assert "more than what is left of the purchase (150.00" in err
+    # a second refund of the same purchase takes back in proportion of what is left
+    assert cli.json("refund", "1", "--amount", "75")["points"] == -75
+    assert cli.json("points", "Ann")["balance"] == 75
+    # deleting a refund gives its points back; recompute makes the same reversals again
+    cli("delete", "purchase", "5", "--yes")
+    assert cli.json("points", "Ann")["balance"] == 150
+    assert "nothing to change" in cli("points", "recompute").stdout
+    assert cli.json("points", "Ann")["balance"] == 150
     trail = {(r["entity"], r["action"], r["field"]) for r in cli.json("history", "Ann")}
-    assert {("purchase", "update", "amount"), ("purchase", "delete", None)} <= trail
+    assert {("purchase", "create", None), ("purchase", "delete", None)} <= trail
     # an import's purchases earn points in the batch; undoing it takes them back
     f = tmp_path / "p.csv"
     f.write_text("name,date,amount\nAnn,2026-11-03,30\nBob,2026-11-04,70\n", encoding="utf-8")

@@ -155,13 +155,20 @@ class Interaction(_Table, table=True):
     person_id: int | None = None  # the company's contact person it was with (migration 0010)
 
 
+# an ordinary line pays (0 or more), a refund gives back (less than 0) part of the one it names
+REFUND_SIGN = (
+    "(refund_of IS NULL AND amount_minor >= 0) OR (refund_of IS NOT NULL AND amount_minor < 0)"
+)
+
+
 class Purchase(_Table, table=True):
     __tablename__ = "purchases"
     __table_args__ = (
         sa.Index("ix_purchases_customer_at", "customer_id", "at", "amount_minor"),
         # covering for "who bought in this period" (due's post-purchase check-ins)
         sa.Index("ix_purchases_at_customer", "at", "customer_id"),
-        sa.CheckConstraint("amount_minor >= 0", name="ck_purchases_amount_nonneg"),
+        # a refund (migration 0013) is a negative line linked to the purchase it gives back
+        sa.CheckConstraint(REFUND_SIGN, name="ck_purchases_refund_sign"),
         sa.CheckConstraint("qty > 0", name="ck_purchases_qty_pos"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -179,6 +186,15 @@ class Purchase(_Table, table=True):
     # what the goods of this line cost the shop (same currency)
     cost_minor: int | None = Field(default=None, sa_type=MONEY)
     person_id: int | None = None  # the company's contact person who bought (migration 0010)
+    # the purchase this line refunds (its amount is then negative), and why; migration 0013
+    note: str | None = None
+    refund_of: int | None = Field(
+        default=None,
+        sa_column_args=[
+            sa.ForeignKey("purchases.id", ondelete="CASCADE", name="fk_purchases_refund_of")
+        ],
+        nullable=True,
+    )
 
 
 class Feedback(_Table, table=True):
@@ -432,6 +448,7 @@ sa.Index(
 )
 sa.Index("ix_interactions_person_id", Interaction.__table__.c.person_id, **_set("person_id"))
 sa.Index("ix_purchases_person_id", Purchase.__table__.c.person_id, **_set("person_id"))
+sa.Index("ix_purchases_refund_of", Purchase.__table__.c.refund_of, **_set("refund_of"))
 
 # A company customer's people (name, role, phone, WeChat): who buys or is called there.
 contact_persons = sa.Table(

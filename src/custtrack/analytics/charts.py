@@ -79,24 +79,35 @@ class ChartData:
 
 
 def period_sales(
-    occasions: pd.DataFrame, as_of: pd.Timestamp, period: str, count: int = 12
+    occasions: pd.DataFrame,
+    as_of: pd.Timestamp,
+    period: str,
+    count: int = 12,
+    refunds: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Revenue and orders (occasions) per period, the same days a year earlier, and the
-    previous period over as many days as the last one has (it may be unfinished).
+    previous period over as many days as the last one has (it may be unfinished). Refunds
+    count in the period they were made (churn.revenue_days).
 
     Columns: period, start, end, partial (the period is not over at as_of), revenue, orders,
     prev_revenue, prev_orders (a year earlier), last_revenue (the period before, over the same
     number of days as this one).
     """
-    daily = occasions.groupby("day")["amount"].agg(["sum", "size"]).sort_index()
-    days = daily.index.to_numpy("datetime64[ns]")
-    csum = np.r_[0.0, daily["sum"].cumsum().to_numpy(float)]
-    ccount = np.r_[0, daily["size"].cumsum().to_numpy("int64")]
+    from .churn import revenue_days
+
+    revenue = revenue_days(occasions, refunds)
+    days = revenue.index.to_numpy("datetime64[ns]")
+    csum = np.r_[0.0, revenue.cumsum().to_numpy(float)]
+    orders = occasions.groupby("day").size().sort_index()
+    order_days = orders.index.to_numpy("datetime64[ns]")
+    ccount = np.r_[0, orders.cumsum().to_numpy("int64")]
 
     def window(start: pd.Timestamp, end: pd.Timestamp) -> tuple[float, int]:
-        lo = np.searchsorted(days, start.to_datetime64(), side="left")
-        hi = np.searchsorted(days, end.to_datetime64(), side="right")
-        return float(csum[hi] - csum[lo]), int(ccount[hi] - ccount[lo])
+        s, e = start.to_datetime64(), end.to_datetime64()
+        lo, hi = np.searchsorted(days, s, side="left"), np.searchsorted(days, e, side="right")
+        olo = np.searchsorted(order_days, s, side="left")
+        ohi = np.searchsorted(order_days, e, side="right")
+        return float(csum[hi] - csum[lo]), int(ccount[ohi] - ccount[olo])
 
     freq = {"month": "M", "quarter": "Q", "year": "Y"}[period]
     year = pd.DateOffset(years=1)

@@ -47,6 +47,20 @@ def _div(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
+def revenue_days(occasions: pd.DataFrame, refunds: pd.DataFrame | None = None) -> pd.Series:
+    """Revenue per day, sorted: the occasions' amounts (each net of what was refunded of it),
+    with every refund moved from its purchase's day to its own (services.analytics
+    refunds_frame), so that a period's revenue is what was paid in it less what was given
+    back in it."""
+    import pandas as pd
+
+    daily = occasions.groupby("day")["amount"].sum()
+    if refunds is not None and len(refunds):
+        moved = [refunds.groupby("day")["amount"].sum(), -refunds.groupby("bought")["amount"].sum()]
+        daily = pd.concat([daily, *moved]).groupby(level=0).sum()
+    return daily.sort_index()
+
+
 def churn_table(
     occasions: pd.DataFrame,
     customers: pd.DataFrame,
@@ -54,17 +68,31 @@ def churn_table(
     period: str,
     count: int,
     churn_days: int,
+    refunds: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per period: active at start/end, churned, new buyers, churn/retention/repurchase rates.
+    """Per period: active at start/end, churned, new buyers, churn/retention/repurchase rates,
+    revenue (refunds counted in their own period: `refunds`, services.analytics.refunds_frame),
+    refunds (given back in the period, positive), orders and order_value (the period's orders,
+    each net of what was refunded of it; a purchase refunded in full is no order).
 
     A rate whose denominator is zero is None (shown as "—").
     """
+    import numpy as np
+
+    daily = revenue_days(occasions, refunds)
+    days, csum = daily.index.to_numpy("datetime64[ns]"), np.r_[0.0, daily.cumsum().to_numpy()]
+    back = refunds["day"] if refunds is not None and len(refunds) else None
     rows = []
     firsts = occasions.groupby("customer_id")["day"].min()
     for label, start, end in period_bounds(as_of, period, count):
         s = active_at(occasions, customers, start - pd.Timedelta(days=1), churn_days)
         e = active_at(occasions, customers, end, churn_days)
         in_period = occasions[(occasions["day"] >= start) & (occasions["day"] <= end)]
+        lo = np.searchsorted(days, start.to_datetime64(), side="left")
+        hi = np.searchsorted(days, end.to_datetime64(), side="right")
+        given = 0.0
+        if back is not None and refunds is not None:
+            given = 0.0 - float(refunds.loc[(back >= start) & (back <= end), "amount"].sum())
         buyers = pd.Index(in_period["customer_id"].unique())
         new = int(((firsts >= start) & (firsts <= end)).sum())
         stayed = s.intersection(e)
@@ -78,8 +106,10 @@ def churn_table(
                 "churned": len(s) - len(stayed),
                 "new_buyers": new,
                 "buyers": len(buyers),
-                "revenue": float(in_period["amount"].sum()),
+                "revenue": float(csum[hi] - csum[lo]),
+                "refunds": given,
                 "orders": int(len(in_period)),
+                "order_value": float(in_period["amount"].sum()),
                 "churn_rate": _div(len(s) - len(stayed), len(s)),
                 "retention_rate": _div(len(stayed), len(s)),
                 "repurchase_rate": _div(len(s.intersection(buyers)), len(s)),

@@ -72,7 +72,8 @@ def customer_margins(
     revenue = out["revenue"].where(out["revenue"] > 0)
     out["margin_rate"] = out["margin"] / revenue
     out["cost_known_share"] = known.reindex(out.index).fillna(0.0) / revenue
-    out = out[(out["revenue"] > 0) | (out["cost_to_serve"] != 0)]
+    # a refund can leave a period's revenue below 0: that customer counts in its totals too
+    out = out[(out["revenue"] != 0) | (out["product_cost"] != 0) | (out["cost_to_serve"] != 0)]
     out.index.name = "customer_id"
     return out[list(COLUMNS)]
 

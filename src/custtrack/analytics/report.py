@@ -115,9 +115,12 @@ def kpis(
         "retention_rate": period_row["retention_rate"],
         "repurchase_rate": period_row["repurchase_rate"],
         "revenue": float(revenue),
+        "refunds": float(period_row.get("refunds", 0.0)),
         "orders": int(orders),
         "buyers": int(buyers),
-        "average_order_value": _div(revenue, orders),
+        # what the period's orders were worth (each net of its refunds), not its revenue: a
+        # refund of an older order lowers revenue, not the value of this period's orders
+        "average_order_value": _div(period_row.get("order_value", revenue), orders),
         "purchase_frequency": _div(orders, buyers),
         "clv_historical_mean": _none(clv_historical.mean()) if len(clv_historical) else None,
         "clv_predicted_mean": _none(clv_predicted.mean()) if len(clv_predicted) else None,

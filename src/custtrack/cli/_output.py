@@ -139,7 +139,8 @@ MONEY_KEYS = frozenset(
         "unit_cost", "product_cost", "contact_cost", "complaint_cost", "cost_to_serve",
         "margin", "cac", "historical_clv", "simple_clv", "predicted_clv", "expected_spend",
         "clv_historical_mean", "clv_predicted_mean", "mean_monetary", "mean_spend",
-        "mean_revenue", "prev_revenue", "last_revenue", "ordinary_mean", "refunded",
+        "mean_revenue", "prev_revenue", "last_revenue", "ordinary_mean", "refunded", "refunds",
+        "order_value",
     }
 )  # fmt: skip
 

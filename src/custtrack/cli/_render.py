@@ -11,7 +11,7 @@ from ._output import Col
 # the kinds of timeline entries, as the What column shows them (JSON keeps the English key)
 _KINDS = (
     C_("timeline", "contact"), C_("timeline", "purchase"), C_("timeline", "feedback"),
-    C_("timeline", "complaint"),
+    C_("timeline", "complaint"), C_("timeline", "refund"),
 )  # fmt: skip
 
 
@@ -153,6 +153,10 @@ def profile(p: dict[str, Any], fmt: str) -> None:
         purchases = _("{n} for {spent}, last {when}").format(
             n=summ["purchases"], spent=spent, when=_output.human(summ["last_purchase"])
         )
+        if summ.get("refunded_minor"):
+            purchases = _("{purchases} ({money} refunded)").format(
+                purchases=purchases, money=money_text(summ["refunded_minor"], summ["currency"])
+            )
     nxt = p["next_followup"]
     next_text = ""
     if nxt:
@@ -213,7 +217,7 @@ def profile(p: dict[str, Any], fmt: str) -> None:
     items = [  # the kind with the id that `edit`/`delete KIND ID` take (issue 17.7)
         {
             **i,
-            "kind": f"{label('timeline', i['kind'])} #{i['id']}",
+            "kind": f"{label('timeline', i.get('_kind', i['kind']))} #{i['id']}",
             "what": i["_what"],
             "detail": with_person(i),
         }

@@ -577,7 +577,9 @@ DEFINED = {
         'period ÷ active at the start. A rate with nobody active at the start is "—" (null in '
         "JSON).\n\n"
         "JSON: {definitions, periods: (period, start, end, active_start, active_end, churned, "
-        "new_buyers, buyers, revenue, orders, churn_rate, retention_rate, repurchase_rate), "
+        "new_buyers, buyers, revenue (paid less refunded in the period), refunds, orders, "
+        "order_value (the orders' value net of their refunds), churn_rate, retention_rate, "
+        "repurchase_rate), "
         "cohorts: (cohort, customers, m0 … m11), reasons: (reason, customers, share)}. CSV: the "
         "periods table."
     )
@@ -607,7 +609,8 @@ def churn(
     with db.session() as s:
         cust = analytics.customers_frame(s, day)
         occ = analytics.occasions(s, day)
-    table = ch.churn_table(occ, cust, analytics.ts(day), period, periods, t.churn_days)
+        back = analytics.refunds_frame(s, day)
+    table = ch.churn_table(occ, cust, analytics.ts(day), period, periods, t.churn_days, back)
     cohorts = ch.cohort_table(occ, analytics.ts(day))
     reasons = ch.reasons(stages(occ, cust, analytics.ts(day), t))
     defs = {k: v.format(churn_days=t.churn_days) for k, v in ch.DEFINITIONS.items()}
@@ -835,8 +838,10 @@ def _show_model(res: dict[str, Any], fmt: str) -> None:
         "trend.\n\n"
         "JSON fields: period, start, end, customers_total, customers_by_stage, new_customers "
         "(records added), new_buyers (first purchase), active_customers, active_at_start, "
-        "churned, churn_rate, retention_rate, repurchase_rate, revenue, orders (purchase "
-        "occasions), buyers, average_order_value, purchase_frequency (orders per buyer), "
+        "churned, churn_rate, retention_rate, repurchase_rate, revenue (paid less refunded in "
+        "the period), refunds (given back in the period), orders (purchase occasions; one "
+        "refunded in full is none), buyers, average_order_value (the orders' value net of their "
+        "refunds ÷ orders), purchase_frequency (orders per buyer), "
         "clv_historical_mean, clv_predicted_mean, clv_predicted_method, cac (campaigns in the "
         "configured currency only), campaigns_other_currency, campaigns (name, source, channel, "
         "start, end, cost, currency, new_customers, cac), csat_responses, csat_satisfied_share "
@@ -1010,7 +1015,9 @@ def _render_report(data: dict[str, Any], fmt: str, method: str = "") -> None:
                  start=data["active_at_start"])),
         (_("Retention"), _pct(data["retention_rate"])),
         (_("Repurchase rate"), _pct(data["repurchase_rate"])),
-        (_("Revenue"), _money(data["revenue"], cur)),
+        (_("Revenue"), _money(data["revenue"], cur) if not data["refunds"] else
+         _("{revenue} (after {refunds} refunded)").format(
+             revenue=_money(data["revenue"], cur), refunds=_money(data["refunds"], cur))),
         (_("Margin"), _("{margin} ({rate}; product cost {cost}, cost to serve {serve})")
          .format(margin=_money(data["margin"], cur), rate=_pct(data["margin_rate"]),
                  cost=_money(data["product_cost"], cur), serve=_money(data["cost_to_serve"], cur))),

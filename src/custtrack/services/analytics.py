@@ -31,6 +31,7 @@ from .segments import (
     cuts,
     end_of_day_utc,
     raw_fetch,
+    refund_lines,
     stored,
     zone_steps,
 )
@@ -101,6 +102,20 @@ def occasions(session: Session, as_of: date) -> pd.DataFrame:
     return frame
 
 
+def refunds_frame(session: Session, as_of: date) -> pd.DataFrame:
+    """The refunds made up to as_of (configured currency): customer_id, day (the refund's local
+    day), bought (its purchase's local day), amount (major units, negative). Revenue moves each
+    from its purchase's day, where occasions() count it, to its own day (churn.revenue_days)."""
+    import pandas as pd
+
+    rows = [(r[0], r[1], r[2], r[3]) for r in refund_lines(session, as_of)]
+    frame = pd.DataFrame(rows, columns=["customer_id", "day", "bought", "amount"])
+    for column in ("day", "bought"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    frame["amount"] = frame["amount"].astype(float) / scale()
+    return frame
+
+
 # customers per query when reading purchases: bounds the text SQLite builds (~3 MB each)
 CHUNK_CUSTOMERS = 16_384
 
@@ -122,6 +137,9 @@ def occasion_arrays(session: Session, as_of: date) -> tuple[np.ndarray, np.ndarr
     first, steps = found
     secs = dialect.epoch_seconds_any(session, "at")
     only, _left_out = currency_filter(session, as_of)  # (`_` would hide gettext's _ below)
+    refunds = refund_lines(session, as_of)
+    if refunds:  # a refund line is no occasion: it goes to its purchase's below
+        only += " AND amount_minor >= 0"
     # customer and second packed into one integer (seconds biased by 2^31, so 1902–2106 fit
     # in 32 bits): sorting the packed value sorts by customer, then time
     packed = f"customer_id * 4294967296 + CAST({secs} AS BIGINT) + 2147483648"
@@ -163,7 +181,32 @@ def occasion_arrays(session: Session, as_of: date) -> tuple[np.ndarray, np.ndarr
     start[0] = True
     start[1:] = (cid[1:] != cid[:-1]) | (day[1:] != day[:-1])
     at = np.flatnonzero(start)
-    return cid[at], day[at], np.add.reduceat(amount, at)
+    cid, day, amount = cid[at], day[at], np.add.reduceat(amount, at)
+    if refunds:
+        cid, day, amount = _with_refunds(cid, day, amount, np.diff(np.r_[at, len(key)]), refunds)
+    return cid, day, amount
+
+
+def _with_refunds(
+    cid: np.ndarray, day: np.ndarray, amount: np.ndarray, lines: np.ndarray, refunds: list
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Occasions less what was refunded of their purchases (a refund counts on its purchase's
+    day, whenever it was made); an occasion whose every line was refunded in full is gone."""
+    from ..analytics.lifecycle import day_number
+
+    group = cid * 2**32 + (day + 2**31)
+    r_cid = np.array([r[0] for r in refunds], dtype="int64")
+    r_day = np.array([day_number(r[2]) for r in refunds], dtype="int64")
+    found = np.searchsorted(group, r_cid * 2**32 + (r_day + 2**31))
+    ok = (found < len(group)) & (group[np.minimum(found, len(group) - 1)] == r_cid * 2**32
+                                  + (r_day + 2**31))  # fmt: skip
+    found = found[ok]
+    amount = amount.copy()
+    np.add.at(amount, found, np.array([r[3] for r in refunds], dtype="int64")[ok])
+    alive = lines.astype("int64")
+    np.add.at(alive, found, -np.array([r[4] for r in refunds], dtype="int64")[ok])
+    keep = alive > 0
+    return cid[keep], day[keep], amount[keep]
 
 
 def lost_days(session: Session, as_of: date) -> tuple[np.ndarray, np.ndarray]:

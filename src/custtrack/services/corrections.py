@@ -8,13 +8,16 @@ fields. What depends on the record follows it:
 
 - a purchase's points (services/loyalty.py `purchase_corrected`): a deleted purchase gives back
   what it earned; a new amount, currency or category earns what the rule gives it now;
+- a refund (a line with `refund_of`) keeps its money: only its day moves, never before its
+  purchase; a purchase keeps at least what was refunded of it, its currency, and its day before
+  the first refund, and is deleted only after its refunds;
 - a customer's last contact is the newest of their contacts again (max(interactions.at)) after
   a contact is moved or deleted; the follow-ups a deleted contact settled are open again, as
   `import undo` reopens them;
 - a deleted complaint's open follow-ups are cancelled;
 - the agenda of `due` is marked stale by the database's triggers on every changed row.
 
-Changes are written with Core and recorded with `audit.changes`, as a refund's are, so that the
+Changes are written with Core and recorded with `audit.changes`, so that the
 trail says `amount: 268.00 CNY → 298.00 CNY` rather than minor units.
 """
 
@@ -26,11 +29,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from .. import clock
-from ..errors import InvalidValue, NotFound
+from .. import clock, dialect
+from ..errors import Conflict, InvalidValue, NotFound
 from ..i18n import _
 from ..models import Complaint, Customer, Feedback, FollowUp, Interaction, Purchase
-from ..validate import check_text, choice, currency_code, money_str, parse_money
+from ..validate import check_text, choice, currency_code, money_str, money_text, parse_money
 from ..vocab import CHANNELS, COMPLAINT_CATEGORIES, PRIORITIES
 from . import audit
 from .records import _not_future, check_qty, check_scores
@@ -133,6 +136,15 @@ def edit_purchase(
     re-earns its points (loyalty.purchase_corrected). A new currency alone keeps the amount's
     figure (268.00 CNY → 268.00 USD); a cost is in the purchase's currency ("" clears it)."""
     p = get(session, "purchase", rid)
+    if p.refund_of is not None:  # a refund: only its day; its money is its purchase's
+        given = {"--amount": amount, "--currency": currency, "--product": product,
+                 "--category": category, "--qty": qty, "--cost": cost}  # fmt: skip
+        for field, value in given.items():
+            if value is not None:
+                raise InvalidValue(
+                    field, value,
+                    _("purchase #{id} is a refund: delete it and refund again").format(id=rid),
+                )  # fmt: skip
     cur = currency_code(currency) if currency else p.currency
 
     def same_figure(minor: int, field: str) -> int:
@@ -156,6 +168,22 @@ def edit_purchase(
         cost_minor = parse_money(cost, cur, "--cost") if cost.strip() else None
     elif cur != p.currency and p.cost_minor is not None:
         cost_minor = same_figure(p.cost_minor, "--cost")
+    if p.refund_of is None and (minor != p.amount_minor or cur != p.currency):
+        from .records import refunded
+
+        given_back = refunded(session, rid)
+        if given_back and cur != p.currency:
+            raise InvalidValue(
+                "--currency", currency,
+                _("purchase #{id} has refunds in {currency}").format(id=rid, currency=p.currency),
+            )  # fmt: skip
+        if minor < given_back:
+            raise InvalidValue(
+                "--amount", amount,
+                _("is less than what was refunded of it ({money})").format(
+                    money=money_text(given_back, cur)
+                ),
+            )  # fmt: skip
     values: dict[str, Any] = {"amount_minor": minor, "currency": cur, "cost_minor": cost_minor}
     shown: dict[str, tuple] = {
         "amount": (_money(p.amount_minor, p.currency), _money(minor, cur)),
@@ -172,6 +200,7 @@ def edit_purchase(
         shown["qty"] = (p.qty, qty)
     if at is not None:
         _not_future(at)
+        _refund_in_order(session, p, at)
         values["at"] = at
         shown["at"] = (p.at, at)
     changed = _write(session, p, values, shown)
@@ -180,6 +209,32 @@ def edit_purchase(
 
         purchase_corrected(session, p)
     return p, changed
+
+
+def _refund_in_order(session: Session, p: Purchase, at: datetime) -> None:
+    """A refund cannot come before its purchase, nor a purchase after its refunds."""
+    t = Purchase.__table__.c
+    if p.refund_of is not None:
+        bound = (
+            session.connection().execute(sa.select(t.at).where(t.id == p.refund_of)).scalar_one()
+        )
+        if at < bound:
+            raise InvalidValue(
+                "--at", clock.to_local(at).date().isoformat(),
+                _("is before the purchase ({day})").format(day=clock.to_local(bound).date()),
+            )  # fmt: skip
+        return
+    first = (
+        session.connection()
+        .execute(sa.select(sa.func.min(t.at)).where(t.refund_of == p.id))
+        .scalar_one()
+    )
+    first = dialect.to_datetime(first) if first is not None else None
+    if first is not None and at > first:
+        raise InvalidValue(
+            "--at", clock.to_local(at).date().isoformat(),
+            _("is after its first refund ({day})").format(day=clock.to_local(first).date()),
+        )  # fmt: skip
 
 
 def edit_contact(
@@ -280,6 +335,20 @@ def delete(session: Session, kind: str, rid: int) -> dict[str, Any]:
     now = clock.utcnow()
     if kind == "purchase":
         from .loyalty import purchase_corrected
+
+        t = Purchase.__table__.c
+        refunds = (
+            session.connection()
+            .execute(sa.select(t.id).where(t.refund_of == item.id).order_by(t.id))
+            .scalars()
+            .all()
+        )
+        if refunds:
+            raise Conflict(
+                _("purchase #{id} has refunds ({ids}): delete them first").format(
+                    id=rid, ids=", ".join(f"#{i}" for i in refunds)
+                )
+            )
 
         out["points"] = purchase_corrected(session, item, deleted=True)
     elif kind == "contact":  # what it settled is open again (as `import undo` does)

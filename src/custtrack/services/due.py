@@ -624,6 +624,12 @@ def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -
     latest = sa.select(P.c.customer_id, sa.func.max(P.c.at).label("last")).where(
         P.c.at >= lo, P.c.at < hi
     )
+    from .segments import any_refund
+
+    bought: list[Any] = []  # a refund is no purchase to check in on (its lines: 0013)
+    if any_refund(session, today):
+        latest = latest.where(P.c.refund_of.is_(None))
+        bought.append(P2.c.refund_of.is_(None))
     among = scope.customers(P.c.customer_id)
     if among is not None:
         latest = latest.where(among)
@@ -639,7 +645,7 @@ def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -
 
     first = (
         sa.select(P2.c.id)
-        .where(P2.c.customer_id == C.c.id, P2.c.at >= lo, P2.c.at < hi)
+        .where(P2.c.customer_id == C.c.id, P2.c.at >= lo, P2.c.at < hi, *bought)
         .where(uncontacted(P2.c.at), not_stored(P2.c.at, P2.c.customer_id))
         .order_by(P2.c.at, P2.c.id)
         .limit(1)

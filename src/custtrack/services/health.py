@@ -99,7 +99,7 @@ def facts(bind: Any, today: date, ids: list[int] | None = None) -> dict[int, Fac
         before = sa.func.sum(
             sa.case((sa.and_(in_cur, P.c.at >= prior, P.c.at < recent), P.c.amount_minor), else_=0)
         )
-        last_bought = sa.func.max(P.c.at)
+        last_bought = sa.func.max(sa.case((P.c.refund_of.is_(None), P.c.at)))  # not a refund
         stmt = (
             sa.select(P.c.customer_id, last_bought, spent, before)
             .where(P.c.at < end, *only(P.c.customer_id))

@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import clock, config
-from ..errors import Conflict, CusttrackError, InvalidValue, NotFound
+from ..errors import Conflict, CusttrackError, InvalidValue
 from ..i18n import C_, N_, _, ngettext, pgettext
 from ..models import Customer, Purchase, points_ledger
 
@@ -264,7 +264,7 @@ def _earned_rows(
             sa.select(P.c.id, P.c.customer_id, P.c.at, P.c.amount_minor, P.c.currency,
                       P.c.category, C.c.birthday)
             .join(C, C.c.id == P.c.customer_id)
-            .where(purchase_where)
+            .where(purchase_where, P.c.refund_of.is_(None))
             .order_by(P.c.customer_id, P.c.at, P.c.id)
         )  # fmt: skip
         taken: set[tuple[int, int]] = set()  # (customer, year) with a birthday bonus
@@ -280,12 +280,42 @@ def _earned_rows(
                     rows.append({"customer_id": cid, "at": at, "kind": "bonus",
                                  "points": r.birthday, "purchase_id": pid, "note": BIRTHDAY,
                                  "batch_id": batch_id})  # fmt: skip
+    if r.per_unit:
+        rows += _refund_rows(conn, r, purchase_where, batch_id)
     if r.signup and customer_where is not None:
         for cid, created in conn.execute(
             sa.select(C.c.id, C.c.created_at).where(customer_where, C.c.erased_at.is_(None))
         ):
             rows.append({"customer_id": cid, "at": created, "kind": "bonus",
                          "points": r.signup, "note": SIGNUP, "batch_id": batch_id})  # fmt: skip
+    return rows
+
+
+def _refund_rows(
+    conn: sa.Connection, r: Rule, purchase_where: Any, batch_id: Any = None
+) -> list[dict[str, Any]]:
+    """The `reverse` rows of the refund lines selected: each takes back what the purchase earns
+    less once it is refunded (in the order they were made), on the refund line."""
+    o = P.alias("o")
+    stmt = (
+        sa.select(P.c.id, P.c.customer_id, P.c.at, P.c.amount_minor, P.c.note, P.c.refund_of,
+                  o.c.amount_minor, o.c.currency, o.c.category)
+        .join(o, o.c.id == P.c.refund_of)
+        .where(purchase_where, P.c.refund_of.is_not(None))
+        .order_by(P.c.refund_of, P.c.at, P.c.id)
+    )  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    net: dict[int, int] = {}
+    for rid, cid, at, amount, note, pid, whole, currency, category in conn.execute(stmt):
+        before = net.get(pid, whole)
+        net[pid] = before + amount
+        taken = purchase_points(r, before, currency, category) - purchase_points(
+            r, net[pid], currency, category
+        )
+        if taken > 0:
+            rows.append({"customer_id": cid, "at": at, "kind": "reverse", "points": -taken,
+                         "purchase_id": rid, "note": note or REFUND,
+                         "batch_id": batch_id})  # fmt: skip
     return rows
 
 
@@ -509,66 +539,26 @@ def _describe(customer: Any) -> str:
     return describe(customer)
 
 
-def refund(
-    session: Any, purchase_id: int, amount: str | None = None, note: str | None = None
-) -> dict[str, Any]:
-    """A refund of a purchase: all of it deletes the purchase, part of it lowers its amount;
-    either way the points it earned go back in proportion (a `reverse` row)."""
-    from ..validate import check_text, money_text, parse_money
-    from .customers import describe
-
-    purchase = session.get(Purchase, purchase_id)
-    if purchase is None:
-        raise NotFound(_("no purchase with id {id}").format(id=purchase_id))
-    customer = session.get(Customer, purchase.customer_id)
-    whole = purchase.amount_minor
-    back = whole if amount is None else parse_money(amount, purchase.currency, "--amount")
-    if back <= 0:
-        raise InvalidValue("--amount", amount, _("must be more than 0"))
-    if back > whole:
-        raise InvalidValue(
-            "--amount", amount,
-            _("is more than the purchase ({amount})").format(
-                amount=money_text(whole, purchase.currency)
-            ),
-        )  # fmt: skip
+def on_refund(session: Any, line: Any, left: int) -> int:
+    """Points after a refund line (records.record_refund) gave back part of what was `left` of
+    its purchase: what the purchase still holds goes back in the same proportion, as one
+    `reverse` row on the refund line (deleting the refund gives them back). Returns the points
+    taken (0 or more)."""
     conn = _conn(session)
-    earned = conn.execute(
+    mine = sa.select(P.c.id).where(
+        sa.or_(P.c.id == line.refund_of, P.c.refund_of == line.refund_of), P.c.id != line.id
+    )
+    held = conn.execute(
         sa.select(sa.func.coalesce(sa.func.sum(L.c.points), 0)).where(
-            L.c.purchase_id == purchase.id, L.c.customer_id == purchase.customer_id
+            L.c.purchase_id.in_(mine), L.c.customer_id == line.customer_id
         )
     ).scalar_one()
-    taken = round(earned * back / whole) if whole else earned
-    out = {"purchase_id": purchase.id, "customer_id": customer.id, "customer": describe(customer),
-           "refunded_minor": back, "currency": purchase.currency, "deleted": back == whole,
-           "points": -taken if taken > 0 else 0}  # fmt: skip
-    text = check_text((note or "").strip() or None, "--note", 200)
-    if back == whole:
-        session.delete(purchase)  # the trail keeps the deleted purchase (audit.on_flush)
-        session.flush()
-    else:
-        from ..validate import money_str
-        from . import audit
-
-        values = {"amount_minor": whole - back}
-        cur = purchase.currency
-        changed = {
-            "amount": (f"{money_str(whole, cur)} {cur}", f"{money_str(whole - back, cur)} {cur}")
-        }
-        if purchase.cost_minor is not None:  # the goods that came back cost nothing now
-            values["cost_minor"] = round(purchase.cost_minor * (whole - back) / whole)
-            changed["cost"] = (f"{money_str(purchase.cost_minor, cur)} {cur}",
-                               f"{money_str(values['cost_minor'], cur)} {cur}")  # fmt: skip
-        session.flush()
-        conn.execute(sa.update(P).where(P.c.id == purchase.id).values(**values))
-        audit.changes(session, "purchase", purchase.id, customer.id, changed)
-        session.expire(purchase)
+    taken = round(held * -line.amount_minor / left) if held > 0 and left else 0
     if taken > 0:
-        row = {"customer_id": customer.id, "at": clock.utcnow(), "kind": "reverse",
-               "points": -taken, "purchase_id": purchase_id, "note": text or REFUND}  # fmt: skip
-        ids = _insert(session, [row])
-        _audit(session, [row], ids)
-    return out
+        row = {"customer_id": line.customer_id, "at": line.at, "kind": "reverse",
+               "points": -taken, "purchase_id": line.id, "note": line.note or REFUND}  # fmt: skip
+        _audit(session, [row], _insert(session, [row]))
+    return taken
 
 
 def reverse_deleted(bind: Any, batch_id: int | None = None) -> int:
@@ -604,14 +594,15 @@ def purchase_corrected(session: Any, purchase: Any, deleted: bool = False) -> in
     mine = [L.c.purchase_id == purchase.id, L.c.customer_id == purchase.customer_id]
     if not deleted:
         r = rule()
-        if not r.per_unit:  # the programme gives nothing for purchases: leave what was given
+        # the programme gives nothing for purchases (or this is a refund): leave what was given
+        if not r.per_unit or purchase.refund_of is not None:
             return 0
         mine.append(L.c.kind.in_(("earn", "reverse")))
     net = conn.execute(
         sa.select(sa.func.coalesce(sa.func.sum(L.c.points), 0)).where(*mine)
     ).scalar_one()
-    if deleted:
-        delta = -net if net > 0 else 0
+    if deleted:  # a purchase's points go back; a refund's reversal is given back
+        delta = -net if net > 0 or purchase.refund_of is not None else 0
     else:
         delta = purchase_points(r, purchase.amount_minor, purchase.currency, purchase.category)
         delta -= net

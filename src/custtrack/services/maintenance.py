@@ -294,8 +294,8 @@ INVARIANTS: list[tuple[str, str, str]] = [
     ),
     (
         "negative-amount",
-        N_("purchases have a negative amount"),
-        "SELECT id FROM purchases WHERE amount_minor < 0",
+        N_("purchases have a negative amount"),  # a refund line's is (refund_of, 0013)
+        "SELECT id FROM purchases WHERE amount_minor < 0 AND refund_of IS NULL",
     ),
     (
         "bad-quantity",

@@ -54,13 +54,15 @@ def _window(column: Any, as_of: date, since: date | None) -> Any:
 
 def lines_frame(session: Session, as_of: date, since: date | None = None) -> pd.DataFrame:
     """Purchase lines in the configured currency up to as_of (from `since` on): customer_id,
-    product, amount, qty, cost (own cost) and unit_cost (the product list's), in major units."""
+    product, amount, qty, cost (own cost) and unit_cost (the product list's), in major units.
+    A refund is a line of its own in the period it was made: negative amount, cost and qty."""
     import pandas as pd
 
     from ..models import Purchase, products
     from . import analytics
 
     p, pr = Purchase.__table__, products
+    o = p.alias("o")  # the purchase a refund line gives back for
     cur = analytics.currency()
     stmt = (
         sa.select(
@@ -70,19 +72,30 @@ def lines_frame(session: Session, as_of: date, since: date | None = None) -> pd.
             p.c.qty,
             p.c.cost_minor,
             pr.c.unit_cost_minor,
+            o.c.amount_minor,
+            o.c.qty,
         )  # fmt: skip
         .select_from(
-            p.outerjoin(pr, sa.and_(pr.c.name == p.c.product, pr.c.currency == p.c.currency))
+            p.outerjoin(
+                pr, sa.and_(pr.c.name == p.c.product, pr.c.currency == p.c.currency)
+            ).outerjoin(o, o.c.id == p.c.refund_of)
         )
         .where(_window(p.c.at, as_of, since), p.c.currency == cur)
     )
-    cols = ["customer_id", "product", "amount", "qty", "cost", "unit_cost"]
+    cols = ["customer_id", "product", "amount", "qty", "cost", "unit_cost", "bought", "units"]
     frame = pd.DataFrame(list(map(tuple, session.execute(stmt))), columns=cols)
+    # a refund gives back the goods' cost in proportion: without its own cost, its units are
+    # its purchase's times the share refunded (negative), so that unit_cost × qty is that
+    refund = frame["bought"].notna() & (pd.to_numeric(frame["bought"]) > 0)
+    frame["qty"] = frame["qty"].astype(float)
+    if refund.any():
+        part = frame.loc[refund]
+        share = part["amount"].astype(float) / part["bought"].astype(float)
+        frame.loc[refund, "qty"] = part["units"].astype(float) * share
     scale = analytics.scale()
     for col in ("amount", "cost", "unit_cost"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float) / scale
-    frame["qty"] = frame["qty"].astype(float)
-    return frame
+    return frame.drop(columns=["bought", "units"])
 
 
 def customer_names(session: Session) -> dict[int, str]:

@@ -139,6 +139,109 @@ def record_purchase(
     return purchase
 
 
+def refunded(session: Session, purchase_id: int) -> int:
+    """How much of the purchase was given back so far, in its minor units (0 or more)."""
+    p = Purchase.__table__.c
+    stmt = sa.select(sa.func.coalesce(sa.func.sum(p.amount_minor), 0)).where(
+        p.refund_of == purchase_id
+    )
+    return -int(session.connection().execute(stmt).scalar_one())
+
+
+def record_refund(
+    session: Session,
+    purchase_id: int,
+    *,
+    amount: str | None = None,
+    at: datetime | None = None,
+    note: str | None = None,
+) -> tuple[Purchase, Purchase, int]:
+    """Money given back for a purchase: a line of its own with a negative amount, linked to the
+    purchase (`refund_of`) and dated when it went back, so that revenue counts it then and the
+    purchase keeps what it was. Default: all that is left of it. The cost of the goods comes
+    back in proportion (all of it with the last refund); the points it earned go back in
+    proportion (loyalty.on_refund). Returns (the refund, the purchase, points taken back)."""
+    from ..validate import money_text
+
+    purchase = session.get(Purchase, purchase_id)
+    if purchase is None:
+        raise NotFound(_("no purchase with id {id}").format(id=purchase_id))
+    if purchase.refund_of is not None:
+        raise InvalidValue(
+            "PURCHASE", purchase_id,
+            _("is a refund (of purchase #{id}); refund the purchase").format(
+                id=purchase.refund_of
+            ),
+        )  # fmt: skip
+    assert purchase.id is not None  # stored
+    given = refunded(session, purchase.id)
+    left = purchase.amount_minor - given
+    cur = purchase.currency
+    if left <= 0:
+        raise Conflict(
+            _("purchase #{id} was refunded in full already ({money})").format(
+                id=purchase.id, money=money_text(given, cur)
+            )
+        )
+    back = left if amount is None else parse_money(amount, cur, "--amount")
+    if back <= 0:
+        raise InvalidValue("--amount", amount, _("must be more than 0"))
+    if back > left:
+        what = (
+            _("is more than what is left of the purchase ({amount})")
+            if given
+            else _("is more than the purchase ({amount})")
+        )
+        raise InvalidValue("--amount", amount, what.format(amount=money_text(left, cur)))
+    when = at or clock.now()
+    _not_future(when)
+    if when < purchase.at and clock.to_local(when).date() == clock.to_local(purchase.at).date():
+        when = purchase.at  # the same day, given without its hour
+    if when < purchase.at:
+        raise InvalidValue(
+            "--at", when.date().isoformat(),
+            _("is before the purchase ({day})").format(day=clock.to_local(purchase.at).date()),
+        )  # fmt: skip
+    cost = None
+    if purchase.cost_minor is not None and purchase.amount_minor:
+        # in proportion; the last refund takes back exactly what is left of the cost
+        p = Purchase.__table__.c
+        cost_back = (
+            session.connection()
+            .execute(
+                sa.select(sa.func.coalesce(sa.func.sum(p.cost_minor), 0)).where(
+                    p.refund_of == purchase.id
+                )
+            )
+            .scalar_one()
+        )
+        if back == left:
+            cost = -(purchase.cost_minor + int(cost_back))
+        else:
+            cost = -round(purchase.cost_minor * back / purchase.amount_minor)
+    line = Purchase(
+        customer_id=purchase.customer_id,
+        at=when,
+        product=purchase.product,
+        category=purchase.category,
+        qty=purchase.qty if back == purchase.amount_minor else 1,
+        amount_minor=-back,
+        currency=cur,
+        created_at=clock.utcnow(),
+        recorded_by=config.current_user(),
+        person_id=purchase.person_id,
+        cost_minor=cost,
+        note=check_text((note or "").strip() or None, "--note", 200),
+        refund_of=purchase.id,
+    )
+    session.add(line)
+    session.flush()
+    from .loyalty import on_refund
+
+    taken = on_refund(session, line, left)
+    return line, purchase, taken
+
+
 def record_feedback(
     session: Session,
     customer: Customer,
@@ -257,31 +360,37 @@ def _utc(text: str | datetime | None) -> datetime | None:
 
 
 def purchase_summary(session: Session, customer_id: int) -> dict[str, Any]:
-    """Count, last purchase and spend; spend_minor is in the configured currency only, because
-    amounts in different currencies cannot be added (spend_by_currency has them all)."""
+    """Count, last purchase and spend; spend_minor (what was paid less what was refunded) and
+    refunded_minor are in the configured currency only, because amounts in different currencies
+    cannot be added (spend_by_currency has them all). Refund lines are not purchases."""
     # Plain SQL: `show` runs once per process, where compiling Core statements costs more than
     # the indexed queries themselves (the covering index purchases(customer_id, at, amount)).
     conn = session.connection()
     row = conn.execute(
         sa.text(
+            # a refund is a line of its own, not a purchase (refund_of: migration 0013)
             "SELECT count(*), max(at), count(DISTINCT date(at)) FROM purchases "
-            "WHERE customer_id = :c"
+            "WHERE customer_id = :c AND refund_of IS NULL"
         ),
         {"c": customer_id},
     ).one()
-    by_currency: dict[str, int] = dict(
+    sums = list(
         conn.execute(
             sa.text(
-                "SELECT currency, sum(amount_minor) FROM purchases WHERE customer_id = :c "
-                "GROUP BY currency ORDER BY currency"
+                "SELECT currency, sum(amount_minor), "
+                "sum(CASE WHEN refund_of IS NULL THEN 0 ELSE amount_minor END) FROM purchases "
+                "WHERE customer_id = :c GROUP BY currency ORDER BY currency"
             ),
             {"c": customer_id},
         ).all()
     )
+    by_currency: dict[str, int] = {cur: int(total) for cur, total, _back in sums}
     currency = str(config.get("currency") or "USD").upper()
+    back = next((-int(b) for cur, _total, b in sums if cur == currency), 0)
     return {
         "purchases": row[0],
         "spend_minor": by_currency.get(currency, 0),
+        "refunded_minor": back,
         "currency": currency,
         "spend_by_currency": by_currency,
         "last_purchase": _utc(row[1]),
@@ -296,22 +405,23 @@ def purchase_summary(session: Session, customer_id: int) -> dict[str, Any]:
 _TIMELINE_SQL = sa.text("""
 SELECT * FROM (SELECT 'contact' AS kind, id, at, channel AS t1, summary AS t2, outcome AS t3,
     NULL AS t4, NULL AS t5, CAST(NULL AS INTEGER) AS n1, CAST(NULL AS INTEGER) AS n2,
-    coalesce(recorded_by, owner) AS who FROM interactions WHERE customer_id = :c
-    ORDER BY at DESC LIMIT :n) AS contacts
-UNION ALL SELECT * FROM (SELECT 'purchase', id, at, currency, product, category, order_ref, NULL,
-    amount_minor, qty, recorded_by FROM purchases WHERE customer_id = :c
+    CAST(NULL AS INTEGER) AS n3, coalesce(recorded_by, owner) AS who FROM interactions
+    WHERE customer_id = :c ORDER BY at DESC LIMIT :n) AS contacts
+UNION ALL SELECT * FROM (SELECT 'purchase', id, at, currency, product, category, order_ref, note,
+    amount_minor, qty, refund_of, recorded_by FROM purchases WHERE customer_id = :c
     ORDER BY at DESC LIMIT :n) AS bought
 UNION ALL SELECT * FROM (SELECT 'feedback', id, at, text, NULL, NULL, NULL, NULL, csat, nps,
-    recorded_by FROM feedback WHERE customer_id = :c ORDER BY at DESC LIMIT :n) AS said
+    CAST(NULL AS INTEGER), recorded_by FROM feedback WHERE customer_id = :c
+    ORDER BY at DESC LIMIT :n) AS said
 UNION ALL SELECT * FROM (SELECT 'complaint', id, opened_at, category, priority, status, text,
-    resolution, CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), recorded_by FROM complaints
-    WHERE customer_id = :c ORDER BY opened_at DESC LIMIT :n) AS complained
+    resolution, CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), recorded_by
+    FROM complaints WHERE customer_id = :c ORDER BY opened_at DESC LIMIT :n) AS complained
 """)
-# the slots (t1..t5, n1, n2) in the order _timeline_item reads each kind's values; then `who`:
-# who recorded it (a contact: who made it, when an import named them)
+# the slots (t1..t5, n1, n2, n3) in the order _timeline_item reads each kind's values; then
+# `who`: who recorded it (a contact: who made it, when an import named them)
 _SLOTS = {
     "contact": (0, 1, 2),
-    "purchase": (5, 0, 1, 6, 2, 3),
+    "purchase": (5, 0, 1, 6, 2, 3, 7, 4),
     "feedback": (5, 6, 0),
     "complaint": (0, 1, 2, 3, 4),
 }
@@ -332,7 +442,7 @@ def timeline(session: Session, customer_id: int, limit: int = 0) -> tuple[list[d
     items = [
         {
             **_timeline_item(r[0], r[1], _utc(r[2]), tuple(r[3 + i] for i in _SLOTS[r[0]])),
-            "by": r[10],
+            "by": r[11],
         }
         for r in rows
     ]
@@ -351,13 +461,19 @@ def _timeline_item(kind: str, id_: int, at: datetime, v: tuple) -> dict[str, Any
         what, shown = channel, label("channel", channel)
         detail = shown_detail = " — ".join(x for x in (summary, outcome) if x)
     elif kind == "purchase":
-        amount_minor, currency, product, qty, category, order_ref = v
+        amount_minor, currency, product, qty, category, order_ref, refund_of, note = v
         what = f"{format_money(amount_minor, currency)} {currency}"
         shown = money_text(amount_minor, currency)
         parts = [product, f"×{qty}" if qty != 1 else None, category]
-        detail = " ".join(x for x in [*parts, f"order {order_ref}" if order_ref else None] if x)
-        ref = _("order {ref}").format(ref=order_ref) if order_ref else None
-        shown_detail = " ".join(x for x in [*parts, ref] if x)
+        if refund_of is not None:  # a refund line: what it gives back for, and why
+            detail = " ".join(x for x in [f"refund of #{refund_of}", *parts, note] if x)
+            shown_detail = " ".join(
+                x for x in [_("refund of #{id}").format(id=refund_of), *parts, note] if x
+            )
+        else:
+            detail = " ".join(x for x in [*parts, f"order {order_ref}" if order_ref else None] if x)
+            ref = _("order {ref}").format(ref=order_ref) if order_ref else None
+            shown_detail = " ".join(x for x in [*parts, ref] if x)
     elif kind == "feedback":
         csat, nps, text = v[:3]
         scores = [f"CSAT {csat}" if csat else None]
@@ -377,10 +493,13 @@ def _timeline_item(kind: str, id_: int, at: datetime, v: tuple) -> dict[str, Any
         if resolution:
             detail += f" → {resolution}"
         shown_detail = detail
-    return {
+    out = {
         "at": at, "kind": kind, "id": id_, "what": what, "detail": detail,
         "_what": shown, "_detail": shown_detail,
     }  # fmt: skip
+    if kind == "purchase" and v[6] is not None:
+        out["_kind"] = "refund"  # the table's word; JSON keeps the record's kind and its detail
+    return out
 
 
 def profile(session: Session, customer: Customer, timeline_limit: int = 0) -> dict[str, Any]:

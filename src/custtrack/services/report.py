@@ -46,12 +46,13 @@ def report(session: Session, day: date, period: str = "month") -> Report:
     ad = analytics.ts(day)
     cust = analytics.customers_frame(session, day)
     occ = analytics.occasions(session, day)
+    back = analytics.refunds_frame(session, day)
     fb = analytics.feedback_frame(session, day)
     comp = analytics.complaints_frame(session, day)
     camps = analytics.campaigns_frame(session, day, cust)
     scores = analytics.rfm(session, day, occ=occ)
     left_out = analytics.other_currency_purchases(session, day)
-    trend = ch.churn_table(occ, cust, ad, period, 12, t.churn_days)
+    trend = ch.churn_table(occ, cust, ad, period, 12, t.churn_days, back)
     summary = clv.calibration_summary(occ, ad)
     bg, gg = clv.fit_bgnbd(summary), clv.fit_gamma_gamma(summary)
     horizon = int(config.get("value.horizon_months"))
@@ -99,7 +100,7 @@ def report(session: Session, day: date, period: str = "month") -> Report:
         for t in tiers or []
     ]
     frames = {
-        "customers": cust, "occasions": occ, "feedback": fb, "complaints": comp,
+        "customers": cust, "occasions": occ, "refunds": back, "feedback": fb, "complaints": comp,
         "scores": scores, "trend": trend, "clv_summary": summary, "clv_predicted": pred,
         "stages": st,
     }  # fmt: skip
@@ -113,6 +114,7 @@ def chart_data(
     *,
     customers: pd.DataFrame | None = None,
     occasions: pd.DataFrame | None = None,
+    refunds: pd.DataFrame | None = None,
     feedback: pd.DataFrame | None = None,
     complaints: pd.DataFrame | None = None,
     scores: pd.DataFrame | None = None,
@@ -142,11 +144,12 @@ def chart_data(
     by_category = _category_days_later(session, day)  # read while the rest is computed
     cust = analytics.customers_frame(session, day) if customers is None else customers
     occ = analytics.occasions(session, day) if occasions is None else occasions
+    back = analytics.refunds_frame(session, day) if refunds is None else refunds
     fb = analytics.feedback_frame(session, day) if feedback is None else feedback
     comp = analytics.complaints_frame(session, day) if complaints is None else complaints
     scores = analytics.rfm(session, day, occ=occ) if scores is None else scores
     if trend is None:
-        trend = churn.churn_table(occ, cust, ad, period, 12, t.churn_days)
+        trend = churn.churn_table(occ, cust, ad, period, 12, t.churn_days, back)
     horizon = int(config.get("value.horizon_months"))
     summary = clv.calibration_summary(occ, ad) if clv_summary is None else clv_summary
     if clv_predicted is None:
@@ -163,7 +166,7 @@ def chart_data(
     first_month = (ad.to_period("M") - (MONTHS_OF_CATEGORIES - 1)).start_time
     if len(occ):  # a younger shop: from its first sale on
         first_month = max(first_month, occ["day"].min().to_period("M").start_time)
-    daily = occ.groupby("day")["amount"].sum()
+    daily = churn.revenue_days(occ, back)  # refunds on their own day, as in the sales chart
     years = range(first_month.year, day.year + 2)  # next year's: its first weeks are not ordinary
     days = seasons.holiday_days(years)
     shown = days[(days["day"] >= first_month) & (days["day"] <= ad)].reset_index(drop=True)
@@ -174,7 +177,7 @@ def chart_data(
         as_of=day,
         period=period,
         currency=analytics.currency(),
-        sales=ch.period_sales(occ, ad, period, 12),
+        sales=ch.period_sales(occ, ad, period, 12, back),
         trend=trend,
         stages_before=stages_before,
         stages_now=stages["stage"],

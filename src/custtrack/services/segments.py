@@ -307,6 +307,10 @@ def customer_summaries(conn: Any, as_of: date | None = None) -> list[tuple]:
 
     One occasion = one customer's purchases on one local day. One GROUP BY answered by the
     covering index purchases(customer_id, at, amount_minor); `conn` is a Session or Connection.
+
+    Refunds (issue 17.7): spend is what was paid less what was refunded by as_of; a refund line
+    is no occasion, nor is a purchase refunded in full by then (a customer with nothing else is
+    no buyer). Without a refund by as_of the query is the plain one.
     """
     as_of = as_of or clock.today()
     off = offset_sql(conn)
@@ -314,15 +318,78 @@ def customer_summaries(conn: Any, as_of: date | None = None) -> list[tuple]:
         return []
     day = day_sql(conn, off)[0]
     only, _ = currency_filter(conn, as_of)
-    first = dialect.local_date(conn, "min(at)", off("min(at)"))
-    last = dialect.local_date(conn, "max(at)", off("max(at)"))
-    # local time only moves forward with UTC, so the first/last local day is that of min/max(at)
-    sql = (
-        f"SELECT customer_id, {first}, {last}, count(DISTINCT {day}), "
-        f"sum(amount_minor) FROM purchases WHERE at < :end{only} GROUP BY customer_id"
-    )
     params = {"end": stored(end_of_day_utc(as_of)), "cur": configured_currency()}
+    if not any_refund(conn, as_of):
+        first = dialect.local_date(conn, "min(at)", off("min(at)"))
+        last = dialect.local_date(conn, "max(at)", off("max(at)"))
+        # local time only moves forward with UTC: the first/last local day is min/max(at)'s
+        sql = (
+            f"SELECT customer_id, {first}, {last}, count(DISTINCT {day}), "
+            f"sum(amount_minor) FROM purchases WHERE at < :end{only} GROUP BY customer_id"
+        )
+        return raw_fetch(conn, sql, params)
+    kept = f"(refund_of IS NULL AND id NOT IN ({FULLY_REFUNDED}))"
+    lo, hi = (f"{f}(CASE WHEN {kept} THEN at END)" for f in ("min", "max"))
+    first = dialect.local_date(conn, lo, off(lo))
+    last = dialect.local_date(conn, hi, off(hi))
+    sql = (
+        f"SELECT customer_id, {first}, {last}, count(DISTINCT CASE WHEN {kept} THEN {day} END), "
+        f"sum(amount_minor) FROM purchases WHERE at < :end{only} GROUP BY customer_id "
+        f"HAVING count(CASE WHEN {kept} THEN 1 END) > 0"
+    )
     return raw_fetch(conn, sql, params)
+
+
+# the purchases refunded in full by :end (their refunds add up to their amount)
+FULLY_REFUNDED = (
+    "SELECT o.id FROM purchases o JOIN purchases r ON r.refund_of = o.id WHERE r.at < :end "
+    "GROUP BY o.id, o.amount_minor HAVING -sum(r.amount_minor) >= o.amount_minor"
+)
+
+
+def any_refund(conn: Any, as_of: date) -> bool:
+    """Whether a refund was made by the end of as_of (one seek on ix_purchases_refund_of and
+    a look at the rows it finds; remembered per session or connection)."""
+    end = stored(end_of_day_utc(as_of))
+    key = ("custtrack.any_refund", end)
+    if key not in conn.info:
+        sql = "SELECT 1 FROM purchases WHERE refund_of IS NOT NULL AND at < :end LIMIT 1"
+        conn.info[key] = bool(raw_fetch(conn, sql, {"end": end}))
+    return bool(conn.info[key])
+
+
+def refund_lines(conn: Any, as_of: date) -> list[tuple[int, date, date, int, bool]]:
+    """The refunds made by the end of as_of, in the configured currency: (customer id, local day
+    of the refund, local day of the purchase, amount in minor units (negative), whether the
+    purchase is refunded in full with it). Of a purchase refunded in full, only its last refund
+    says True. Sorted by purchase, then refund."""
+    if not any_refund(conn, as_of):
+        return []
+    from ..models import Purchase
+
+    p = Purchase.__table__
+    o = p.alias("o")
+    stmt = (
+        sa.select(p.c.customer_id, p.c.at, o.c.at, p.c.amount_minor, o.c.amount_minor,
+                  p.c.refund_of)
+        .join(o, o.c.id == p.c.refund_of)
+        .where(p.c.refund_of.is_not(None), p.c.at < end_of_day_utc(as_of))
+        .order_by(p.c.refund_of, p.c.at, p.c.id)
+    )  # fmt: skip
+    if currency_filter(conn, as_of)[1]:
+        stmt = stmt.where(p.c.currency == configured_currency())
+    bind = conn.connection() if hasattr(conn, "get_bind") else conn
+    rows = bind.execute(stmt).all()
+    given: dict[int, int] = {}
+    for r in rows:
+        given[r[5]] = given.get(r[5], 0) + r[3]
+    out: list[tuple[int, date, date, int, bool]] = []
+    for i, (cid, at, bought, amount, whole, pid) in enumerate(rows):
+        total = given[pid]
+        last = i + 1 == len(rows) or rows[i + 1][5] != pid
+        out.append((cid, clock.to_local(at).date(), clock.to_local(bought).date(), amount,
+                    last and -total >= whole))  # fmt: skip
+    return out
 
 
 def configured_currency() -> str:
