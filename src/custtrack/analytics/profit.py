@@ -102,5 +102,5 @@ def totals(margins: pd.DataFrame) -> dict[str, float | None]:
         "product_cost": float(margins["product_cost"].sum()),
         "cost_to_serve": float(margins["cost_to_serve"].sum()),
         "margin": margin,
-        "margin_rate": margin / revenue if revenue else None,
+        "margin_rate": margin / revenue if revenue > 0 else None,  # refunds can make it < 0
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
@@ -74,7 +75,7 @@ _COLUMN_WORDS = (
     C_("column", "rows_updated"), C_("column", "rows_skipped"), C_("column", "started_at"),
     C_("column", "finished_at"), C_("column", "undone_at"), C_("column", "kept_id"),
     C_("column", "merged_id"), C_("column", "merged_snapshot"), C_("column", "reason"),
-    C_("column", "recorded_by"),
+    C_("column", "recorded_by"), C_("column", "refund_of"),
 )  # fmt: skip
 # a key that means something else in one table: a campaign's name, an import's source file
 _TABLE_WORDS = (C_("campaigns column", "name"), C_("imports column", "source"))
@@ -298,9 +299,17 @@ def _drop(row: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in keys}
 
 
+_NEGATIVE_NUMBER = re.compile(r"-\d+(\.\d+)?")
+
+
 def escape_cell(value: Any) -> Any:
-    """OWASP CSV-injection rule: text that a spreadsheet could run as a formula gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """OWASP CSV-injection rule: text that a spreadsheet could run as a formula gets a quote.
+    A plain negative number (a refund's amount, -80.00) is no formula and stays as it is."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_START)
+        and not _NEGATIVE_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 

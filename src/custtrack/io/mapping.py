@@ -170,6 +170,14 @@ _KIND["persons"] = {
 }
 # who of a company a contact or purchase was with: custtrack export's contact person number
 _KIND["purchases"]["person_id"] = _KIND["interactions"]["person_id"] = "personid 联系人编号"
+# issue 17.7: a refund is a line with a negative amount naming the purchase it gives back for
+# (refund_of: an `id` of the same file, as custtrack export writes it, or a purchase's id in the
+# book), and why (note)
+_KIND["purchases"] |= {
+    "purchase_id": "id purchaseid 购买编号 系统编号",
+    "refund_of": "refundof refundfor 退款原单 原购买编号 退款对应购买",
+    "note": "note notes remark memo reason 备注 退款原因 说明",
+}
 _KIND["points"] = {
     "at": _AT + " 积分日期 积分时间 变动日期 变动时间",
     "kind": "kind type 类型 积分类型 变动类型",
@@ -310,7 +318,9 @@ def auto_map(
 
     free = [i for i in range(len(headers)) if i not in forced]
     if is_export(kind, headers):
-        mapping[headers.index("id" if kind == "customers" else "customer_id")] = "number"
+        number = headers.index("id" if kind == "customers" else "customer_id")
+        if number not in forced:  # --map "customer_id=-" leaves it out
+            mapping[number] = "number"
     for i in free:  # a field's own name (or customer_<field>) first: it is never a guess
         key = keys[i].removeprefix("customer")
         take(i, next((f for f in fields if norm(f) in (keys[i], key)), None))
@@ -390,7 +400,9 @@ def _overrides(
     forced: dict[int, str | None] = {}
     for item in overrides:
         column, sep, field = item.partition("=")
-        column, field = column.strip(), field.strip().lower().replace("-", "_")
+        column, field = column.strip(), field.strip().lower()
+        if field not in IGNORE:  # "Col=-" ignores the column (the help says so)
+            field = field.replace("-", "_")
         if not sep or not column:
             raise InvalidValue(
                 "--map", item, _("expected COLUMN=FIELD"), _('e.g. --map "手机=phone"')

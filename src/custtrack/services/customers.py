@@ -435,7 +435,8 @@ def list_customers(
 ) -> list[dict[str, Any]]:
     """Customers with their purchase summary, filtered and sorted in SQL.
 
-    orders counts every purchase; spend_minor adds only those in `currency` (default: config).
+    orders counts every purchase (not refund lines); spend_minor adds only those in `currency`
+    (default: config), less their refunds.
     """
     from .. import config
 
@@ -444,9 +445,12 @@ def list_customers(
     currency = (currency or str(config.get("currency") or "USD")).upper()
     c = Customer.__table__
     p = Purchase.__table__
+    # a refund line (amount < 0, migration 0013) is no order: the covering index
+    # purchases(customer_id, at, amount_minor) still answers both subqueries alone
+    bought = p.c.amount_minor >= 0
     n_orders = (
         sa.select(sa.func.count())
-        .where(p.c.customer_id == c.c.id)
+        .where(p.c.customer_id == c.c.id, bought)
         .scalar_subquery()
         .label("orders")
     )
@@ -457,7 +461,7 @@ def list_customers(
         .label("spend_minor")
     )
     last_purchase = (
-        sa.select(sa.func.max(p.c.at)).where(p.c.customer_id == c.c.id).scalar_subquery()
+        sa.select(sa.func.max(p.c.at)).where(p.c.customer_id == c.c.id, bought).scalar_subquery()
     ).label("last_purchase")
     stmt = sa.select(c, n_orders, spend, last_purchase)
     if status:

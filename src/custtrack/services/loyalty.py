@@ -541,9 +541,10 @@ def _describe(customer: Any) -> str:
 
 def on_refund(session: Any, line: Any, left: int) -> int:
     """Points after a refund line (records.record_refund) gave back part of what was `left` of
-    its purchase: what the purchase still holds goes back in the same proportion, as one
-    `reverse` row on the refund line (deleting the refund gives them back). Returns the points
-    taken (0 or more)."""
+    its purchase: what the purchase earns on what was left less what it earns on what is left
+    now (the rule in force, as `points recompute` reverses it), at most what it still holds;
+    without a rule for purchases, what it holds in proportion. One `reverse` row on the refund
+    line (deleting the refund gives them back). Returns the points taken (0 or more)."""
     conn = _conn(session)
     mine = sa.select(P.c.id).where(
         sa.or_(P.c.id == line.refund_of, P.c.refund_of == line.refund_of), P.c.id != line.id
@@ -553,7 +554,15 @@ def on_refund(session: Any, line: Any, left: int) -> int:
             L.c.purchase_id.in_(mine), L.c.customer_id == line.customer_id
         )
     ).scalar_one()
-    taken = round(held * -line.amount_minor / left) if held > 0 and left else 0
+    r = rule()
+    if held <= 0 or not left:
+        taken = 0
+    elif r.per_unit:  # what the purchase earns less once refunded, as `points recompute` takes
+        before = purchase_points(r, left, line.currency, line.category)
+        taken = min(held, before - purchase_points(r, left + line.amount_minor, line.currency,
+                                                   line.category))  # fmt: skip
+    else:  # no rule for purchases now: what it was given, in proportion
+        taken = round(held * -line.amount_minor / left)
     if taken > 0:
         row = {"customer_id": line.customer_id, "at": line.at, "kind": "reverse",
                "points": -taken, "purchase_id": line.id, "note": line.note or REFUND}  # fmt: skip

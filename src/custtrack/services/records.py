@@ -368,9 +368,10 @@ def purchase_summary(session: Session, customer_id: int) -> dict[str, Any]:
     conn = session.connection()
     row = conn.execute(
         sa.text(
-            # a refund is a line of its own, not a purchase (refund_of: migration 0013)
+            # a refund is a line of its own, not a purchase (migration 0013): its amount is
+            # below 0, which the covering index answers
             "SELECT count(*), max(at), count(DISTINCT date(at)) FROM purchases "
-            "WHERE customer_id = :c AND refund_of IS NULL"
+            "WHERE customer_id = :c AND amount_minor >= 0"
         ),
         {"c": customer_id},
     ).one()
@@ -466,10 +467,10 @@ def _timeline_item(kind: str, id_: int, at: datetime, v: tuple) -> dict[str, Any
         shown = money_text(amount_minor, currency)
         parts = [product, f"×{qty}" if qty != 1 else None, category]
         if refund_of is not None:  # a refund line: what it gives back for, and why
-            detail = " ".join(x for x in [f"refund of #{refund_of}", *parts, note] if x)
-            shown_detail = " ".join(
-                x for x in [_("refund of #{id}").format(id=refund_of), *parts, note] if x
-            )
+            why = f" — {note}" if note else ""
+            detail = " ".join(x for x in [f"refund of #{refund_of}", *parts] if x) + why
+            of = _("refund of #{id}").format(id=refund_of)
+            shown_detail = " ".join(x for x in [of, *parts] if x) + why
         else:
             detail = " ".join(x for x in [*parts, f"order {order_ref}" if order_ref else None] if x)
             ref = _("order {ref}").format(ref=order_ref) if order_ref else None

@@ -300,6 +300,23 @@ def undo(session: Session, batch_id: int) -> dict[str, int]:
                     who=who + (" …" if len(rows) > 5 else ""),
                 )
             )
+    # issue 17.7: a refund made since names one of its purchases
+    later = (
+        "SELECT r.id FROM purchases r JOIN purchases o ON o.id = r.refund_of WHERE o.batch_id = ? "
+        "AND (r.batch_id IS NULL OR r.batch_id != ?) ORDER BY r.id LIMIT 6"
+    )
+    refunds = [r[0] for r in dialect.execute(conn, later, (batch_id, batch_id))]
+    if refunds:
+        raise Conflict(
+            _(
+                "cannot undo batch {batch}: purchases it added were refunded since ({refunds}); "
+                "delete those refunds first (`custtrack delete purchase ID`)"
+            ).format(
+                batch=batch_id,
+                refunds=pgettext("list", ", ").join(f"#{i}" for i in refunds[:5])
+                + (" …" if len(refunds) > 5 else ""),
+            )
+        )
     merged = dialect.execute(
         conn, f"SELECT count(*) FROM merges WHERE kept_id IN ({ours})", (batch_id,)
     ).scalar()

@@ -12,7 +12,7 @@ from ... import dialect
 from ...currencies import code as currency_code
 from ...errors import InvalidValue
 from ...i18n import _
-from ...validate import currency_exponent, parse_money
+from ...validate import currency_exponent, money_text, parse_money
 from .base import IDENTITY, LINK_FIELDS, cell, same_time
 from .records import RecordImporter
 from .report import RowErrors
@@ -43,6 +43,8 @@ class PurchaseImporter(RecordImporter):
         "created_at",
         "cost_minor",
         "person_id",  # the company's contact person (issue 15): custtrack export's person_id
+        "note",
+        "refund_of",  # issue 17.7: stored in finish(), once the purchases they name are in
     )
 
     # the fields the column checks read
@@ -65,6 +67,9 @@ class PurchaseImporter(RecordImporter):
             ).first()
             is not None
         )
+        # refunds (issue 17.7): held back until every purchase of the file is in
+        self.refunds: list[tuple[int, list[Any], int, dict[str, Any]]] = []
+        self.lines_by_id: dict[str, tuple[int, dict[str, Any]]] = {}  # the file's own ids
 
     def run(
         self, rows: Iterator[tuple[int, list[Any]]], progress: Callable[[], None] | None
@@ -100,7 +105,8 @@ class PurchaseImporter(RecordImporter):
             self.chunk(list(block.rows()))
 
     def _fits(self, width: int) -> bool:
-        if "person_id" in self.column:  # row by row: each person is checked against the customer
+        # row by row: each person is checked against the customer; a refund names a purchase
+        if {"person_id", "refund_of", "note"} & self.column.keys():
             return False
         return width >= self._width and (not self.strict_width or width == len(self.headers))
 
@@ -275,7 +281,7 @@ class PurchaseImporter(RecordImporter):
             )
         )  # fmt: skip
         people.flush()
-        self.insert(self.table, self.columns, out)
+        self.insert(self.table, self.columns[:-2], out)  # no note, no refund: _fits
         self.report.added += len(out)
         return True
 
@@ -334,14 +340,35 @@ class PurchaseImporter(RecordImporter):
         at = get("at")
         when = self._times.get(at) or self.moment(at, "at", errs)
         amount = get("amount")
+        refund_of = get("refund_of")
+        if refund_of is not None:  # a refund: its amount is given back (either sign written)
+            amount = str(amount if amount is not None else "").strip().lstrip("-−－").strip()
         minor = self._money.get((amount, currency))
         if minor is None:
             minor = self.money(amount, currency, errs)
         qty = get("qty")
         qty = 1 if qty is None else self._qty.get(qty) or self.integer(qty, "qty", 1, None, errs)
         rec = {"at": when, "amount": minor, "currency": currency, "qty": qty}
+        if refund_of is not None and get("cost") is not None:  # its cost comes back: signed
+            vals = {**vals, "cost": str(get("cost")).strip().lstrip("-−－").strip()}
         rec["cost"] = self._cost(vals, currency, qty, errs)
         rec["person"] = get("person_id")
+        rec["note"] = self.text(get("note"), "note", 200, errs) if get("note") is not None else None
+        rec["id"] = str(get("purchase_id")).strip() if get("purchase_id") is not None else None
+        rec["refund_of"] = None
+        if refund_of is not None:
+            text = str(refund_of).strip()
+            if not text.isdigit():
+                errs.add(self.column["refund_of"], refund_of, _("not a purchase id"))
+            elif minor == 0:
+                errs.add(self.column.get("amount", "amount"), get("amount"), _("must not be 0"))
+            else:
+                rec["refund_of"] = text
+                if minor is not None:
+                    rec["amount"] = -minor
+                cost: Any = rec["cost"]
+                if cost is not None:  # the goods' cost comes back
+                    rec["cost"] = -abs(cost)
         for key, limit in (("product", 200), ("category", 100), ("ref", 100)):
             value = get("order_ref" if key == "ref" else key)
             if value is not None and (value.__class__ is not str or len(value) > limit):
@@ -377,7 +404,7 @@ class PurchaseImporter(RecordImporter):
             sql = f"SELECT order_ref, customer_id FROM purchases WHERE order_ref IN ({marks})"
             self.stored_refs.update(dialect.execute(self.conn, sql, tuple(part)).all())
 
-    def still_good(
+    def _ref_still_good(
         self, line: int, values: list[Any], rec: dict[str, Any], cid: int | None
     ) -> bool:
         ref = rec["ref"]
@@ -415,7 +442,18 @@ class PurchaseImporter(RecordImporter):
         for cid, at, amount, currency, product in self._stored(sql, ids):
             yield hash((cid, same_time(at), amount, currency, product))
 
-    def row(self, cid: int, rec: dict[str, Any]) -> tuple:
+    def is_stored(self, cid: int, rec: dict[str, Any]) -> bool:
+        if rec["id"] is not None and rec["refund_of"] is None:
+            self.lines_by_id[rec["id"]] = (cid, rec)  # a refund further on may name it
+        return super().is_stored(cid, rec)
+
+    def row(self, cid: int, rec: dict[str, Any]) -> tuple | None:
+        if rec["refund_of"] is not None:
+            self.refunds.append((rec.pop("_line"), rec.pop("_values"), cid, rec))
+            return None
+        return self._row(cid, rec)
+
+    def _row(self, cid: int, rec: dict[str, Any], refund_of: int | None = None) -> tuple:
         return (
             cid,
             rec["at"][0],
@@ -429,7 +467,84 @@ class PurchaseImporter(RecordImporter):
             self.now,
             rec.get("cost"),
             self.person_of(cid, vals_person=rec.get("person")),
+            rec.get("note"),
+            refund_of,
         )
+
+    def still_good(
+        self, line: int, values: list[Any], rec: dict[str, Any], cid: int | None
+    ) -> bool:
+        rec["_line"], rec["_values"] = line, values  # where a held-back refund came from
+        return self._ref_still_good(line, values, rec, cid)
+
+    def finish(self) -> None:
+        """The refunds of the file, now that the purchases they name are stored: each linked
+        to its purchase (the file's own line with that id, else the book's purchase with that
+        id), of the same customer and currency, after it, and not beyond what is left of it.
+        The cost comes back in proportion to the purchase's when the line gives none."""
+        super().finish()
+        if not self.refunds:
+            return
+        from ..records import refunded
+
+        out, given = [], {}
+        col = self.column["refund_of"]
+        for line, values, cid, rec in self.refunds:
+            errs = RowErrors()
+            found = self._purchase_for(cid, rec["refund_of"])
+            if found is None:
+                errs.add(col, rec["refund_of"], _("no purchase with this id of this customer"))
+                self.reject(line, values, errs)
+                continue
+            pid, at, whole, currency, cost = found
+            if pid not in given:
+                given[pid] = refunded(self.s, pid)
+            back = -rec["amount"]
+            if currency != rec["currency"]:
+                errs.add(self.column.get("currency", "currency"), rec["currency"],
+                         _("the purchase is in {currency}").format(currency=currency))  # fmt: skip
+            elif back > whole - given[pid]:
+                errs.add(self.column.get("amount", "amount"), values[self.where("amount")],
+                         _("is more than what is left of the purchase ({amount})").format(
+                             amount=money_text(whole - given[pid], currency)))  # fmt: skip
+            elif dialect.to_datetime(rec["at"][0]) < dialect.to_datetime(at):
+                day = same_time(at)[:10]
+                errs.add(self.column.get("at", "at"), values[self.where("at")],
+                         _("is before the purchase ({day})").format(day=day))  # fmt: skip
+            if errs:
+                self.reject(line, values, errs)
+                continue
+            given[pid] += back
+            if rec.get("cost") is None and cost is not None and whole:
+                rec["cost"] = -round(cost * back / whole)
+            out.append(self._row(cid, rec, refund_of=pid))
+        self.insert(self.table, self.columns, out)
+        self.report.added += len(out)
+
+    def where(self, field: str) -> int:
+        return dict((f, i) for i, f in self.pairs)[field]
+
+    def _purchase_for(self, cid: int, ref: str) -> tuple | None:
+        """(id, at, amount, currency, cost) of the purchase a refund of this customer names."""
+        mine = "SELECT id, at, amount_minor, currency, cost_minor, product, order_ref FROM "
+        mine += "purchases WHERE customer_id = ? AND refund_of IS NULL"
+        if ref in self.lines_by_id:  # a line of this file: found by what it says
+            owner, rec = self.lines_by_id[ref]
+            if owner != cid:
+                return None
+            for pid, at, amount, currency, cost, product, order_ref in dialect.execute(
+                self.conn, mine + " ORDER BY id DESC", (cid,)
+            ):
+                same = (order_ref == rec["ref"]) if rec["ref"] else (
+                    order_ref is None and same_time(at) == same_time(rec["at"][0])
+                    and (amount, currency, product)
+                    == (rec["amount"], rec["currency"], rec["product"])
+                )  # fmt: skip
+                if same:
+                    return pid, at, amount, currency, cost
+            return None
+        got = dialect.execute(self.conn, mine + " AND id = ?", (cid, int(ref))).first()
+        return None if got is None else tuple(got[:5])
 
 
 class PurchaseColumns:
@@ -490,6 +605,9 @@ class PurchaseColumns:
             "category": self.category[k] if self.category else None,
             "ref": self.order_ref[k] if self.order_ref else None,
             "cost": self.cost_of(k),
+            "note": None,  # a file with notes or refunds goes row by row (PurchaseImporter._fits)
+            "id": None,
+            "refund_of": None,
         }
         return self.lines[k], self.values(k), self.links[key], rec, self.cid_of[key]
 

@@ -44,7 +44,8 @@ class RecordImporter(Importer):
     def stored_keys(self, ids: list[int]) -> Iterable[int]:
         raise NotImplementedError
 
-    def row(self, cid: int, rec: dict[str, Any]) -> tuple:
+    def row(self, cid: int, rec: dict[str, Any]) -> tuple | None:
+        """The row to insert (None: the importer stores it itself, later)."""
         raise NotImplementedError
 
     def chunk(self, chunk: list[tuple[int, list[Any]]]) -> None:
@@ -84,7 +85,8 @@ class RecordImporter(Importer):
             if self.is_stored(cid, rec):
                 self.report.unchanged += 1
                 continue
-            out.append(row(cid, rec))
+            if (new := row(cid, rec)) is not None:  # None: stored later (a purchase's refund)
+                out.append(new)
         self.people.flush()
         self.insert(self.table, self.columns, out)
         self.report.added += len(out)
