@@ -194,14 +194,13 @@ def _with_refunds(
     day, whenever it was made); an occasion whose every line was refunded in full is gone."""
     from ..analytics.lifecycle import day_number
 
-    group = cid * 2**32 + (day + 2**31)
+    group = cid * 2**32 + (day + 2**31)  # sorted, as the occasions are
     r_cid = np.array([r[0] for r in refunds], dtype="int64")
     r_day = np.array([day_number(r[2]) for r in refunds], dtype="int64")
-    found = np.searchsorted(group, r_cid * 2**32 + (r_day + 2**31))
-    ok = (found < len(group)) & (group[np.minimum(found, len(group) - 1)] == r_cid * 2**32
-                                  + (r_day + 2**31))  # fmt: skip
+    wanted = r_cid * 2**32 + (r_day + 2**31)
+    found = np.minimum(np.searchsorted(group, wanted), len(group) - 1)
+    ok = group[found] == wanted  # (a purchase in another currency is not among them)
     found = found[ok]
-    amount = amount.copy()
     np.add.at(amount, found, np.array([r[3] for r in refunds], dtype="int64")[ok])
     alive = lines.astype("int64")
     np.add.at(alive, found, -np.array([r[4] for r in refunds], dtype="int64")[ok])

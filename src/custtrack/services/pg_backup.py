@@ -26,15 +26,19 @@ DUMP_MAGIC = b"PGDMP"  # the first bytes of pg_dump's custom format
 BIN_DIRS = "/usr/lib/postgresql/*/bin"
 # a TOC line of `pg_restore --list`: "215; 1259 16385 TABLE public customers owner"
 _TOC = re.compile(r"^\d+; \d+ \d+ (TABLE|FUNCTION) (\S+) (\S+?)(?:\(\))? ")
+# "231; 2606 16411 FK CONSTRAINT public purchases fk_purchases_batch_id owner"
+_FK = re.compile(r"^\d+; \d+ \d+ FK CONSTRAINT \S+ (\S+) (\S+) ")
 
 
 @dataclass
 class DumpCandidate(Candidate):
-    """What restore found in a dump: rows per table, and the tables and functions it holds."""
+    """What restore found in a dump: rows per table, and the tables, functions and foreign keys
+    (table, name) it holds."""
 
     counts: dict[str, int] = field(default_factory=dict)
     tables: set[str] = field(default_factory=set)
     functions: set[str] = field(default_factory=set)
+    foreign_keys: set[tuple[str, str]] = field(default_factory=set)
 
 
 def tool(name: str) -> str:
@@ -162,9 +166,12 @@ def inspect(path: Path) -> DumpCandidate:
         )
     tables: set[str] = set()
     functions: set[str] = set()
+    foreign_keys: set[tuple[str, str]] = set()
     for line in listed.stdout.splitlines():
         if m := _TOC.match(line):
             (tables if m[1] == "TABLE" else functions).add(m[3])
+        elif m := _FK.match(line):
+            foreign_keys.add((m[1], m[2]))
     if not {"alembic_version", "customers"} <= tables:
         raise CusttrackError(
             _("{path} is not a custtrack database; nothing was changed").format(path=path)
@@ -190,6 +197,7 @@ def inspect(path: Path) -> DumpCandidate:
         counts=counts,
         tables=tables,
         functions=functions,
+        foreign_keys=foreign_keys,
     )
 
 
@@ -226,9 +234,10 @@ def _rows(pg_restore: str, path: Path, env: dict[str, str]) -> tuple[dict[str, i
     return counts, revision
 
 
-def _present(loc: str) -> tuple[set[str], set[str]]:
-    """custtrack's tables in the database (those the models know, and alembic_version), and the
-    functions their triggers run (the agenda's and others of the migrations)."""
+def _present(loc: str) -> tuple[set[str], set[str], set[tuple[str, str]]]:
+    """custtrack's tables in the database (those the models know, and alembic_version), the
+    functions their triggers run (the agenda's and others of the migrations), and their foreign
+    keys (table, name)."""
     import sqlalchemy as sa
     from sqlmodel import SQLModel
 
@@ -248,16 +257,29 @@ def _present(loc: str) -> tuple[set[str], set[str]]:
                     {"tables": sorted(tables)},
                 ).scalars()
             )
+            foreign_keys = {
+                (t, name)
+                for t, name in conn.exec_driver_sql(
+                    "SELECT c.relname, k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = "
+                    "k.conrelid WHERE k.contype = 'f' AND c.relnamespace = "
+                    "current_schema()::regnamespace AND c.relname = ANY(%(tables)s)",
+                    {"tables": sorted(tables)},
+                )
+            }
     except sa.exc.DBAPIError as exc:
         raise CusttrackError(db.pg_connect_error(exc, eng.url)) from None
     finally:
         eng.dispose()
-    return tables, functions
+    return tables, functions, foreign_keys
 
 
-def _drop(loc: str, tables: set[str], functions: set[str]) -> None:
-    """Drop what the database has and the dump has not (a newer schema's tables and trigger
-    functions), so that the dump's own schema can be restored and then upgraded."""
+def _drop(
+    loc: str, tables: set[str], functions: set[str], foreign_keys: set[tuple[str, str]]
+) -> None:
+    """Drop what the database has and the dump has not (a newer schema's tables, trigger
+    functions and foreign keys: 0013's purchases → purchases would keep pg_restore --clean
+    from dropping the primary key it names), so that the dump's own schema can be restored
+    and then upgraded."""
     from .. import db
 
     eng = db.bare_engine(loc)
@@ -267,6 +289,11 @@ def _drop(loc: str, tables: set[str], functions: set[str]) -> None:
                 conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
             for function in sorted(functions):
                 conn.exec_driver_sql(f'DROP FUNCTION IF EXISTS "{function}"() CASCADE')
+            for table, name in sorted(foreign_keys):
+                if table not in tables:
+                    conn.exec_driver_sql(
+                        f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{name}"'
+                    )
     finally:
         eng.dispose()
 
@@ -299,7 +326,7 @@ def restore(path: Path, cand: DumpCandidate) -> dict[str, Any]:
     pg_restore = tool("pg_restore")
     uri, env, shown = _target(loc)
     db.dispose()
-    tables, functions = _present(loc)
+    tables, functions, foreign_keys = _present(loc)
     kept = None
     if tables:
         kept = path.resolve().parent / f"custtrack-replaced-{_stamp()}.dump"
@@ -307,8 +334,9 @@ def restore(path: Path, cand: DumpCandidate) -> dict[str, Any]:
             raise Conflict(_("{path} already exists; give another name").format(path=kept))
         _dump(loc, kept)
     extra_tables, extra_functions = tables - cand.tables, functions - cand.functions
-    if extra_tables or extra_functions:
-        _drop(loc, extra_tables, extra_functions)
+    extra_keys = foreign_keys - cand.foreign_keys
+    if extra_tables or extra_functions or extra_keys:
+        _drop(loc, extra_tables, extra_functions, extra_keys)
     proc = _run(
         [pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
          "--exit-on-error", f"--dbname={uri}", str(path)],
