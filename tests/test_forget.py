@@ -24,6 +24,7 @@ def _person(cli, secret: str) -> None:
     cli("log", "Wang", "-m", f"summary {secret}", "--outcome", f"outcome {secret}", "--at",
         "2026-11-18 10:00", "--next", "2026-11-30", "--next-note", f"note {secret}")  # fmt: skip
     cli("buy", "Wang", "120.50", "--product", "Longjing", "--at", "2026-11-18", "--order-ref", "A1")
+    cli("refund", "1", "--amount", "20.50", "-m", f"refund {secret}")  # purchase #2: why is text
     cli("buy", "Bystander", "30", "--at", "2026-11-18")
     cli("feedback", "Wang", "--csat", "2", "--nps", "3", "--text", f"feedback {secret}")
     cli("complain", "Wang", "--category", "quality", "--text", f"complaint {secret}")
@@ -68,7 +69,7 @@ def test_forget_erases_text_everywhere_and_keeps_amounts(cli, isolated, secret):
     assert secret.encode() in _raw(isolated)  # the test can fail
     res, raw = _forget_with_reader_open(cli, isolated, "Wang", "--yes")
     assert "Erased customer #1" in res.stdout
-    kept = "kept anonymously: 1 contact, 1 purchase, 1 feedback entry, 1 complaint, 1 follow-up"
+    kept = "kept anonymously: 1 contact, 2 purchases, 1 feedback entry, 1 complaint, 1 follow-up"
     assert kept in res.stdout
     assert secret.encode() not in raw
     assert secret.encode() not in _raw(isolated)
@@ -82,6 +83,8 @@ def test_forget_erases_text_everywhere_and_keeps_amounts(cli, isolated, secret):
     assert c["erased_at"] and c["status"] == "archived" and c["tags"] == []
     assert data["purchases"][0]["amount"] == "120.50"
     assert data["purchases"][0]["product"] == "Longjing"  # products are not personal
+    refund = data["purchases"][1]  # the refund stays, without its reason
+    assert (refund["amount"], refund["refund_of"], refund["note"]) == ("-20.50", 1, None)
     assert data["interactions"][0]["summary"] is None
     assert data["interactions"][0]["at"] == "2026-11-18T10:00:00+08:00"
     assert data["feedback"][0]["text"] is None and data["feedback"][0]["csat"] == 2

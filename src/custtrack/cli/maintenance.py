@@ -436,8 +436,8 @@ def forget(
     Erased: the name (it becomes "Erased customer #ID"), phone, e-mail, WeChat, company,
     address, city, birthday, gender, notes and external id; and the free text about them
     everywhere: contact summaries and outcomes, feedback text, complaint text and resolutions,
-    follow-up notes, merge snapshots. Their tags are removed, open follow-ups cancelled, and
-    the customer archived.
+    follow-up notes, refund notes, merge snapshots. Their tags are removed, open follow-ups
+    cancelled, and the customer archived.
     Kept, anonymously: amounts, products, scores and dates, so totals still add up.
     --purge deletes the customer and all their records instead.
 

@@ -41,8 +41,10 @@ PERSONAL_FIELDS = (
     "gender", "price_sensitivity", "notes", "external_id", "lost_note",
 )  # fmt: skip
 # Free text about the person in their records (products, amounts and dates are kept).
-FREE_TEXT: dict[type[Interaction | Feedback | Complaint | FollowUp], tuple[str, ...]] = {
+_WithText = Interaction | Feedback | Complaint | FollowUp | Purchase
+FREE_TEXT: dict[type[_WithText], tuple[str, ...]] = {
     Interaction: ("summary", "outcome"),
+    Purchase: ("note",),  # why a refund was made (issue 17.7)
     Feedback: ("text",),
     Complaint: ("text", "resolution"),
     FollowUp: ("note",),
@@ -157,7 +159,7 @@ def forget(session: Session, customer: Customer, purge: bool = False) -> dict[st
     session.exec(sa.update(pl).where(pl.c.customer_id == cid, pl.c.kind.in_(("redeem", "adjust")))
                  .values(note=None))  # fmt: skip
     if purge:
-        for model in (*FREE_TEXT, Purchase):
+        for model in FREE_TEXT:
             session.exec(sa.delete(model).where(col(model.customer_id) == cid))
         session.exec(sa.delete(Merge).where(col(Merge.kept_id) == cid))
         session.exec(sa.delete(Customer).where(col(Customer.id) == cid))

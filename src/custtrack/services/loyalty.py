@@ -298,7 +298,7 @@ def _refund_rows(
     less once it is refunded (in the order they were made), on the refund line."""
     o = P.alias("o")
     stmt = (
-        sa.select(P.c.id, P.c.customer_id, P.c.at, P.c.amount_minor, P.c.note, P.c.refund_of,
+        sa.select(P.c.id, P.c.customer_id, P.c.at, P.c.amount_minor, P.c.refund_of,
                   o.c.amount_minor, o.c.currency, o.c.category)
         .join(o, o.c.id == P.c.refund_of)
         .where(purchase_where, P.c.refund_of.is_not(None))
@@ -306,7 +306,7 @@ def _refund_rows(
     )  # fmt: skip
     rows: list[dict[str, Any]] = []
     net: dict[int, int] = {}
-    for rid, cid, at, amount, note, pid, whole, currency, category in conn.execute(stmt):
+    for rid, cid, at, amount, pid, whole, currency, category in conn.execute(stmt):
         before = net.get(pid, whole)
         net[pid] = before + amount
         taken = purchase_points(r, before, currency, category) - purchase_points(
@@ -314,7 +314,7 @@ def _refund_rows(
         )
         if taken > 0:
             rows.append({"customer_id": cid, "at": at, "kind": "reverse", "points": -taken,
-                         "purchase_id": rid, "note": note or REFUND,
+                         "purchase_id": rid, "note": REFUND,
                          "batch_id": batch_id})  # fmt: skip
     return rows
 
@@ -565,7 +565,7 @@ def on_refund(session: Any, line: Any, left: int) -> int:
         taken = round(held * -line.amount_minor / left)
     if taken > 0:
         row = {"customer_id": line.customer_id, "at": line.at, "kind": "reverse",
-               "points": -taken, "purchase_id": line.id, "note": line.note or REFUND}  # fmt: skip
+               "points": -taken, "purchase_id": line.id, "note": REFUND}  # fmt: skip
         _audit(session, [row], _insert(session, [row]))
     return taken
 

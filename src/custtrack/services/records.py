@@ -183,6 +183,8 @@ def record_refund(
                 id=purchase.id, money=money_text(given, cur)
             )
         )
+    if amount is not None and amount.strip().startswith(("-", "−", "－")):
+        raise InvalidValue("--amount", amount, _("give what goes back, without a minus sign"))
     back = left if amount is None else parse_money(amount, cur, "--amount")
     if back <= 0:
         raise InvalidValue("--amount", amount, _("must be more than 0"))
