@@ -504,12 +504,12 @@ class PurchaseImporter(RecordImporter):
                 errs.add(self.column.get("currency", "currency"), rec["currency"],
                          _("the purchase is in {currency}").format(currency=currency))  # fmt: skip
             elif back > whole - given[pid]:
-                errs.add(self.column.get("amount", "amount"), values[self.where("amount")],
+                errs.add(self.column.get("amount", "amount"), self._cell(values, "amount"),
                          _("is more than what is left of the purchase ({amount})").format(
                              amount=money_text(whole - given[pid], currency)))  # fmt: skip
             elif dialect.to_datetime(rec["at"][0]) < dialect.to_datetime(at):
                 day = same_time(at)[:10]
-                errs.add(self.column.get("at", "at"), values[self.where("at")],
+                errs.add(self.column.get("at", "at"), self._cell(values, "at"),
                          _("is before the purchase ({day})").format(day=day))  # fmt: skip
             if errs:
                 self.reject(line, values, errs)
@@ -521,8 +521,10 @@ class PurchaseImporter(RecordImporter):
         self.insert(self.table, self.columns, out)
         self.report.added += len(out)
 
-    def where(self, field: str) -> int:
-        return dict((f, i) for i, f in self.pairs)[field]
+    def _cell(self, values: list[Any], field: str) -> Any:
+        """The row's cell of a field, as the file gave it (for an error message)."""
+        i = next((i for i, f in self.pairs if f == field), len(values))
+        return values[i] if i < len(values) else ""
 
     def _purchase_for(self, cid: int, ref: str) -> tuple | None:
         """(id, at, amount, currency, cost) of the purchase a refund of this customer names."""
