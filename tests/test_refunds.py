@@ -388,6 +388,9 @@ def test_a_refund_is_no_purchase_to_check_in_on(cli) -> None:
     assert after == before
     out = cli("due").stdout
     assert "bought (Tea) on 2026-11-02" in out and "Bob" not in out
+    # the rest of Ann's tea goes back too: nothing is left to ask about
+    cli("refund", "1")
+    assert [d["key"] for d in cli.json("due")] == []
 
 
 @pytest.mark.both_engines

@@ -626,10 +626,18 @@ def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -
     )
     from .segments import any_refund
 
-    bought: list[Any] = []  # a refund is no purchase to check in on (its lines: 0013)
+    # a refund is no purchase to check in on, nor is a purchase refunded in full (0013)
+    bought: list[Any] = []
     if any_refund(session, today):
-        latest = latest.where(P.c.refund_of.is_(None))
-        bought.append(P2.c.refund_of.is_(None))
+        paid, back = P.alias("paid"), P.alias("back")
+        gone = (
+            sa.select(paid.c.id)
+            .join(back, back.c.refund_of == paid.c.id)
+            .group_by(paid.c.id, paid.c.amount_minor)
+            .having(-sa.func.sum(back.c.amount_minor) >= paid.c.amount_minor)
+        )
+        latest = latest.where(P.c.refund_of.is_(None), P.c.id.not_in(gone))
+        bought += [P2.c.refund_of.is_(None), P2.c.id.not_in(gone)]
     among = scope.customers(P.c.customer_id)
     if among is not None:
         latest = latest.where(among)
