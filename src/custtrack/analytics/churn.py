@@ -81,7 +81,7 @@ def churn_table(
 
     daily = revenue_days(occasions, refunds)
     days, csum = daily.index.to_numpy("datetime64[ns]"), np.r_[0.0, daily.cumsum().to_numpy()]
-    back = refunds["day"] if refunds is not None and len(refunds) else None
+    back = refunds if refunds is not None and len(refunds) else None
     rows = []
     firsts = occasions.groupby("customer_id")["day"].min()
     for label, start, end in period_bounds(as_of, period, count):
@@ -90,9 +90,9 @@ def churn_table(
         in_period = occasions[(occasions["day"] >= start) & (occasions["day"] <= end)]
         lo = np.searchsorted(days, start.to_datetime64(), side="left")
         hi = np.searchsorted(days, end.to_datetime64(), side="right")
-        given = 0.0
-        if back is not None and refunds is not None:
-            given = 0.0 - float(refunds.loc[(back >= start) & (back <= end), "amount"].sum())
+        given = 0.0  # given back in the period (0.0 - x: never -0.0)
+        if back is not None:
+            given -= float(back.loc[back["day"].between(start, end), "amount"].sum())
         buyers = pd.Index(in_period["customer_id"].unique())
         new = int(((firsts >= start) & (firsts <= end)).sum())
         stayed = s.intersection(e)

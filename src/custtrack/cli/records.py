@@ -189,6 +189,66 @@ def buy(
 
 
 @app.command(rich_help_panel=N_("Daily"))
+def refund(
+    purchase: Annotated[int, typer.Argument(help=N_("Purchase id (from `show`)."),
+                                            show_default=False)],
+    amount: Annotated[
+        str | None,
+        typer.Option("--amount", help=N_("Refund only this much (default: all that is left).")),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(help=N_("When the money went back (default: now): yesterday, 2026-11-20 …")),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", "-m", help=N_("Why."))] = None,
+    fmt: WriteFormatOpt = "table",
+) -> None:  # fmt: skip
+    """Refund a purchase (all of it or part): money given back, as a line of its own.
+
+    The refund is a negative line linked to the purchase (refund_of), dated
+    when the money went back: revenue counts it in that period, while the
+    purchase keeps its day and amount. A purchase refunded in full is no
+    longer an order (not in orders, AOV, frequency or recency); one refunded
+    in part counts with what was kept. Its cost comes back in proportion,
+    and so do the points it earned. `delete purchase ID` of the refund
+    undoes it.
+
+    Examples:
+      custtrack refund 345
+      custtrack refund 345 --amount 100 -m "one tin was broken"
+    """
+    from .. import db
+    from ..dates import parse_moment
+    from ..models import Customer
+    from ..services import customers, records
+    from ..validate import money_text
+    from . import _output
+
+    when = parse_moment(at) if at is not None else None
+    with db.session(write=True) as s:
+        line, left, taken = records.record_refund(s, purchase, amount=amount, at=when, note=note)
+        owner = s.get(Customer, line.customer_id)
+        assert owner is not None  # the refund's own customer
+        customer = customers.describe(owner)
+    if _output.written(fmt, line, points=-taken, left_minor=left):
+        return
+    money = money_text(-line.amount_minor, line.currency)
+    if left:
+        text = _("Refunded {money} of purchase #{id} of {customer} (refund #{refund}); "
+                 "{left} of it is kept")  # fmt: skip
+    else:
+        text = _("Refunded purchase #{id} of {customer} in full ({money}; refund #{refund})")
+    text = text.format(
+        id=purchase, customer=customer, money=money, refund=line.id,
+        left=money_text(left, line.currency),
+    )  # fmt: skip
+    if taken:
+        points = ngettext("{n} point", "{n} points", taken).format(n=f"{taken:,}")
+        text = _("{text}; {points} taken back").format(text=text, points=points)
+    _output.success(text)
+
+
+@app.command(rich_help_panel=N_("Daily"))
 def feedback(
     customer: CustomerArg,
     csat: Annotated[int | None, typer.Option(help=N_("Satisfaction 1 (bad) – 5 (great)."))] = None,

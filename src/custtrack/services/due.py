@@ -624,18 +624,12 @@ def _post_purchase(session: Session, today: date, horizon: date, scope: Scope) -
     latest = sa.select(P.c.customer_id, sa.func.max(P.c.at).label("last")).where(
         P.c.at >= lo, P.c.at < hi
     )
-    from .segments import any_refund
+    from .segments import any_refund, fully_refunded
 
     # a refund is no purchase to check in on, nor is a purchase refunded in full (0013)
     bought: list[Any] = []
     if any_refund(session, today):
-        paid, back = P.alias("paid"), P.alias("back")
-        gone = (
-            sa.select(paid.c.id)
-            .join(back, back.c.refund_of == paid.c.id)
-            .group_by(paid.c.id, paid.c.amount_minor)
-            .having(-sa.func.sum(back.c.amount_minor) >= paid.c.amount_minor)
-        )
+        gone = fully_refunded()
         latest = latest.where(P.c.refund_of.is_(None), P.c.id.not_in(gone))
         bought += [P2.c.refund_of.is_(None), P2.c.id.not_in(gone)]
     among = scope.customers(P.c.customer_id)

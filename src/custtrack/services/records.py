@@ -155,12 +155,13 @@ def record_refund(
     amount: str | None = None,
     at: datetime | None = None,
     note: str | None = None,
-) -> tuple[Purchase, Purchase, int]:
+) -> tuple[Purchase, int, int]:
     """Money given back for a purchase: a line of its own with a negative amount, linked to the
     purchase (`refund_of`) and dated when it went back, so that revenue counts it then and the
     purchase keeps what it was. Default: all that is left of it. The cost of the goods comes
     back in proportion (all of it with the last refund); the points it earned go back in
-    proportion (loyalty.on_refund). Returns (the refund, the purchase, points taken back)."""
+    proportion (loyalty.on_refund). Returns (the refund line, what is left of the purchase in
+    minor units, points taken back)."""
     from ..validate import money_text
 
     purchase = session.get(Purchase, purchase_id)
@@ -241,7 +242,7 @@ def record_refund(
     from .loyalty import on_refund
 
     taken = on_refund(session, line, left)
-    return line, purchase, taken
+    return line, left - back, taken
 
 
 def record_feedback(
@@ -381,7 +382,7 @@ def purchase_summary(session: Session, customer_id: int) -> dict[str, Any]:
         conn.execute(
             sa.text(
                 "SELECT currency, sum(amount_minor), "
-                "sum(CASE WHEN refund_of IS NULL THEN 0 ELSE amount_minor END) FROM purchases "
+                "sum(CASE WHEN amount_minor < 0 THEN amount_minor ELSE 0 END) FROM purchases "
                 "WHERE customer_id = :c GROUP BY currency ORDER BY currency"
             ),
             {"c": customer_id},

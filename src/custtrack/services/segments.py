@@ -341,6 +341,20 @@ def customer_summaries(conn: Any, as_of: date | None = None) -> list[tuple]:
     return raw_fetch(conn, sql, params)
 
 
+def fully_refunded() -> sa.Select:
+    """The ids of the purchases refunded in full (their refunds add up to their amount), as a
+    subquery; FULLY_REFUNDED is the same in plain SQL, up to a time."""
+    from ..models import Purchase
+
+    paid, back = Purchase.__table__.alias("paid"), Purchase.__table__.alias("back")
+    return (
+        sa.select(paid.c.id)
+        .join(back, back.c.refund_of == paid.c.id)
+        .group_by(paid.c.id, paid.c.amount_minor)
+        .having(-sa.func.sum(back.c.amount_minor) >= paid.c.amount_minor)
+    )
+
+
 # the purchases refunded in full by :end (their refunds add up to their amount)
 FULLY_REFUNDED = (
     "SELECT o.id FROM purchases o JOIN purchases r ON r.refund_of = o.id WHERE {at} < :end "

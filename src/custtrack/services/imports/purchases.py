@@ -491,6 +491,7 @@ class PurchaseImporter(RecordImporter):
         col = self.column["refund_of"]
         for line, values, cid, rec in self.refunds:
             errs = RowErrors()
+            cells = self.values(values, RowErrors())  # as the file gave them, for the errors
             found = self._purchase_for(cid, rec["refund_of"])
             if found is None:
                 errs.add(col, rec["refund_of"], _("no purchase with this id of this customer"))
@@ -504,12 +505,12 @@ class PurchaseImporter(RecordImporter):
                 errs.add(self.column.get("currency", "currency"), rec["currency"],
                          _("the purchase is in {currency}").format(currency=currency))  # fmt: skip
             elif back > whole - given[pid]:
-                errs.add(self.column.get("amount", "amount"), self._cell(values, "amount"),
+                errs.add(self.column.get("amount", "amount"), cells["amount"],
                          _("is more than what is left of the purchase ({amount})").format(
                              amount=money_text(whole - given[pid], currency)))  # fmt: skip
             elif dialect.to_datetime(rec["at"][0]) < dialect.to_datetime(at):
                 day = same_time(at)[:10]
-                errs.add(self.column.get("at", "at"), self._cell(values, "at"),
+                errs.add(self.column.get("at", "at"), cells["at"],
                          _("is before the purchase ({day})").format(day=day))  # fmt: skip
             if errs:
                 self.reject(line, values, errs)
@@ -520,11 +521,6 @@ class PurchaseImporter(RecordImporter):
             out.append(self._row(cid, rec, refund_of=pid))
         self.insert(self.table, self.columns, out)
         self.report.added += len(out)
-
-    def _cell(self, values: list[Any], field: str) -> Any:
-        """The row's cell of a field, as the file gave it (for an error message)."""
-        i = next((i for i, f in self.pairs if f == field), len(values))
-        return values[i] if i < len(values) else ""
 
     def _purchase_for(self, cid: int, ref: str) -> tuple | None:
         """(id, at, amount, currency, cost) of the purchase a refund of this customer names."""
